@@ -1,0 +1,125 @@
+"""Matcher speed and memory, measured against plain rapidfuzz in the same run.
+
+    python -m benchmarks.matcher            (or: make bench)
+
+1. Time per question of the whole answer path (engine.handle: normalise, rules,
+   ranking, answer rendering) against one plain `rapidfuzz.process.extractOne`
+   over the same example questions. Target: within 10x.
+2. Build time, time per question and memory as the knowledge base grows to
+   10x and 100x with synthetic entries. Target: time per question grows
+   sub-linearly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import gc
+import random
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from rapidfuzz import process
+
+from bot.config import PROJECT_ROOT
+from bot.engine import Engine
+from bot.evaluation import load_questions
+from bot.knowledge import Entry, KnowledgeBase, load_knowledge
+from bot.matching import Matcher
+from bot.messages import Incoming, UserKey
+from bot.sessions import MemorySessionStore
+
+ROUNDS = 5
+SCALES = (1, 10, 100)
+
+
+def _questions(kb: KnowledgeBase) -> list[str]:
+    for path in (
+        PROJECT_ROOT.parent / "shared" / "eval" / "dev-questions.yaml",
+        PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml",
+    ):
+        if path.exists():
+            return [q.text for q in load_questions(path)]
+    return [q for entry in kb.entries.values() for q in entry.questions]
+
+
+def _timings(function: Callable[[str], object], questions: list[str]) -> list[float]:
+    function(questions[0])  # warm caches the way a running bot has them warm
+    samples = []
+    for _ in range(ROUNDS):
+        for question in questions:
+            start = time.perf_counter()
+            function(question)
+            samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95)]
+
+
+def _synthetic(kb: KnowledgeBase, scale: int, seed: int = 7) -> KnowledgeBase:
+    """The real entries plus (scale - 1) copies each, every copy with its own made-up words."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnoprstuwy"
+    entries: dict[str, Entry] = dict(kb.entries)
+    for copy in range(1, scale):
+        for entry in kb.entries.values():
+            words = ["".join(rng.choices(letters, k=rng.randint(5, 9))) for _ in range(6)]
+            entries[f"{entry.id}-{copy}"] = dataclasses.replace(
+                entry,
+                id=f"{entry.id}-{copy}",
+                questions=tuple(f"{q} {rng.choice(words)}" for q in entry.questions),
+                keywords=tuple(words),
+                related=(),
+                triggers=(),
+                standalone=(),
+            )
+    return dataclasses.replace(kb, entries=entries)
+
+
+def _engine_path(kb: KnowledgeBase, matcher: Matcher) -> Callable[[str], object]:
+    engine = Engine(kb, MemorySessionStore(), matcher=matcher)
+    loop = asyncio.new_event_loop()
+    user = UserKey("bench", "1", "1")
+    return lambda q: loop.run_until_complete(engine.handle(Incoming(user, text=q)))
+
+
+def main(knowledge_dir: Path = PROJECT_ROOT / "knowledge") -> None:
+    kb = load_knowledge(knowledge_dir)
+    questions = _questions(kb)
+    print(f"{len(questions)} questions, {ROUNDS} rounds each\n")
+    print(
+        f"{'scale':>5} {'topics':>7} {'examples':>9} {'build s':>8} {'build MiB':>9} "
+        f"{'ours med ms':>11} {'p95':>6} {'extractOne med ms':>17} {'p95':>6} {'ratio':>6}"
+    )
+    first_median = None
+    for scale in SCALES:
+        big = _synthetic(kb, scale)
+        examples = [q for entry in big.entries.values() for q in entry.questions]
+        gc.collect()
+        tracemalloc.start()
+        start = time.perf_counter()
+        matcher = Matcher(big)
+        build = time.perf_counter() - start
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        ours = _summary(_timings(_engine_path(big, matcher), questions))
+        plain = _summary(_timings(lambda q, ex=examples: process.extractOne(q, ex), questions))
+        first_median = first_median or ours[0]
+        print(
+            f"{scale:>4}x {len(big.entries):>7} {len(examples):>9} {build:>8.2f} "
+            f"{peak / 2**20:>9.1f} {ours[0] * 1e3:>11.3f} {ours[1] * 1e3:>6.2f} "
+            f"{plain[0] * 1e3:>17.3f} {plain[1] * 1e3:>6.2f} {ours[0] / plain[0]:>6.2f}"
+        )
+        if scale > 1:
+            growth = ours[0] / first_median
+            print(f"       time per question grew {growth:.1f}x for {scale}x the topics")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Migran Aman: safe-migration and anti-trafficking chatbot."""

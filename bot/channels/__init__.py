@@ -1,0 +1,1 @@
+"""Channel adapters: each translates one messaging platform to and from the core."""

@@ -1,0 +1,162 @@
+"""Command line: `python main.py [chat|ask|check-offer|eval|check-kb ...]`.
+
+Every error ends in one clear line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from bot.channels import console
+from bot.config import ConfigError, Settings, load_settings
+from bot.engine import Engine, offer_reply
+from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.language import detect
+from bot.matching import Matcher
+from bot.offers import check_offer
+from bot.sessions import MemorySessionStore
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see: python main.py --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python main.py", description="Migran Aman chatbot.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.add_parser("run", help="start the bot: Telegram with a token, else the terminal chat")
+    commands.add_parser("chat", help="chat in the terminal (reads stdin when piped)")
+    ask = commands.add_parser("ask", help="answer one question, or stdin lines with --json")
+    ask.add_argument("question", nargs="?", help="the question (omit with --json to read stdin)")
+    ask.add_argument("--json", action="store_true", help="one JSON object a line")
+    offer = commands.add_parser("check-offer", help="look for warning signs in a job offer")
+    offer.add_argument("text", nargs="?", help="the offer text (omit to read stdin)")
+    offer.add_argument("--json", action="store_true", help="print JSON")
+    evaluate_cmd = commands.add_parser("eval", help="measure the matcher on a question file")
+    evaluate_cmd.add_argument("file", type=Path)
+    commands.add_parser("check-kb", help="check the knowledge base and list every problem")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # Piped input may hold anything; a broken byte must not end the run.
+    for stream in (sys.stdin, sys.stdout):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
+    try:
+        args = _parser().parse_args(argv)
+        settings = load_settings()
+        return _dispatch(args, settings)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ConfigError as error:
+        print(f"configuration error: {error}", file=sys.stderr)
+        return 2
+    except KnowledgeError as error:
+        print(
+            f"knowledge base has {len(error.problems)} problem(s); run: python main.py check-kb",
+            file=sys.stderr,
+        )
+        return 1
+    except QuestionFileError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `... | head`: the reader has all it wanted
+        sys.stderr.close()
+        return 0
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "check-kb":
+        return _check_kb(settings.knowledge_dir)
+    kb = load_knowledge(settings.knowledge_dir)
+    if args.command == "ask":
+        return _ask(kb, args.question, args.json)
+    if args.command == "check-offer":
+        return _check_offer(kb, args.text, args.json)
+    if args.command == "eval":
+        questions = load_questions(args.file)
+        print(format_report(evaluate(Matcher(kb), questions)))
+        return 0
+    if args.command == "chat" or not settings.telegram_token:
+        if args.command != "chat":
+            print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
+        asyncio.run(console.run(Engine(kb, MemorySessionStore())))
+        return 0
+    raise UsageError("the Telegram channel is not built yet; unset TELEGRAM_BOT_TOKEN")
+
+
+def _check_kb(directory: Path) -> int:
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as error:
+        for problem in error.problems:
+            print(problem)
+        print(f"{len(error.problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    questions = sum(len(e.questions) for e in kb.entries.values())
+    print(
+        f"OK: {len(kb.entries)} topics in {len(kb.groups)} groups, {questions} example questions, "
+        f"{len(kb.contacts)} contacts, {len(kb.warning_signs)} warning signs, "
+        f"{len(kb.lexicon.words)} lexicon words"
+    )
+    return 0
+
+
+def _ask(kb: KnowledgeBase, question: str | None, as_json: bool) -> int:
+    if question is None and not as_json:
+        raise UsageError("ask needs a question, or --json to read questions from stdin")
+    engine = Engine(kb, MemorySessionStore())
+    lines = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
+    for line in lines:
+        match = engine.matcher.match(line)
+        lang = detect(line) or "id"
+        reply = (
+            engine.answer(kb.entries[match.topic], lang) if match.topic else engine.dont_know(lang)
+        )
+        if as_json:
+            record = {
+                "question": line,
+                "topic": match.topic,
+                "score": match.score,
+                "alternatives": list(match.alternatives),
+                "answer": reply.text,
+            }
+            print(json.dumps(record, ensure_ascii=False), flush=True)
+        else:
+            print(console.render(reply))
+    return 0
+
+
+def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool) -> int:
+    offer = text if text is not None else sys.stdin.read()
+    result = check_offer(offer, kb)
+    lang = detect(offer) or "id"
+    if as_json:
+        record = {
+            "level": result.level,
+            "score": result.score,
+            "signs": [
+                {"id": s.id, "weight": s.weight, "explanation": s.explanation[lang]}
+                for s in result.signs
+            ],
+        }
+        print(json.dumps(record, ensure_ascii=False))
+    else:
+        print(console.render(offer_reply(result, lang)))
+    return 0

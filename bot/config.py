@@ -1,0 +1,119 @@
+"""Settings, read only from the environment and an optional `.env` file.
+
+Every setting is documented in `.env.example`. Tests build settings from a
+plain dict (`Settings.from_environ({...})`) instead of touching os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A value that must never reach a log or a traceback."""
+
+    value: str
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self.value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __bool__(self) -> bool:
+        return bool(self.value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_dir: Path
+    database_path: Path
+    log_level: str
+    telegram_token: Secret
+    telegram_base_url: str
+    telegram_base_file_url: str
+    webhook_url: str
+    webhook_secret: Secret
+    webhook_listen: str
+    webhook_port: int
+    officials_chat_id: int | None
+    official_user_ids: frozenset[int]
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+
+        def get(name: str, default: str = "") -> str:
+            return env.get(name, default).strip()
+
+        log_level = get("LOG_LEVEL", "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
+        return cls(
+            knowledge_dir=_path(get("KNOWLEDGE_DIR", "knowledge")),
+            database_path=_path(get("DATABASE_PATH", "data/migran-aman.sqlite3")),
+            log_level=log_level,
+            telegram_token=Secret(get("TELEGRAM_BOT_TOKEN")),
+            telegram_base_url=get("TELEGRAM_BASE_URL", "https://api.telegram.org/bot"),
+            telegram_base_file_url=get(
+                "TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot"
+            ),
+            webhook_url=get("TELEGRAM_WEBHOOK_URL"),
+            webhook_secret=Secret(get("TELEGRAM_WEBHOOK_SECRET")),
+            webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+            webhook_port=_int("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT", "8443")),
+            officials_chat_id=(
+                _int("OFFICIALS_CHAT_ID", get("OFFICIALS_CHAT_ID"))
+                if get("OFFICIALS_CHAT_ID")
+                else None
+            ),
+            official_user_ids=frozenset(
+                _int("OFFICIAL_USER_IDS", part)
+                for part in get("OFFICIAL_USER_IDS").replace(",", " ").split()
+            ),
+        )
+
+
+def _path(value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments ignored; quotes optional."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"{path.name} line {number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load_settings(env_file: Path = PROJECT_ROOT / ".env") -> Settings:
+    """The environment wins over `.env`, so a deployment can override a file value."""
+    return Settings.from_environ({**read_env_file(env_file), **os.environ})

@@ -1,0 +1,276 @@
+"""The conversation core: one `Incoming` in, a list of `Reply` out.
+
+It knows commands, menus, answers, the offer check and the fallback; it knows
+nothing about Telegram, WhatsApp or the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol
+
+from rapidfuzz import fuzz, process
+
+from bot import language
+from bot.knowledge import Entry, KnowledgeBase
+from bot.matching import Match, Matcher
+from bot.messages import Button, Incoming, Reply
+from bot.normalize import MAX_CHARS, normalize
+from bot.offers import OfferCheck, check_offer
+from bot.sessions import Session, SessionStore
+from bot.texts import HUMAN_HELP_CONTACT, text
+
+GREETING_TOPIC = "sapaan"
+PRIVACY_TOPIC = "privasi"
+REPORT_TOPIC = "cara-melapor"
+MAX_RELATED_BUTTONS = 3
+
+# Command words in both languages -> the action they start.
+COMMANDS = {
+    "start": "start",
+    "mulai": "start",
+    "menu": "menu",
+    "bantuan": "help",
+    "help": "help",
+    "cek": "cek",
+    "check": "cek",
+    "bahasa": "language",
+    "language": "language",
+    "privasi": "privacy",
+    "privacy": "privacy",
+    "lapor": "report",
+    "report": "report",
+}
+
+
+class UsageRecorder(Protocol):
+    """Where unanswered questions and 👍/👎 go, so editors learn what to add."""
+
+    async def unanswered(self, question: str, lang: str) -> None: ...
+
+    async def feedback(self, topic: str, helpful: bool) -> None: ...
+
+
+class Engine:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        sessions: SessionStore,
+        matcher: Matcher | None = None,
+        usage: UsageRecorder | None = None,
+    ) -> None:
+        self.kb = kb
+        self.matcher = matcher or Matcher(kb)
+        self.sessions = sessions
+        self.usage = usage
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        session = await self.sessions.get(incoming.user)
+        lang, session = self._language(incoming, session)
+        if incoming.choice is not None:
+            replies, session = await self._choice(incoming.choice, lang, session)
+        elif incoming.attachments and not incoming.text.strip():
+            replies = [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
+        else:
+            replies, session = await self._text(incoming.text[:MAX_CHARS], lang, session)
+        await self.sessions.put(incoming.user, session)
+        return replies
+
+    # --- language --------------------------------------------------------------------
+
+    def _language(self, incoming: Incoming, session: Session) -> tuple[str, Session]:
+        detected = language.detect(incoming.text) if incoming.text else None
+        if detected:
+            session = session.with_changes(last_language=detected)
+        hint = incoming.language_hint if incoming.language_hint == "en" else None
+        lang = session.language or detected or session.last_language or hint
+        return lang or language.DEFAULT, session
+
+    # --- free text -------------------------------------------------------------------
+
+    async def _text(self, raw: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
+        stripped = raw.strip()
+        if stripped.startswith("/"):
+            return self._command(stripped, lang, session)
+        if not normalize(stripped):
+            return [Reply(text("empty", lang), buttons=self._menu_buttons(lang))], session
+        match = self.matcher.match(stripped)
+        if session.mode == "offer" and match.rule != "trigger":
+            verdict = offer_reply(check_offer(stripped, self.kb), lang)
+            return [verdict], session.with_changes(mode=None)
+        return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
+
+    async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
+        if match.topic is not None:
+            return [self.answer(self.kb.entries[match.topic], lang, match.alternatives)]
+        if self.usage is not None:
+            await self.usage.unanswered(normalize(question, self.kb.lexicon), lang)
+        if match.alternatives:
+            rows = tuple((self._topic_button(t, lang),) for t in match.alternatives)
+            return [Reply(text("maybe_meant", lang), buttons=(*rows, self._main_menu_row(lang)))]
+        return [self.dont_know(lang)]
+
+    def _command(self, raw: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
+        word, _, payload = raw[1:].partition(" ")
+        word = word.split("@", 1)[0].casefold()  # "/start@migran_aman_bot" in groups
+        action = COMMANDS.get(word)
+        if action is None:
+            return [self._unknown_command(word, lang)], session
+        if action == "start":
+            return self._start(payload.strip(), lang, session)
+        if action == "cek":
+            return [Reply(text("offer_prompt", lang))], session.with_changes(mode="offer")
+        reply = {
+            "menu": lambda: self.main_menu(lang),
+            "help": lambda: self.answer(self.kb.entries[GREETING_TOPIC], lang),
+            "language": lambda: self._language_chooser(lang),
+            "privacy": lambda: self.answer(self.kb.entries[PRIVACY_TOPIC], lang),
+            "report": lambda: self.answer(self.kb.entries[REPORT_TOPIC], lang),
+        }[action]()
+        return [reply], session.with_changes(mode=None)
+
+    def _start(self, payload: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
+        """/start with a deep-link payload from a poster: "lapor", "cek", "topik_<id>"."""
+        if payload in ("cek", "lapor"):
+            return self._command(f"/{payload}", lang, session)
+        topic = payload.removeprefix("topik_")
+        if payload.startswith("topik_") and topic in self.kb.entries:
+            return [self.answer(self.kb.entries[topic], lang)], session
+        welcome = Reply(text("welcome", lang), buttons=self._menu_buttons(lang))
+        return [welcome], session.with_changes(mode=None)
+
+    def _unknown_command(self, word: str, lang: str) -> Reply:
+        message = text("unknown_command", lang, command=f"/{word}")
+        close = process.extractOne(word, list(COMMANDS), scorer=fuzz.ratio, score_cutoff=60)
+        if close is None:
+            return Reply(message, buttons=self._menu_buttons(lang))
+        suggestion = f"/{close[0]}"
+        message += " " + text("command_suggestion", lang, suggestion=suggestion)
+        return Reply(message, buttons=((Button(suggestion, f"cmd:{close[0]}"),),))
+
+    # --- buttons ---------------------------------------------------------------------
+
+    async def _choice(
+        self, choice: str, lang: str, session: Session
+    ) -> tuple[list[Reply], Session]:
+        kind, _, value = choice.partition(":")
+        if kind == "menu":
+            return [self.main_menu(lang, replace_previous=True)], session
+        if kind == "group" and any(g.id == value for g in self.kb.groups):
+            return [self._group_menu(value, lang)], session
+        if kind == "topic" and value in self.kb.entries:
+            return [self.answer(self.kb.entries[value], lang)], session
+        if kind == "lang" and value in ("id", "en"):
+            session = session.with_changes(language=value)
+            return [Reply(text("language_set", value), buttons=self._menu_buttons(value))], session
+        if kind == "cmd" and value in COMMANDS:
+            return self._command(f"/{value}", lang, session)
+        if kind in ("up", "down") and value in self.kb.entries:
+            if self.usage is not None:
+                await self.usage.feedback(value, helpful=kind == "up")
+            return [Reply(text("thanks_feedback", lang))], session
+        return [self.main_menu(lang, text("expired_button", lang))], session
+
+    # --- replies ---------------------------------------------------------------------
+
+    def answer(self, entry: Entry, lang: str, alternatives: tuple[str, ...] = ()) -> Reply:
+        rows: list[tuple[Button, ...]] = []
+        for topic in alternatives:
+            title = self.kb.entries[topic].title[lang]
+            rows.append((Button(text("did_you_mean", lang, title=title), f"topic:{topic}"),))
+        for topic in entry.related[:MAX_RELATED_BUTTONS]:
+            if topic not in alternatives:
+                rows.append((self._topic_button(topic, lang),))
+        rows.append(self._main_menu_row(lang))
+        rows.append(
+            (
+                Button(text("helpful", lang), f"up:{entry.id}"),
+                Button(text("not_helpful", lang), f"down:{entry.id}"),
+            )
+        )
+        return Reply(
+            text=self.kb.render_answer(entry, lang),
+            title=entry.title[lang],
+            note=self._source_note(entry, lang),
+            buttons=tuple(rows),
+        )
+
+    def _source_note(self, entry: Entry, lang: str) -> str:
+        note = text(
+            "source", lang, sources="; ".join(entry.sources), date=_date(entry.reviewed, lang)
+        )
+        if entry.verify_note:
+            note += " " + text("verify_hint", lang)
+        return note
+
+    def dont_know(self, lang: str) -> Reply:
+        contact = self.kb.contacts.get(HUMAN_HELP_CONTACT)
+        help_line = contact.render(lang) if contact else "Disnaker"
+        return Reply(text("dont_know", lang, contact=help_line), buttons=self._menu_buttons(lang))
+
+    def main_menu(
+        self, lang: str, intro: str | None = None, replace_previous: bool = False
+    ) -> Reply:
+        return Reply(
+            intro or text("menu", lang),
+            buttons=self._menu_buttons(lang),
+            replace_previous=replace_previous,
+        )
+
+    def _menu_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        rows: list[tuple[Button, ...]] = [
+            (Button(group.title[lang], f"group:{group.id}"),) for group in self.kb.groups
+        ]
+        rows.append((Button(text("check_offer_button", lang), "cmd:cek"),))
+        rows.append((Button(text("report_button", lang), "cmd:lapor"),))
+        rows.append((Button(text("language_button", lang), "cmd:bahasa"),))
+        return tuple(rows)
+
+    def _group_menu(self, group_id: str, lang: str) -> Reply:
+        group = next(g for g in self.kb.groups if g.id == group_id)
+        rows: list[tuple[Button, ...]] = [
+            (self._topic_button(topic, lang),) for topic in group.entry_ids
+        ]
+        rows.append(self._main_menu_row(lang))
+        return Reply(
+            text("menu_group", lang),
+            title=group.title[lang],
+            buttons=tuple(rows),
+            replace_previous=True,
+        )
+
+    def _language_chooser(self, lang: str) -> Reply:
+        buttons = (Button("Bahasa Indonesia", "lang:id"), Button("English", "lang:en"))
+        return Reply(text("choose_language", lang), buttons=(buttons,))
+
+    def _topic_button(self, topic: str, lang: str) -> Button:
+        return Button(self.kb.entries[topic].title[lang], f"topic:{topic}")
+
+    def _main_menu_row(self, lang: str) -> tuple[Button, ...]:
+        return (Button(text("main_menu", lang), "menu"),)
+
+
+def offer_reply(result: OfferCheck, lang: str) -> Reply:
+    """The offer-check verdict as a user reads it (chat and command line)."""
+    level = text(f"risk_{result.level}", lang)
+    lines = [text("offer_result", lang, level=level.upper())]
+    if not result.signs:
+        lines.append(text("offer_none", lang))
+    for sign in result.signs:
+        lines.append(f"⚠️ {sign.explanation[lang]}")
+    if result.level == "tinggi":
+        lines.append(text("offer_high", lang))
+    elif result.level == "sedang":
+        lines.append(text("offer_medium", lang))
+    buttons = ((Button(text("report_button", lang), "cmd:lapor"),),)
+    return Reply("\n\n".join(lines), buttons=buttons)
+
+
+_MONTHS = {
+    "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def _date(day: dt.date, lang: str) -> str:
+    return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"

@@ -1,0 +1,494 @@
+"""The curated knowledge base: YAML files in knowledge/ turned into checked entries.
+
+Officials edit the YAML; `python main.py check-kb` runs `load_knowledge` and
+prints every problem at once, each naming the file, the entry and what is wrong.
+The bot refuses to start on a knowledge base with problems: people act on
+what it says, so a half-loaded answer is worse than none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.normalize import Lexicon
+
+LANGUAGES = ("id", "en")
+# Answers longer than this do not fit a phone screen; editors aim for 700.
+ANSWER_HARD_LIMIT = 1000
+
+CONTACTS_FILE = "contacts.yaml"
+LEXICON_FILE = "lexicon.yaml"
+WARNING_SIGNS_FILE = "warning_signs.yaml"
+OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+RISK_LEVELS = ("sedang", "tinggi")
+
+_CONTACT_PLACEHOLDER = re.compile(r"\{kontak:([^{}]*)\}")
+# Five or more digits, possibly split by spaces, dots or dashes: a phone number.
+PHONE_LIKE = re.compile(r"(?<![\w/])\+?\d(?:[\s.\-]?\d){4,}")
+_YEAR_RANGE = re.compile(r"^(19|20)\d\d[\s\-]+(19|20)\d\d$")  # "2019-2020" is no phone
+_ID_FORMAT = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+Text = Mapping[str, str]  # language code -> text
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    entry: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.entry}" if self.entry else self.file
+        return f"{where}: {self.message}"
+
+
+class KnowledgeError(Exception):
+    """The knowledge base has problems; `problems` lists all of them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class Contact:
+    key: str
+    name: Text
+    value: Text  # a number or address; a description may differ by language
+    source: str
+    reviewed: dt.date
+    verify: bool = False
+
+    def render(self, lang: str) -> str:
+        text = f"{self.name[lang]}: {self.value[lang]}"
+        if self.verify:
+            text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
+        return text
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    group: str
+    file: str
+    title: Text
+    answer: Text
+    questions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+    sources: tuple[str, ...]
+    reviewed: dt.date
+    verify_note: str | None = None
+    # Phrases that decide the topic wherever they appear ("dikurung" -> darurat).
+    triggers: tuple[str, ...] = ()
+    # Words that decide the topic when the message holds nothing else ("halo", "menu").
+    standalone: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    title: Text
+    entry_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WarningSign:
+    id: str
+    weight: int
+    phrases: tuple[str, ...]
+    patterns: tuple[re.Pattern[str], ...]
+    explanation: Text
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    entries: Mapping[str, Entry]
+    groups: tuple[Group, ...]
+    contacts: Mapping[str, Contact]
+    lexicon: Lexicon
+    warning_signs: tuple[WarningSign, ...]
+    risk_levels: Mapping[str, int] = field(default_factory=dict)
+    # Everyday questions the bot must decline ("resep rendang", "jadwal timnas").
+    out_of_scope: tuple[str, ...] = ()
+
+    def render_answer(self, entry: Entry, lang: str) -> str:
+        return render_contacts(entry.answer[lang], self.contacts, lang)
+
+
+def render_contacts(text: str, contacts: Mapping[str, Contact], lang: str) -> str:
+    return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang), text)
+
+
+# --- loading ---------------------------------------------------------------------------
+
+ENTRY_KEYS = {
+    "id",
+    "title",
+    "answer",
+    "questions",
+    "keywords",
+    "related",
+    "sources",
+    "reviewed",
+    "triggers",
+    "standalone",
+}
+ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
+CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify"}
+SIGN_KEYS = {"id", "weight", "phrases", "patterns", "explanation"}
+
+
+class _Collector:
+    """Gathers problems so that one run of check-kb reports them all."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, file: str, entry: str | None, message: str) -> None:
+        self.problems.append(Problem(file, entry, message))
+
+
+def load_knowledge(directory: Path) -> KnowledgeBase:
+    """Load and check every file; raise KnowledgeError listing all problems."""
+    report = _Collector()
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), None, "folder not found")])
+    documents = {path.name: _read_yaml(path, report) for path in sorted(directory.glob("*.yaml"))}
+
+    contacts = _load_contacts(documents.pop(CONTACTS_FILE, None), report)
+    lexicon = _load_lexicon(documents.pop(LEXICON_FILE, None), report)
+    signs, levels = _load_warning_signs(documents.pop(WARNING_SIGNS_FILE, None), report)
+    out_of_scope = _load_out_of_scope(documents.pop(OUT_OF_SCOPE_FILE, None), report)
+    entries: dict[str, Entry] = {}
+    groups: list[Group] = []
+    for name, document in documents.items():
+        group = _load_group(name, document, entries, report)
+        if group is not None:
+            groups.append(group)
+    if not entries and not report.problems:
+        report.add(str(directory), None, "no topic files (*.yaml with group: and entries:)")
+    _check_links(entries, contacts, report)
+    if report.problems:
+        raise KnowledgeError(report.problems)
+    return KnowledgeBase(
+        entries=entries,
+        groups=tuple(groups),
+        contacts=contacts,
+        lexicon=lexicon,
+        warning_signs=signs,
+        risk_levels=levels,
+        out_of_scope=out_of_scope,
+    )
+
+
+def _read_yaml(path: Path, report: _Collector) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        report.add(path.name, None, "not UTF-8 text")
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        reason = getattr(error, "problem", None) or "invalid YAML"
+        report.add(path.name, None, f"cannot read YAML{where}: {reason}")
+    except OSError as error:
+        report.add(path.name, None, f"cannot open: {error.strerror}")
+    return None
+
+
+def _mapping_items(value: Any, file: str, what: str, report: _Collector) -> Iterator[Any]:
+    if value is None:
+        return
+    if not isinstance(value, list):
+        report.add(file, None, f"'{what}' must be a list")
+        return
+    yield from value
+
+
+def _text(value: Any, file: str, entry: str, key: str, report: _Collector) -> dict[str, str]:
+    """A {id: ..., en: ...} pair; both languages are required."""
+    if not isinstance(value, dict):
+        report.add(file, entry, f"'{key}' must have 'id' and 'en' texts")
+        return {lang: "" for lang in LANGUAGES}
+    for extra in sorted(set(value) - set(LANGUAGES), key=str):
+        report.add(file, entry, f"'{key}' has unknown language '{extra}'")
+    out = {}
+    for lang in LANGUAGES:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            report.add(file, entry, f"'{key}' is missing the '{lang}' translation")
+            text = ""
+        out[lang] = text.strip()
+    return out
+
+
+def _strings(value: Any, file: str, entry: str, key: str, report: _Collector) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+        report.add(file, entry, f"'{key}' must be a list of texts")
+        return ()
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+def _date(value: Any, file: str, entry: str, report: _Collector) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        report.add(file, entry, f"'reviewed' must be a date like 2026-11-28, not {value!r}")
+        return dt.date.min
+
+
+def _reviewed(value: Any, file: str, entry: str, report: _Collector) -> tuple[dt.date, str | None]:
+    """`reviewed: 2026-11-28`, or `{date: ..., verify: "what to confirm"}`."""
+    if isinstance(value, dict):
+        for extra in sorted(set(value) - {"date", "verify"}, key=str):
+            report.add(file, entry, f"'reviewed' has unknown key '{extra}'")
+        note = value.get("verify")
+        if not isinstance(note, str) or not note.strip():
+            report.add(file, entry, "'reviewed.verify' must say what is still to confirm")
+            note = None
+        return _date(value.get("date"), file, entry, report), note
+    return _date(value, file, entry, report), None
+
+
+def _load_group(
+    file: str, document: Any, entries: dict[str, Entry], report: _Collector
+) -> Group | None:
+    if document is None:
+        return None  # unreadable; already reported
+    if not isinstance(document, dict) or "entries" not in document:
+        report.add(file, None, "a topic file needs 'group:' and 'entries:'")
+        return None
+    for extra in sorted(set(document) - {"group", "entries"}, key=str):
+        report.add(file, None, f"unknown key '{extra}'")
+    raw_group = document.get("group")
+    if not isinstance(raw_group, dict) or not isinstance(raw_group.get("id"), str):
+        report.add(file, None, "'group' needs an 'id' and a 'title'")
+        raw_group = {"id": file.removesuffix(".yaml"), "title": None}
+    group_id = raw_group["id"]
+    group_title = _text(raw_group.get("title"), file, f"group {group_id}", "title", report)
+    ids = []
+    for position, raw in enumerate(_mapping_items(document["entries"], file, "entries", report)):
+        entry = _load_entry(file, group_id, position, raw, report)
+        if entry is None:
+            continue
+        if entry.id in entries:
+            report.add(file, entry.id, f"duplicate id (also in {entries[entry.id].file})")
+            continue
+        entries[entry.id] = entry
+        ids.append(entry.id)
+    return Group(id=group_id, title=group_title, entry_ids=tuple(ids))
+
+
+def _load_entry(file: str, group: str, position: int, raw: Any, report: _Collector) -> Entry | None:
+    if not isinstance(raw, dict):
+        report.add(file, f"entry #{position + 1}", "must be a mapping of keys")
+        return None
+    entry_id = raw.get("id")
+    if not isinstance(entry_id, str) or not _ID_FORMAT.match(entry_id):
+        message = f"'id' must be like 'cek-agensi', not {entry_id!r}"
+        report.add(file, f"entry #{position + 1}", message)
+        return None
+    for extra in sorted(set(raw) - ENTRY_KEYS, key=str):
+        report.add(file, entry_id, f"unknown key '{extra}'")
+    for missing in sorted(ENTRY_REQUIRED - set(raw)):
+        report.add(file, entry_id, f"missing '{missing}'")
+    reviewed, verify_note = _reviewed(raw.get("reviewed"), file, entry_id, report)
+    entry = Entry(
+        id=entry_id,
+        group=group,
+        file=file,
+        title=_text(raw.get("title"), file, entry_id, "title", report),
+        answer=_text(raw.get("answer"), file, entry_id, "answer", report),
+        questions=_strings(raw.get("questions"), file, entry_id, "questions", report),
+        keywords=_strings(raw.get("keywords"), file, entry_id, "keywords", report),
+        related=_strings(raw.get("related"), file, entry_id, "related", report),
+        sources=_strings(raw.get("sources"), file, entry_id, "sources", report),
+        reviewed=reviewed,
+        verify_note=verify_note,
+        triggers=_strings(raw.get("triggers"), file, entry_id, "triggers", report),
+        standalone=_strings(raw.get("standalone"), file, entry_id, "standalone", report),
+    )
+    if "questions" in raw and not entry.questions:
+        report.add(file, entry_id, "'questions' needs at least one example question")
+    if "sources" in raw and not entry.sources:
+        report.add(file, entry_id, "'sources' needs at least one source")
+    return entry
+
+
+def _load_contacts(document: Any, report: _Collector) -> dict[str, Contact]:
+    file = CONTACTS_FILE
+    if document is None:
+        report.add(file, None, "missing or empty: answers cannot name any contact")
+        return {}
+    raw_contacts = document.get("contacts") if isinstance(document, dict) else None
+    if not isinstance(raw_contacts, dict):
+        report.add(file, None, "needs a 'contacts:' mapping of key -> contact")
+        return {}
+    contacts = {}
+    for key, raw in raw_contacts.items():
+        key = str(key)
+        if not isinstance(raw, dict):
+            report.add(file, key, "must be a mapping with name, value, source, reviewed")
+            continue
+        for extra in sorted(set(raw) - CONTACT_KEYS, key=str):
+            report.add(file, key, f"unknown key '{extra}'")
+        for missing in sorted({"name", "value", "source", "reviewed"} - set(raw)):
+            report.add(file, key, f"missing '{missing}'")
+        contacts[key] = Contact(
+            key=key,
+            name=_text(raw.get("name"), file, key, "name", report),
+            value=_contact_value(raw.get("value"), key, report),
+            source=str(raw.get("source", "")).strip(),
+            reviewed=_date(raw.get("reviewed"), file, key, report),
+            verify=bool(raw.get("verify", False)),
+        )
+    return contacts
+
+
+def _contact_value(value: Any, key: str, report: _Collector) -> dict[str, str]:
+    """One string for both languages (a number), or an {id, en} pair (a description)."""
+    if isinstance(value, str | int) and str(value).strip():
+        return {lang: str(value).strip() for lang in LANGUAGES}
+    return _text(value, CONTACTS_FILE, key, "value", report)
+
+
+def _load_lexicon(document: Any, report: _Collector) -> Lexicon:
+    if document is None:
+        return Lexicon()
+    words = document.get("words") if isinstance(document, dict) else None
+    if not isinstance(words, dict):
+        report.add(LEXICON_FILE, None, "needs a 'words:' mapping of typed word -> meaning")
+        return Lexicon()
+    clean_words = {}
+    for key, value in words.items():
+        if not isinstance(value, str | int) or not str(value).strip():
+            report.add(LEXICON_FILE, str(key), "needs a replacement word")
+            continue
+        clean_words[str(key)] = str(value)
+    return Lexicon.from_mapping(clean_words)
+
+
+def _load_out_of_scope(document: Any, report: _Collector) -> tuple[str, ...]:
+    if document is None:
+        return ()
+    if not isinstance(document, dict) or set(document) != {"questions"}:
+        report.add(OUT_OF_SCOPE_FILE, None, "needs exactly one key, 'questions:'")
+        return ()
+    return _strings(document["questions"], OUT_OF_SCOPE_FILE, "questions", "questions", report)
+
+
+def _load_warning_signs(
+    document: Any, report: _Collector
+) -> tuple[tuple[WarningSign, ...], dict[str, int]]:
+    file = WARNING_SIGNS_FILE
+    if document is None:
+        report.add(file, None, "missing or empty: the offer check has nothing to look for")
+        return (), {}
+    if not isinstance(document, dict):
+        report.add(file, None, "needs 'levels:' and 'signs:'")
+        return (), {}
+    levels = document.get("levels")
+    if not isinstance(levels, dict) or set(levels) != set(RISK_LEVELS):
+        report.add(file, None, "'levels' must give the weight for 'sedang' and 'tinggi'")
+        levels = {}
+    elif not all(isinstance(v, int) for v in levels.values()):
+        report.add(file, None, "'levels' must be whole numbers")
+    elif levels["sedang"] > levels["tinggi"]:
+        report.add(file, None, "'levels' must have sedang <= tinggi")
+    signs = []
+    seen: set[str] = set()
+    for position, raw in enumerate(_mapping_items(document.get("signs"), file, "signs", report)):
+        sign = _load_sign(position, raw, report)
+        if sign is None:
+            continue
+        if sign.id in seen:
+            report.add(file, sign.id, "duplicate id")
+        seen.add(sign.id)
+        signs.append(sign)
+    return tuple(signs), dict(levels)
+
+
+def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | None:
+    file = WARNING_SIGNS_FILE
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        report.add(file, f"sign #{position + 1}", "needs an 'id'")
+        return None
+    sign_id = raw["id"]
+    for extra in sorted(set(raw) - SIGN_KEYS, key=str):
+        report.add(file, sign_id, f"unknown key '{extra}'")
+    weight = raw.get("weight")
+    if not isinstance(weight, int) or not 1 <= weight <= 10:
+        report.add(file, sign_id, "'weight' must be a whole number from 1 to 10")
+        weight = 1
+    patterns = []
+    for pattern in _strings(raw.get("patterns"), file, sign_id, "patterns", report):
+        try:
+            patterns.append(re.compile(pattern))
+        except re.error as error:
+            report.add(file, sign_id, f"pattern {pattern!r} is not a valid regex: {error}")
+    phrases = _strings(raw.get("phrases"), file, sign_id, "phrases", report)
+    if not phrases and not patterns:
+        report.add(file, sign_id, "needs 'phrases' or 'patterns' to look for")
+    return WarningSign(
+        id=sign_id,
+        weight=weight,
+        phrases=phrases,
+        patterns=tuple(patterns),
+        explanation=_text(raw.get("explanation"), file, sign_id, "explanation", report),
+    )
+
+
+def _check_links(
+    entries: Mapping[str, Entry], contacts: Mapping[str, Contact], report: _Collector
+) -> None:
+    """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length."""
+    for entry in entries.values():
+        where = entry.file
+        for related in entry.related:
+            if related not in entries:
+                report.add(where, entry.id, f"'related' names unknown topic '{related}'")
+            elif related == entry.id:
+                report.add(where, entry.id, "'related' names the entry itself")
+        for lang in LANGUAGES:
+            answer = entry.answer[lang]
+            unknown = [k for k in _CONTACT_PLACEHOLDER.findall(answer) if k not in contacts]
+            for key in unknown:
+                report.add(where, entry.id, f"answer ({lang}) names unknown contact '{key}'")
+            for number in _raw_numbers(_CONTACT_PLACEHOLDER.sub("", answer), contacts):
+                report.add(
+                    where,
+                    entry.id,
+                    f"answer ({lang}) holds the raw number {number!r}; "
+                    "put it in contacts.yaml and write {kontak:KEY}",
+                )
+            if not unknown:
+                length = len(render_contacts(answer, contacts, lang))
+                if length > ANSWER_HARD_LIMIT:
+                    report.add(
+                        where,
+                        entry.id,
+                        f"answer ({lang}) is {length} characters; the limit is "
+                        f"{ANSWER_HARD_LIMIT} (aim for 700)",
+                    )
+
+
+def _raw_numbers(text: str, contacts: Mapping[str, Contact]) -> list[str]:
+    """Phone-like numbers, and short hotlines such as 110 that contacts.yaml holds."""
+    found = [m.strip() for m in PHONE_LIKE.findall(text) if not _YEAR_RANGE.match(m.strip())]
+    for contact in contacts.values():
+        value = contact.value["id"]
+        if value.isdigit() and re.search(rf"(?<![\w.]){value}(?!\w|\.\d)", text):
+            found.append(value)
+    return found

@@ -1,0 +1,214 @@
+"""Find the knowledge-base topic a question is about, or say honestly that none fits.
+
+Three steps, cheapest first:
+1. Rules from the knowledge base: a danger phrase ("dikurung", "SOS") picks the
+   emergency topic before anything else; a message made only of greetings picks
+   the greeting topic.
+2. A BM25 ranking over one "document" per topic (its titles, example questions
+   and keywords), on stemmed words and word pairs. Words the index has never seen
+   are corrected to a close known word ("pasport" -> "paspor") with rapidfuzz.
+3. The best few topics are re-ranked by rapidfuzz similarity between the question
+   and each topic's example questions, and the blend is scaled to a 0-100
+   confidence. Below the threshold the bot says it does not know.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+from bot.knowledge import Entry, KnowledgeBase
+from bot.normalize import Lexicon, contains_phrase, normalize
+
+# BM25 constants: k1 as usual; a low b because a topic with many examples is
+# not less relevant for being long.
+K1 = 1.2
+B = 0.3
+KEYWORD_BOOST = 2  # a keyword counts as this many occurrences
+CANDIDATES = 5  # topics re-ranked with rapidfuzz
+FUZZY_WORD_CUTOFF = 84  # how close a typo must be to a known word
+MIN_FUZZY_WORD_LEN = 4  # shorter words are too easy to confuse ("sim" -> "visa")
+
+# Calibration, fitted on questions written apart from the knowledge base: a
+# confidence from the BM25 evidence and the closest example question.
+EVIDENCE_SCALE = 6.0  # BM25 score that counts as "strong evidence" (confidence ~0.63)
+FUZZY_WEIGHT = 0.35
+THRESHOLD = 45  # below this confidence: "I don't know"
+SUGGEST_FLOOR = 30  # from here to THRESHOLD: offer "did you mean" buttons
+AMBIGUITY = 0.85  # a runner-up scoring this share of the top is offered too
+
+
+@dataclass(frozen=True)
+class Match:
+    topic: str | None
+    score: int  # 0-100 confidence in `topic` (or in the best guess when topic is None)
+    alternatives: tuple[str, ...]  # other topics worth offering as buttons
+    rule: str  # "trigger", "standalone", "ranked" or "none": why, for logs and eval
+
+
+class _Stemmer:
+    """Sastrawi's stemmer with a cache: the same few thousand words recur."""
+
+    def __init__(self) -> None:
+        self._stemmer = StemmerFactory().create_stemmer()
+        self.stem = lru_cache(maxsize=50_000)(self._stem)
+
+    def _stem(self, word: str) -> str:
+        if not word.isalpha() or len(word) <= 3:
+            return word
+        return str(self._stemmer.stem(word)) or word
+
+
+_STEMMER: _Stemmer | None = None
+
+
+def _stemmer() -> _Stemmer:
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = _Stemmer()
+    return _STEMMER
+
+
+def analyse(text: str, lexicon: Lexicon) -> list[str]:
+    """Normalised, stemmed words."""
+    stem = _stemmer().stem
+    return [stem(word) for word in normalize(text, lexicon).split()]
+
+
+def terms(words: list[str]) -> list[str]:
+    """Index terms: each word and each adjacent pair ("visa turis")."""
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, threshold: int = THRESHOLD) -> None:
+        self.kb = kb
+        self.threshold = threshold
+        # One document per topic, and last the out-of-scope questions (topic None):
+        # everyday words ("harga", "besok", "resep") then weigh for refusing.
+        self._topics: list[str | None] = [*kb.entries, None]
+        self._triggers = self._phrases(kb.entries.values(), "triggers")
+        # Longest first, so "terima kasih" goes before "terima" would.
+        self._standalone = sorted(
+            self._phrases(kb.entries.values(), "standalone"), key=lambda item: -len(item[0])
+        )
+        self._weights: dict[str, list[tuple[int, float]]] = {}
+        self._examples: list[list[str]] = []
+        self._build_index()
+        self._vocabulary = sorted(t for t in self._weights if " " not in t)
+        self._correct = lru_cache(maxsize=20_000)(self._closest_known_word)
+
+    def _phrases(self, entries: Iterable[Entry], kind: str) -> list[tuple[str, str]]:
+        found = []
+        for entry in entries:
+            for phrase in getattr(entry, kind):
+                found.append((normalize(phrase, self.kb.lexicon), entry.id))
+        return found
+
+    def _build_index(self) -> None:
+        lexicon = self.kb.lexicon
+        counts: list[Counter[str]] = []
+        documents = [
+            (entry.questions, (*entry.title.values(), *entry.questions), entry.keywords)
+            for entry in self.kb.entries.values()
+        ]
+        documents.append((self.kb.out_of_scope, self.kb.out_of_scope, ()))
+        for examples, texts, keywords in documents:
+            self._examples.append([normalize(q, lexicon) for q in examples])
+            count: Counter[str] = Counter()
+            for text in texts:
+                count.update(terms(analyse(text, lexicon)))
+            for keyword in keywords:
+                for term in terms(analyse(keyword, lexicon)):
+                    count[term] += KEYWORD_BOOST
+            counts.append(count)
+        lengths = [sum(c.values()) for c in counts]
+        average = sum(lengths) / max(len(lengths), 1)
+        topics_with: Counter[str] = Counter()
+        for count in counts:
+            topics_with.update(count.keys())
+        total = len(counts)
+        weights: defaultdict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, count in enumerate(counts):
+            norm = K1 * (1 - B + B * lengths[index] / average)
+            for term, tf in count.items():
+                n = topics_with[term]
+                idf = math.log((total - n + 0.5) / (n + 0.5) + 1)
+                weights[term].append((index, idf * tf * (K1 + 1) / (tf + norm)))
+        self._weights = dict(weights)
+
+    def _closest_known_word(self, word: str) -> str | None:
+        if len(word) < MIN_FUZZY_WORD_LEN or not word.isalpha():
+            return None
+        found = process.extractOne(
+            word, self._vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_WORD_CUTOFF
+        )
+        return found[0] if found else None
+
+    def _query_words(self, text: str) -> list[str]:
+        words = analyse(text, self.kb.lexicon)
+        out = []
+        for word in words:
+            if word not in self._weights:
+                word = self._correct(word) or word
+            out.append(word)
+        return out
+
+    def _rule(self, normalised: str) -> Match | None:
+        for phrase, topic in self._triggers:
+            if contains_phrase(normalised, phrase):
+                return Match(topic, 100, (), "trigger")
+        rest = f" {normalised} "
+        topics = set()
+        for phrase, topic in self._standalone:
+            if f" {phrase} " in rest:
+                rest = rest.replace(f" {phrase} ", " ")
+                topics.add(topic)
+        if len(topics) == 1 and not rest.strip():
+            return Match(topics.pop(), 100, (), "standalone")
+        return None
+
+    def rank(self, text: str) -> list[tuple[str | None, float]]:
+        """(topic, confidence 0..1) for the best candidates, best first."""
+        scores: defaultdict[int, float] = defaultdict(float)
+        for term in set(terms(self._query_words(text))):
+            for index, weight in self._weights.get(term, ()):
+                scores[index] += weight
+        best = sorted(scores.items(), key=lambda item: -item[1])[:CANDIDATES]
+        query = normalize(text, self.kb.lexicon)
+        ranked = []
+        for index, evidence in best:
+            closest = process.extractOne(query, self._examples[index], scorer=fuzz.token_set_ratio)
+            similarity = closest[1] / 100 if closest else 0.0
+            strength = 1 - math.exp(-evidence / EVIDENCE_SCALE)
+            confidence = (1 - FUZZY_WEIGHT) * strength + FUZZY_WEIGHT * similarity
+            ranked.append((self._topics[index], confidence))
+        ranked.sort(key=lambda item: -item[1])
+        return ranked
+
+    def match(self, text: str) -> Match:
+        normalised = normalize(text, self.kb.lexicon)
+        ruled = self._rule(normalised)
+        if ruled is not None:
+            return ruled
+        if not any(word.isalpha() for word in normalised.split()):
+            return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
+        ranked = self.rank(text)
+        if not ranked or ranked[0][0] is None:
+            return Match(None, 0, (), "none")
+        top_topic, top = ranked[0]
+        assert top_topic is not None
+        score = round(100 * top)
+        close = tuple(t for t, c in ranked[1:3] if t is not None and c >= AMBIGUITY * top)
+        if score >= self.threshold:
+            return Match(top_topic, score, close, "ranked")
+        if score >= SUGGEST_FLOOR:
+            return Match(None, score, (top_topic, *close), "none")
+        return Match(None, score, (), "none")

@@ -1,0 +1,52 @@
+"""The neutral message types between channel adapters and the core.
+
+An adapter turns a platform update into an `Incoming` and each `Reply` into a
+platform send; the core never sees a Telegram or WhatsApp object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class UserKey:
+    """Who wrote, per channel: a Telegram id and a WhatsApp number never collide."""
+
+    channel: str
+    chat_id: str
+    user_id: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.chat_id}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # photo, document, voice, video, sticker, location, ...
+    ref: str  # the channel's own handle for the file (e.g. Telegram file_id)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    user: UserKey
+    text: str = ""
+    choice: str | None = None  # the action of a pressed button
+    attachments: tuple[Attachment, ...] = ()
+    language_hint: str | None = None  # the app's language, when the channel knows it
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str  # e.g. "topic:visa", "menu", "lang:en"
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    title: str | None = None  # shown bold above the text
+    note: str | None = None  # small print below: source and review date
+    buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)  # rows
+    # Menu navigation: show this in place of the message whose button was pressed.
+    replace_previous: bool = False

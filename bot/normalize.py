@@ -1,0 +1,83 @@
+"""Turn what people type into the plain words the matcher compares.
+
+"Gmn caraaa kerja ke Malaysia yg resmi?? 🙏" becomes
+"bagaimana cara kerja ke malaysia yang resmi": case folded, emoji and
+punctuation dropped, elongated letters shortened, and slang, Minangkabau and
+old terms replaced through the lexicon (knowledge/lexicon.yaml).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# Longest input we look at; a pasted novel must not cost more than a page.
+MAX_CHARS = 4000
+
+# Three or more of the same letter: "tolonggg", "pleaseee". Digits are left alone.
+_ELONGATED = re.compile(r"([^\W\d_])\1{2,}")
+# "15jt", "2x": a number glued to its unit reads as two words.
+_NUMBER_GLUED = re.compile(r"\b(\d+)([^\W\d_]+)\b")
+# "abal2", "ganti2": the chat spelling of a reduplicated word.
+_REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
+
+
+def clean(text: str) -> str:
+    """Lower-case words separated by single spaces; everything else dropped."""
+    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
+    # Punctuation, symbols (emoji), marks, separators and control or format
+    # characters (zero-width, right-to-left marks) all become word breaks.
+    text = "".join(char if unicodedata.category(char)[0] in "LN" else " " for char in text)
+    text = _ELONGATED.sub(r"\1", text)
+    text = _NUMBER_GLUED.sub(r"\1 \2", text)
+    text = _REDUPLICATED.sub(r"\1", text)
+    words: list[str] = []
+    for word in text.split():
+        if not words or words[-1] != word or not word.isalpha():  # "abal-abal" -> "abal"
+            words.append(word)
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Word and phrase replacements, longest phrase first."""
+
+    words: Mapping[str, str] = field(default_factory=dict)
+    max_phrase_len: int = 1
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, str]) -> Lexicon:
+        words = {clean(key): clean(value) for key, value in raw.items() if clean(key)}
+        longest = max((len(key.split()) for key in words), default=1)
+        return cls(words=words, max_phrase_len=longest)
+
+    def apply(self, words: list[str]) -> list[str]:
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self.max_phrase_len, len(words) - i), 0, -1):
+                phrase = " ".join(words[i : i + size])
+                replacement = self.words.get(phrase)
+                if replacement is not None:
+                    out.extend(replacement.split())
+                    i += size
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return out
+
+
+def normalize(text: str, lexicon: Lexicon | None = None) -> str:
+    """Cleaned text with the lexicon applied."""
+    words = clean(text).split()
+    if lexicon is not None:
+        words = lexicon.apply(words)
+    return " ".join(words)
+
+
+def contains_phrase(text: str, phrase: str) -> bool:
+    """Whole-word phrase test on normalised text ("kurung" is not in "dikurungi")."""
+    return f" {phrase} " in f" {text} "

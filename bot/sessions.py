@@ -1,0 +1,39 @@
+"""Per-user conversation state the core keeps between messages.
+
+The core talks to a `SessionStore`; `MemorySessionStore` serves the terminal
+chat and tests, `bot.storage.SqliteSessionStore` keeps state across restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+from bot.messages import UserKey
+
+
+@dataclass(frozen=True)
+class Session:
+    language: str | None = None  # chosen explicitly with /bahasa; wins over detection
+    last_language: str | None = None  # detected from the user's last message
+    mode: str | None = None  # what the next free text is for, e.g. "offer"
+
+    def with_changes(self, **changes: str | None) -> Session:
+        return replace(self, **changes)
+
+
+class SessionStore(Protocol):
+    async def get(self, user: UserKey) -> Session: ...
+
+    async def put(self, user: UserKey, session: Session) -> None: ...
+
+
+class MemorySessionStore:
+    def __init__(self) -> None:
+        self._sessions: dict[UserKey, Session] = {}
+
+    async def get(self, user: UserKey) -> Session:
+        return self._sessions.get(user, Session())
+
+    async def put(self, user: UserKey, session: Session) -> None:
+        self._sessions[user] = session

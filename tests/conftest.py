@@ -1,0 +1,83 @@
+"""Shared fixtures: the real knowledge base, and a chat that drives the engine like a person."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.engine import Engine
+from bot.knowledge import KnowledgeBase, load_knowledge
+from bot.matching import Matcher
+from bot.messages import Button, Incoming, Reply, UserKey
+from bot.sessions import MemorySessionStore
+
+KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
+SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KNOWLEDGE_DIR)
+
+
+@pytest.fixture(scope="session")
+def matcher(kb: KnowledgeBase) -> Matcher:
+    return Matcher(kb)
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    """A writable copy of the real knowledge base, for tests that break it."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE_DIR, target)
+    return target
+
+
+class Chat:
+    """Talks to the engine as one user: `replies = await chat.say("halo")`."""
+
+    def __init__(self, engine: Engine, user: UserKey) -> None:
+        self.engine = engine
+        self.user = user
+        self.last: list[Reply] = []
+
+    async def say(self, text: str, language_hint: str | None = None) -> list[Reply]:
+        self.last = await self.engine.handle(
+            Incoming(self.user, text=text, language_hint=language_hint)
+        )
+        return self.last
+
+    async def press(self, label_part: str) -> list[Reply]:
+        """Press the first button of the last replies whose label contains `label_part`."""
+        button = self.button(label_part)
+        self.last = await self.engine.handle(Incoming(self.user, choice=button.action))
+        return self.last
+
+    def button(self, label_part: str) -> Button:
+        for reply in self.last:
+            for row in reply.buttons:
+                for button in row:
+                    if label_part.casefold() in button.label.casefold():
+                        return button
+        labels = [b.label for r in self.last for row in r.buttons for b in row]
+        raise AssertionError(f"no button with {label_part!r}; buttons: {labels}")
+
+
+@pytest.fixture
+def chat_factory(kb: KnowledgeBase, matcher: Matcher) -> Callable[[str], Chat]:
+    engine = Engine(kb, MemorySessionStore(), matcher=matcher)
+    return lambda user_id="1": Chat(engine, UserKey("test", user_id, user_id))
+
+
+@pytest.fixture
+def chat(chat_factory: Callable[[str], Chat]) -> Chat:
+    return chat_factory("1")
+
+
+@pytest.fixture
+def engine(kb: KnowledgeBase, matcher: Matcher) -> Engine:
+    return Engine(kb, MemorySessionStore(), matcher=matcher)

@@ -1,0 +1,130 @@
+"""The command line as evaluation tools and officials use it: real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+
+
+def run(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        timeout=60,
+    )
+
+
+def test_ask_json_prints_one_object_per_line_in_the_stable_shape() -> None:
+    result = run("ask", "--json", stdin="syarat jd tki apa aja\nresep rendang\n\n")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    records = [json.loads(line) for line in lines]
+    for record in records:
+        assert set(record) == {"question", "topic", "score", "alternatives", "answer"}
+        assert 0 <= record["score"] <= 100
+        assert isinstance(record["alternatives"], list)
+    assert records[0]["topic"] == "syarat-bekerja"
+    assert records[0]["question"] == "syarat jd tki apa aja"
+    assert records[1]["topic"] is None
+    assert "0800-1000" in records[1]["answer"]
+
+
+def test_ask_prints_the_answer_as_a_user_sees_it() -> None:
+    result = run("ask", "visa ziarah bs bwt kerja gk")
+    assert result.returncode == 0
+    assert "== " in result.stdout and "Sumber:" in result.stdout
+
+
+def test_check_offer_json() -> None:
+    text = "Loker admin Kamboja gaji 20jt, visa turis, berangkat cepat"
+    result = run("check-offer", "--json", text)
+    record = json.loads(result.stdout)
+    assert record["level"] == "tinggi"
+    assert record["signs"] and all(
+        {"id", "weight", "explanation"} <= set(s) for s in record["signs"]
+    )
+
+
+def test_check_kb_passes_on_the_real_knowledge_base() -> None:
+    result = run("check-kb")
+    assert result.returncode == 0
+    assert result.stdout.startswith("OK: ")
+    assert len(result.stdout.strip().splitlines()) == 1
+
+
+def test_check_kb_lists_problems_and_exits_1(kb_copy: Path) -> None:
+    (kb_copy / "lexicon.yaml").write_text("words: [unclosed\n", encoding="utf-8")
+    (kb_copy / "contacts.yaml").write_text("contacts: {}\n", encoding="utf-8")
+    result = run("check-kb", env={"KNOWLEDGE_DIR": str(kb_copy)})
+    assert result.returncode == 1
+    assert "lexicon.yaml: cannot read YAML" in result.stdout
+    assert "names unknown contact" in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_reports_accuracy_refusal_and_misses(tmp_path: Path) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        'questions:\n  - q: "paspor sy ditahan agen"\n    expect: [paspor-ditahan]\n'
+        '  - q: "resep rendang"\n    expect: []\n  - q: "halo"\n    expect: [visa]\n',
+        encoding="utf-8",
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 0, result.stderr
+    assert "in-scope top-1 accuracy: 0.500 (1/2)" in result.stdout
+    assert "out-of-scope refusal:    1.000 (1/1)" in result.stdout
+    assert "expected visa" in result.stdout and "halo" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("eval", "/nonexistent/q.yaml"), "file not found"),
+        (("ask",), "ask needs a question"),
+        (("frobnicate",), "invalid choice"),
+    ],
+)
+def test_errors_are_one_clear_line_without_traceback(args: tuple[str, ...], message: str) -> None:
+    result = run(*args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_eval_with_bad_yaml_is_a_clear_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("questions: [\n", encoding="utf-8")
+    result = run("eval", str(bad))
+    assert result.returncode == 2
+    assert "invalid YAML" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_broken_knowledge_base_stops_the_bot_with_a_pointer_to_check_kb(kb_copy: Path) -> None:
+    (kb_copy / "contacts.yaml").write_text("contacts: {}\n", encoding="utf-8")
+    result = run("ask", "halo", env={"KNOWLEDGE_DIR": str(kb_copy)})
+    assert result.returncode == 1
+    assert "check-kb" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_without_token_starts_the_terminal_chat_and_says_so() -> None:
+    result = run(stdin="gimana cara kerja ke malaysia yg resmi\n")
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+    assert "Sumber:" in result.stdout

@@ -1,0 +1,162 @@
+"""Loading the knowledge base, and every problem check-kb must name."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.knowledge import (
+    ANSWER_HARD_LIMIT,
+    PHONE_LIKE,
+    KnowledgeBase,
+    KnowledgeError,
+    load_knowledge,
+)
+from tests.conftest import SHARED_EVAL
+
+
+def _problems(directory: Path) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+def _edit_entry(directory: Path, file: str, entry_id: str, **changes: object) -> None:
+    path = directory / file
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for entry in document["entries"]:
+        if entry["id"] == entry_id:
+            for key, value in changes.items():
+                if value is None:
+                    entry.pop(key, None)
+                else:
+                    entry[key] = value
+    path.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _file_of(kb: KnowledgeBase, entry_id: str) -> str:
+    return kb.entries[entry_id].file
+
+
+def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
+    assert len(kb.entries) >= 32
+    assert [g.id for g in kb.groups] == ["bantuan-lapor", "kenali-tppo", "migrasi-aman"]
+    for entry in kb.entries.values():
+        assert entry.sources, entry.id
+        assert entry.questions, entry.id
+        for lang in ("id", "en"):
+            assert entry.title[lang] and entry.answer[lang], entry.id
+
+
+@pytest.mark.skipif(not (SHARED_EVAL / "topics.yaml").exists(), reason="../shared/eval absent")
+def test_every_evaluated_topic_has_exactly_one_entry(kb: KnowledgeBase) -> None:
+    topics = yaml.safe_load((SHARED_EVAL / "topics.yaml").read_text(encoding="utf-8"))
+    wanted = {t["id"] for group in topics.values() for t in group}
+    assert len(wanted) == 32
+    assert wanted <= set(kb.entries)
+
+
+def test_no_answer_holds_a_raw_phone_number(kb: KnowledgeBase) -> None:
+    hotlines = {c.value["id"] for c in kb.contacts.values() if c.value["id"].isdigit()}
+    for entry in kb.entries.values():
+        for lang in ("id", "en"):
+            raw = re.sub(r"\{kontak:[^}]*\}", "", entry.answer[lang])
+            assert not PHONE_LIKE.search(raw), (entry.id, lang)
+            for hotline in hotlines:
+                assert not re.search(rf"(?<![\w.]){hotline}(?!\w|\.\d)", raw), (entry.id, hotline)
+
+
+def test_rendered_answers_name_real_contacts_and_fit_a_phone(kb: KnowledgeBase) -> None:
+    call_centre = kb.contacts["kp2mi_call_centre"]
+    assert call_centre.value == {"id": "0800-1000", "en": "0800-1000"}
+    for entry in kb.entries.values():
+        for lang in ("id", "en"):
+            rendered = kb.render_answer(entry, lang)
+            assert "{kontak:" not in rendered
+            assert len(rendered) <= ANSWER_HARD_LIMIT, (entry.id, lang, len(rendered))
+    assert "0800-1000" in kb.render_answer(kb.entries["kontak-darurat"], "id")
+
+
+def test_raw_phone_number_in_an_answer_is_refused(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    _edit_entry(
+        kb_copy, file, "visa", answer={"id": "Telepon 0812-3456-7890 ya.", "en": "Call 110."}
+    )
+    problems = _problems(kb_copy)
+    assert any("visa" in p and "0812-3456-7890" in p for p in problems)
+    assert any("visa" in p and "'110'" in p for p in problems)
+
+
+def test_unknown_contact_is_refused(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    _edit_entry(kb_copy, file, "visa", answer={"id": "Hubungi {kontak:tidak_ada}.", "en": "Call."})
+    assert f"{file}: visa: answer (id) names unknown contact 'tidak_ada'" in _problems(kb_copy)
+
+
+def test_unknown_key_missing_translation_and_dangling_related(
+    kb: KnowledgeBase, kb_copy: Path
+) -> None:
+    file = _file_of(kb, "biaya")
+    _edit_entry(
+        kb_copy, file, "biaya", color="red", title={"id": "Biaya"}, related=["tidak-ada-topik"]
+    )
+    problems = _problems(kb_copy)
+    assert f"{file}: biaya: unknown key 'color'" in problems
+    assert f"{file}: biaya: 'title' is missing the 'en' translation" in problems
+    assert f"{file}: biaya: 'related' names unknown topic 'tidak-ada-topik'" in problems
+
+
+def test_duplicate_id_is_refused(kb_copy: Path) -> None:
+    path = kb_copy / "kenali-tppo.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    first = document["entries"][0]["id"]
+    document["entries"][1]["id"] = first
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    assert any(f"kenali-tppo.yaml: {first}: duplicate id" in p for p in _problems(kb_copy))
+
+
+def test_missing_required_key_and_bad_date(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "pulang")
+    _edit_entry(kb_copy, file, "pulang", sources=None, reviewed="kemarin")
+    problems = _problems(kb_copy)
+    assert f"{file}: pulang: missing 'sources'" in problems
+    assert any("pulang: 'reviewed' must be a date" in p for p in problems)
+
+
+def test_answer_too_long_is_refused(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    long_text = "Kata " * 300
+    _edit_entry(kb_copy, file, "visa", answer={"id": long_text, "en": "Short."})
+    assert any("visa: answer (id) is" in p and "limit is 1000" in p for p in _problems(kb_copy))
+
+
+def test_unparsable_yaml_names_file_and_line(kb_copy: Path) -> None:
+    (kb_copy / "lexicon.yaml").write_text("words:\n  gmn: [bagaimana\n", encoding="utf-8")
+    problems = _problems(kb_copy)
+    assert any(p.startswith("lexicon.yaml: cannot read YAML at line") for p in problems)
+
+
+def test_all_problems_are_reported_at_once(kb: KnowledgeBase, kb_copy: Path) -> None:
+    _edit_entry(kb_copy, _file_of(kb, "visa"), "visa", colour="x")
+    _edit_entry(kb_copy, _file_of(kb, "biaya"), "biaya", related=["nowhere"])
+    (kb_copy / "warning_signs.yaml").write_text("levels: {sedang: 3}\nsigns: []\n")
+    problems = _problems(kb_copy)
+    assert any("visa: unknown key 'colour'" in p for p in problems)
+    assert any("biaya: 'related' names unknown topic 'nowhere'" in p for p in problems)
+    assert any(p.startswith("warning_signs.yaml: 'levels'") for p in problems)
+
+
+def test_bad_warning_sign_regex_is_named(kb_copy: Path) -> None:
+    path = kb_copy / "warning_signs.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["signs"][0]["patterns"] = ["gaji (besar"]
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    sign = document["signs"][0]["id"]
+    assert any(p.startswith(f"warning_signs.yaml: {sign}: pattern") for p in _problems(kb_copy))
+
+
+def test_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
+    assert _problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: folder not found"]
