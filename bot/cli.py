@@ -126,9 +126,7 @@ def _ask(kb: KnowledgeBase, question: str | None, as_json: bool) -> int:
     for line in lines:
         match = engine.matcher.match(line)
         lang = detect(line) or "id"
-        reply = (
-            engine.answer(kb.entries[match.topic], lang) if match.topic else engine.dont_know(lang)
-        )
+        reply = engine.reply_to_match(match, lang)
         if as_json:
             record = {
                 "question": line,

@@ -101,14 +101,20 @@ class Engine:
         return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
 
     async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
-        if match.topic is not None:
-            return [self.answer(self.kb.entries[match.topic], lang, match.alternatives)]
-        if self.usage is not None:
+        if match.topic is None and self.usage is not None:
             await self.usage.unanswered(normalize(question, self.kb.lexicon), lang)
-        if match.alternatives:
-            rows = tuple((self._topic_button(t, lang),) for t in match.alternatives)
-            return [Reply(text("maybe_meant", lang), buttons=(*rows, self._main_menu_row(lang)))]
-        return [self.dont_know(lang)]
+        return [self.reply_to_match(match, lang)]
+
+    def reply_to_match(self, match: Match, lang: str) -> Reply:
+        """The answer, or "I don't know" with any topics close enough to offer."""
+        if match.topic is not None:
+            return self.answer(self.kb.entries[match.topic], lang, match.alternatives)
+        unsure = self.dont_know(lang)
+        if not match.alternatives:
+            return unsure
+        rows = tuple((self._topic_button(t, lang),) for t in match.alternatives)
+        body = f"{unsure.text}\n\n{text('maybe_meant', lang)}"
+        return Reply(body, buttons=(*rows, *unsure.buttons))
 
     def _command(self, raw: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
         word, _, payload = raw[1:].partition(" ")

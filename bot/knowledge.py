@@ -97,6 +97,7 @@ class Group:
     id: str
     title: Text
     entry_ids: tuple[str, ...]
+    order: int = 0  # position in the main menu
 
 
 @dataclass(frozen=True)
@@ -180,7 +181,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         raise KnowledgeError(report.problems)
     return KnowledgeBase(
         entries=entries,
-        groups=tuple(groups),
+        groups=tuple(sorted(groups, key=lambda group: group.order)),
         contacts=contacts,
         lexicon=lexicon,
         warning_signs=signs,
@@ -278,6 +279,10 @@ def _load_group(
         raw_group = {"id": file.removesuffix(".yaml"), "title": None}
     group_id = raw_group["id"]
     group_title = _text(raw_group.get("title"), file, f"group {group_id}", "title", report)
+    order = raw_group.get("order", 0)
+    if not isinstance(order, int):
+        report.add(file, None, "'group.order' must be a whole number")
+        order = 0
     ids = []
     for position, raw in enumerate(_mapping_items(document["entries"], file, "entries", report)):
         entry = _load_entry(file, group_id, position, raw, report)
@@ -288,7 +293,7 @@ def _load_group(
             continue
         entries[entry.id] = entry
         ids.append(entry.id)
-    return Group(id=group_id, title=group_title, entry_ids=tuple(ids))
+    return Group(id=group_id, title=group_title, entry_ids=tuple(ids), order=order)
 
 
 def _load_entry(file: str, group: str, position: int, raw: Any, report: _Collector) -> Entry | None:

@@ -32,17 +32,23 @@ from bot.normalize import Lexicon, contains_phrase, normalize
 K1 = 1.2
 B = 0.3
 KEYWORD_BOOST = 2  # a keyword counts as this many occurrences
+# A word pair confirms its two words; at full weight "tindak pidana perdagangan
+# orang" would count seven times and drown the word that tells topics apart.
+PAIR_WEIGHT = 0.35
 CANDIDATES = 5  # topics re-ranked with rapidfuzz
 FUZZY_WORD_CUTOFF = 84  # how close a typo must be to a known word
 MIN_FUZZY_WORD_LEN = 4  # shorter words are too easy to confuse ("sim" -> "visa")
 
-# Calibration, fitted on questions written apart from the knowledge base: a
-# confidence from the BM25 evidence and the closest example question.
-EVIDENCE_SCALE = 6.0  # BM25 score that counts as "strong evidence" (confidence ~0.63)
-FUZZY_WEIGHT = 0.35
-THRESHOLD = 45  # below this confidence: "I don't know"
-SUGGEST_FLOOR = 30  # from here to THRESHOLD: offer "did you mean" buttons
-AMBIGUITY = 0.85  # a runner-up scoring this share of the top is offered too
+# Ranking: BM25 relative to the best candidate, blended with the closest example.
+FUZZY_WEIGHT = 0.2
+AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Maksud Anda")
+
+# Confidence: the share of the evidence that points at a topic rather than at the
+# everyday questions of out_of_scope.yaml, scaled down when there is little
+# evidence at all. Chosen on questions written apart from the knowledge base.
+FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the confidence proportionally
+THRESHOLD = 55  # below this confidence: "I don't know"
+SUGGEST_FLOOR = 35  # from here to THRESHOLD: offer "did you mean" buttons
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ class Matcher:
         self.threshold = threshold
         # One document per topic, and last the out-of-scope questions (topic None):
         # everyday words ("harga", "besok", "resep") then weigh for refusing.
-        self._topics: list[str | None] = [*kb.entries, None]
+        self._topics: list[str | None] = list(kb.entries)
         self._triggers = self._phrases(kb.entries.values(), "triggers")
         # Longest first, so "terima kasih" goes before "terima" would.
         self._standalone = sorted(
@@ -119,7 +125,15 @@ class Matcher:
             (entry.questions, (*entry.title.values(), *entry.questions), entry.keywords)
             for entry in self.kb.entries.values()
         ]
-        documents.append((self.kb.out_of_scope, self.kb.out_of_scope, ()))
+        questions = [q for entry in self.kb.entries.values() for q in entry.questions]
+        # Out-of-scope questions become documents of a topic's size (topic None); one
+        # huge document would collect weight from every common word and win too often.
+        size = max(1, round(len(questions) / max(len(self.kb.entries), 1)))
+        declined = self.kb.out_of_scope
+        for start in range(0, len(declined), size):
+            chunk = declined[start : start + size]
+            documents.append((chunk, chunk, ()))
+            self._topics.append(None)
         for examples, texts, keywords in documents:
             self._examples.append([normalize(q, lexicon) for q in examples])
             count: Counter[str] = Counter()
@@ -141,7 +155,8 @@ class Matcher:
             for term, tf in count.items():
                 n = topics_with[term]
                 idf = math.log((total - n + 0.5) / (n + 0.5) + 1)
-                weights[term].append((index, idf * tf * (K1 + 1) / (tf + norm)))
+                scale = PAIR_WEIGHT if " " in term else 1.0
+                weights[term].append((index, scale * idf * tf * (K1 + 1) / (tf + norm)))
         self._weights = dict(weights)
 
     def _closest_known_word(self, word: str) -> str | None:
@@ -175,23 +190,40 @@ class Matcher:
             return Match(topics.pop(), 100, (), "standalone")
         return None
 
-    def rank(self, text: str) -> list[tuple[str | None, float]]:
-        """(topic, confidence 0..1) for the best candidates, best first."""
+    def _evidence(self, text: str) -> tuple[list[tuple[int, float]], float]:
+        """BM25 of the best topics, best first, and of the best out-of-scope document."""
         scores: defaultdict[int, float] = defaultdict(float)
         for term in set(terms(self._query_words(text))):
             for index, weight in self._weights.get(term, ()):
                 scores[index] += weight
-        best = sorted(scores.items(), key=lambda item: -item[1])[:CANDIDATES]
+        declined = max((e for i, e in scores.items() if self._topics[i] is None), default=0.0)
+        ranked = sorted(
+            ((i, e) for i, e in scores.items() if self._topics[i] is not None),
+            key=lambda item: -item[1],
+        )
+        return ranked[:CANDIDATES], declined
+
+    def rank(self, text: str) -> tuple[list[tuple[str, float, float]], float]:
+        """(topic, rank score 0..1, BM25 evidence) best first, and the out-of-scope evidence."""
+        candidates, declined = self._evidence(text)
+        if not candidates:
+            return [], declined
         query = normalize(text, self.kb.lexicon)
+        top = candidates[0][1]
         ranked = []
-        for index, evidence in best:
+        for index, evidence in candidates:
             closest = process.extractOne(query, self._examples[index], scorer=fuzz.token_set_ratio)
             similarity = closest[1] / 100 if closest else 0.0
-            strength = 1 - math.exp(-evidence / EVIDENCE_SCALE)
-            confidence = (1 - FUZZY_WEIGHT) * strength + FUZZY_WEIGHT * similarity
-            ranked.append((self._topics[index], confidence))
+            score = (1 - FUZZY_WEIGHT) * evidence / top + FUZZY_WEIGHT * similarity
+            ranked.append((self.topic_at(index), score, evidence))
         ranked.sort(key=lambda item: -item[1])
-        return ranked
+        return ranked, declined
+
+    def topic_at(self, index: int) -> str:
+        topic = self._topics[index]
+        if topic is None:
+            raise ValueError(f"document {index} is an out-of-scope document")
+        return topic
 
     def match(self, text: str) -> Match:
         normalised = normalize(text, self.kb.lexicon)
@@ -200,15 +232,15 @@ class Matcher:
             return ruled
         if not any(word.isalpha() for word in normalised.split()):
             return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
-        ranked = self.rank(text)
-        if not ranked or ranked[0][0] is None:
+        ranked, declined = self.rank(text)
+        if not ranked:
             return Match(None, 0, (), "none")
-        top_topic, top = ranked[0]
-        assert top_topic is not None
-        score = round(100 * top)
-        close = tuple(t for t, c in ranked[1:3] if t is not None and c >= AMBIGUITY * top)
+        topic, top, evidence = ranked[0]
+        share = evidence / (evidence + declined)
+        score = round(100 * share * min(1.0, evidence / FULL_EVIDENCE))
+        close = tuple(t for t, rank, _ in ranked[1:3] if rank >= AMBIGUITY * top)
         if score >= self.threshold:
-            return Match(top_topic, score, close, "ranked")
+            return Match(topic, score, close, "ranked")
         if score >= SUGGEST_FLOOR:
-            return Match(None, score, (top_topic, *close), "none")
+            return Match(None, score, (topic, *close), "none")
         return Match(None, score, (), "none")

@@ -32,8 +32,8 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     "not_helpful": {"id": "👎 Tidak membantu", "en": "👎 Not helpful"},
     "did_you_mean": {"id": "Maksud Anda: {title}?", "en": "Did you mean: {title}?"},
     "maybe_meant": {
-        "id": "Saya belum yakin maksud Anda. Apakah salah satu ini?",
-        "en": "I am not sure what you mean. Is it one of these?",
+        "id": "Atau mungkin maksud Anda salah satu topik ini?",
+        "en": "Or did you perhaps mean one of these topics?",
     },
     "dont_know": {
         "id": (

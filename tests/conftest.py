@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,10 @@ from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.matching import Matcher
 from bot.messages import Button, Incoming, Reply, UserKey
 from bot.sessions import MemorySessionStore
+
+# python-telegram-bot 22 warns when it builds RetryAfter unless this opts in to the
+# timedelta API; with warnings as errors the warning would hide every 429 retry.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"

@@ -43,7 +43,7 @@ def _file_of(kb: KnowledgeBase, entry_id: str) -> str:
 
 def test_real_knowledge_base_loads(kb: KnowledgeBase) -> None:
     assert len(kb.entries) >= 32
-    assert [g.id for g in kb.groups] == ["bantuan-lapor", "kenali-tppo", "migrasi-aman"]
+    assert [g.id for g in kb.groups] == ["migrasi-aman", "kenali-tppo", "bantuan-lapor"]
     for entry in kb.entries.values():
         assert entry.sources, entry.id
         assert entry.questions, entry.id
