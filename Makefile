@@ -37,7 +37,7 @@ eval: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher
-	$(BIN)/python -m benchmarks.telegram_load
+
 
 clean:
 	rm -rf $(VENV) build *.egg-info
