@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from bot import runtime
 from bot.channels import console
 from bot.config import ConfigError, Settings, load_settings
 from bot.engine import Engine, offer_reply
@@ -22,6 +23,7 @@ from bot.language import detect
 from bot.matching import Matcher
 from bot.offers import check_offer
 from bot.sessions import MemorySessionStore
+from bot.storage import Database, StorageError, UsageLog
 
 
 class UsageError(Exception):
@@ -47,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate_cmd = commands.add_parser("eval", help="measure the matcher on a question file")
     evaluate_cmd.add_argument("file", type=Path)
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
+    links = commands.add_parser("links", help="print t.me deep links for posters and pamphlets")
+    links.add_argument("--username", help="the bot's username (default: asked from Telegram)")
+    unanswered = commands.add_parser(
+        "unanswered", help="most frequent unanswered questions and most 👎 topics"
+    )
+    unanswered.add_argument("--limit", type=int, default=20)
     return parser
 
 
@@ -71,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except StorageError as error:
+        print(f"database error: {error}", file=sys.stderr)
+        return 1
     except QuestionFileError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -93,12 +104,53 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         questions = load_questions(args.file)
         print(format_report(evaluate(Matcher(kb), questions)))
         return 0
+    if args.command == "links":
+        return _links(kb, settings, args.username)
+    if args.command == "unanswered":
+        return asyncio.run(_unanswered(settings, args.limit))
     if args.command == "chat" or not settings.telegram_token:
         if args.command != "chat":
             print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
         asyncio.run(console.run(Engine(kb, MemorySessionStore())))
         return 0
-    raise UsageError("the Telegram channel is not built yet; unset TELEGRAM_BOT_TOKEN")
+    runtime.configure_logging(settings.log_level)
+    asyncio.run(runtime.run_telegram(settings, kb))
+    return 0
+
+
+def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
+    if username is None:
+        if not settings.telegram_token:
+            raise UsageError("links needs --username, or TELEGRAM_BOT_TOKEN to ask Telegram")
+        from bot.channels.telegram import bot_username
+
+        username = asyncio.run(bot_username(settings))
+    base = f"https://t.me/{username.lstrip('@')}?start="
+    print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
+    for payload in ("lapor", "cek"):
+        print(f"{payload:<28} {base}{payload}")
+    for group in kb.groups:
+        for topic in group.entry_ids:
+            print(f"{topic:<28} {base}topik_{topic}")
+    return 0
+
+
+async def _unanswered(settings: Settings, limit: int) -> int:
+    if not settings.database_path.exists():
+        print(f"no database yet at {settings.database_path}: nothing recorded")
+        return 0
+    database = await Database.open(settings.database_path)
+    try:
+        summary = await UsageLog(database).summary(limit)
+    finally:
+        await database.close()
+    print("Most frequent unanswered questions (add them to a topic's questions or the lexicon):")
+    for question, count in summary.unanswered or [("(none)", 0)]:
+        print(f"  {count:>4}  {question}")
+    print("Topics with most 👎 (check the answer's wording and facts):")
+    for topic, down, up in summary.unhelpful or [("(none)", 0, 0)]:
+        print(f"  {down:>4} 👎 {up:>4} 👍  {topic}")
+    return 0
 
 
 def _check_kb(directory: Path) -> int:

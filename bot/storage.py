@@ -1,0 +1,203 @@
+"""The one SQLite database: preferences, conversation state and usage statistics.
+
+Durability first: WAL with synchronous=FULL (a committed row survives a power
+cut), a busy timeout, an integrity check at start-up, schema migrations applied
+in order, and one lock around every transaction so concurrent handlers never
+interleave inside one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot.messages import UserKey
+from bot.sessions import Session
+
+BUSY_TIMEOUT_MS = 10_000
+
+# Each migration runs once, in order, in one transaction; PRAGMA user_version
+# records how many ran. Never edit a released migration: add a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE sessions (
+            user_key TEXT PRIMARY KEY,
+            language TEXT,
+            last_language TEXT,
+            mode TEXT,
+            updated_at TEXT NOT NULL
+        )""",
+        # Normalised question text only, never who asked.
+        """CREATE TABLE unanswered (
+            id INTEGER PRIMARY KEY,
+            question TEXT NOT NULL,
+            language TEXT NOT NULL,
+            asked_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX unanswered_question ON unanswered (question)",
+        """CREATE TABLE feedback (
+            id INTEGER PRIMARY KEY,
+            topic TEXT NOT NULL,
+            helpful INTEGER NOT NULL,
+            given_at TEXT NOT NULL
+        )""",
+    ),
+)
+
+
+class StorageError(Exception):
+    """The database cannot be used safely; the message says why."""
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class Database:
+    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
+        self.connection = connection
+        self.path = path
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Database:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        database = cls(connection, path)
+        try:
+            await database._configure()
+            await database._check_integrity()
+            await database._migrate()
+        except sqlite3.DatabaseError as error:
+            await connection.close()
+            raise StorageError(f"{path} is not a usable SQLite database: {error}") from None
+        except BaseException:
+            await connection.close()
+            raise
+        return database
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def _configure(self) -> None:
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=FULL",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA secure_delete=ON",  # deleted personal data is overwritten, not left in pages
+        ):
+            await self.connection.execute(pragma)
+
+    async def _check_integrity(self) -> None:
+        async with self.connection.execute("PRAGMA quick_check") as cursor:
+            rows = await cursor.fetchall()
+        if [tuple(row) for row in rows] != [("ok",)]:
+            raise StorageError(f"{self.path} failed its integrity check; restore a backup")
+
+    async def _migrate(self) -> None:
+        async with self.connection.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        version = int(row[0]) if row else 0
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"{self.path} has schema version {version}, newer than this program knows "
+                f"({len(MIGRATIONS)}); upgrade the program"
+            )
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            async with self.transaction() as db:
+                for statement in statements:
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version={number}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, one at a time; ROLLBACK on any error."""
+        async with self._lock:
+            await self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                await self.connection.execute("ROLLBACK")
+                raise
+            await self.connection.execute("COMMIT")
+
+    async def fetchall(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
+        async with self._lock, self.connection.execute(sql, parameters) as cursor:
+            return list(await cursor.fetchall())
+
+
+class SqliteSessionStore:
+    """Conversation state that survives a restart."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def get(self, user: UserKey) -> Session:
+        rows = await self.database.fetchall(
+            "SELECT language, last_language, mode FROM sessions WHERE user_key = ?", (str(user),)
+        )
+        if not rows:
+            return Session()
+        language, last_language, mode = rows[0]
+        return Session(language=language, last_language=last_language, mode=mode)
+
+    async def put(self, user: UserKey, session: Session) -> None:
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+                "language = excluded.language, last_language = excluded.last_language, "
+                "mode = excluded.mode, updated_at = excluded.updated_at",
+                (str(user), session.language, session.last_language, session.mode, now()),
+            )
+
+
+@dataclass(frozen=True)
+class UsageSummary:
+    unanswered: list[tuple[str, int]]  # (question, times asked), most frequent first
+    unhelpful: list[tuple[str, int, int]]  # (topic, 👎, 👍), most 👎 first
+
+
+class UsageLog:
+    """What the bot could not answer and how answers were rated: no user ids kept."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def unanswered(self, question: str, lang: str) -> None:
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)",
+                (question[:500], lang, now()),
+            )
+
+    async def feedback(self, topic: str, helpful: bool) -> None:
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)",
+                (topic, int(helpful), now()),
+            )
+
+    async def summary(self, limit: int = 20) -> UsageSummary:
+        unanswered = await self.database.fetchall(
+            "SELECT question, COUNT(*) AS n FROM unanswered GROUP BY question "
+            "ORDER BY n DESC, MAX(asked_at) DESC LIMIT ?",
+            (limit,),
+        )
+        unhelpful = await self.database.fetchall(
+            "SELECT topic, SUM(helpful = 0) AS down, SUM(helpful = 1) AS up FROM feedback "
+            "GROUP BY topic HAVING down > 0 ORDER BY down DESC, topic LIMIT ?",
+            (limit,),
+        )
+        return UsageSummary(
+            unanswered=[(str(q), int(n)) for q, n in unanswered],
+            unhelpful=[(str(t), int(d), int(u)) for t, d, u in unhelpful],
+        )
