@@ -16,12 +16,14 @@ from typing import NoReturn
 from bot import runtime
 from bot.channels import console
 from bot.config import ConfigError, Settings, load_settings
+from bot.crypto import EncryptionKeyError, generate_key
 from bot.engine import Engine, offer_reply
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.language import detect
 from bot.matching import Matcher
 from bot.offers import check_offer
+from bot.outbox import Outbox
 from bot.sessions import MemorySessionStore
 from bot.storage import Database, StorageError, UsageLog
 
@@ -55,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         "unanswered", help="most frequent unanswered questions and most 👎 topics"
     )
     unanswered.add_argument("--limit", type=int, default=20)
+    commands.add_parser("gen-key", help="print a new REPORTS_ENCRYPTION_KEY")
+    outbox = commands.add_parser("outbox", help="list pending and failed deliveries")
+    outbox.add_argument("--all", action="store_true", help="include delivered rows")
     return parser
 
 
@@ -79,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    except EncryptionKeyError as error:
+        print(f"encryption key error: {error}", file=sys.stderr)
+        return 2
     except StorageError as error:
         print(f"database error: {error}", file=sys.stderr)
         return 1
@@ -93,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "gen-key":
+        print(generate_key())
+        return 0
+    if args.command == "outbox":
+        return asyncio.run(_outbox(settings, args.all))
     if args.command == "check-kb":
         return _check_kb(settings.knowledge_dir)
     kb = load_knowledge(settings.knowledge_dir)
@@ -111,11 +124,16 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "chat" or not settings.telegram_token:
         if args.command != "chat":
             print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
-        asyncio.run(console.run(Engine(kb, MemorySessionStore())))
+        asyncio.run(_chat(settings, kb))
         return 0
     runtime.configure_logging(settings.log_level)
     asyncio.run(runtime.run_telegram(settings, kb))
     return 0
+
+
+async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
+    async with runtime.open_services(settings, kb) as services:
+        await console.run(services.engine)
 
 
 def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
@@ -132,6 +150,30 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
     for group in kb.groups:
         for topic in group.entry_ids:
             print(f"{topic:<28} {base}topik_{topic}")
+    return 0
+
+
+async def _outbox(settings: Settings, include_sent: bool) -> int:
+    if not settings.database_path.exists():
+        print(f"no database yet at {settings.database_path}: nothing to deliver")
+        return 0
+    database = await Database.open(settings.database_path)
+    try:
+        cipher = await runtime.open_cipher(database, settings.reports_key.value)
+        if cipher is None:
+            print("reporting is off (no REPORTS_ENCRYPTION_KEY): no outbox")
+            return 0
+        entries = await Outbox(database, cipher).entries(include_sent)
+    finally:
+        await database.close()
+    if not entries:
+        print("outbox empty: every report and message has been delivered")
+    for entry in entries:
+        error = f"  last error: {entry.last_error}" if entry.last_error else ""
+        print(
+            f"#{entry.id:<5} {entry.status:<8} {entry.role:<12} case {entry.report_code or '-':<15}"
+            f" tries {entry.attempts:<3} since {entry.created_at}{error}"
+        )
     return 0
 
 

@@ -47,6 +47,9 @@ class Settings:
     webhook_port: int
     officials_chat_id: int | None
     official_user_ids: frozenset[int]
+    reports_key: Secret
+    retention_days: int
+    case_code_prefix: str
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -80,12 +83,21 @@ class Settings:
                 _int("OFFICIAL_USER_IDS", part)
                 for part in get("OFFICIAL_USER_IDS").replace(",", " ").split()
             ),
+            reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
+            retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
+            case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
         )
 
 
 def _path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _prefix(value: str) -> str:
+    if not (value.isascii() and value.isalpha() and value.isupper() and 2 <= len(value) <= 5):
+        raise ConfigError(f"CASE_CODE_PREFIX must be 2 to 5 capital letters, not {value!r}")
+    return value
 
 
 def _int(name: str, value: str) -> int:

@@ -17,6 +17,7 @@ from bot.matching import Match, Matcher
 from bot.messages import Button, Incoming, Reply
 from bot.normalize import MAX_CHARS, normalize
 from bot.offers import OfferCheck, check_offer
+from bot.reporting import Reporting
 from bot.sessions import Session, SessionStore
 from bot.texts import HUMAN_HELP_CONTACT, text
 
@@ -40,6 +41,9 @@ COMMANDS = {
     "privacy": "privacy",
     "lapor": "report",
     "report": "report",
+    "batal": "cancel",
+    "cancel": "cancel",
+    "status": "status",
 }
 
 
@@ -58,16 +62,23 @@ class Engine:
         sessions: SessionStore,
         matcher: Matcher | None = None,
         usage: UsageRecorder | None = None,
+        reporting: Reporting | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
         self.sessions = sessions
         self.usage = usage
+        self.reporting = reporting  # None: reports are not configured (no key / no database)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
-        if incoming.choice is not None:
+        routed = None
+        if self.reporting is not None:
+            routed = await self.reporting.route(incoming, lang, session)
+        if routed is not None:
+            replies, session = routed
+        elif incoming.choice is not None:
             replies, session = await self._choice(incoming.choice, lang, session)
         elif incoming.attachments and not incoming.text.strip():
             replies = [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
@@ -131,9 +142,22 @@ class Engine:
             "help": lambda: self.answer(self.kb.entries[GREETING_TOPIC], lang),
             "language": lambda: self._language_chooser(lang),
             "privacy": lambda: self.answer(self.kb.entries[PRIVACY_TOPIC], lang),
-            "report": lambda: self.answer(self.kb.entries[REPORT_TOPIC], lang),
+            "report": lambda: self._no_reporting(lang),
+            "cancel": lambda: Reply(text("nothing_to_cancel", lang)),
+            "status": lambda: self._no_reporting(lang),
         }[action]()
         return [reply], session.with_changes(mode=None)
+
+    def _no_reporting(self, lang: str) -> Reply:
+        """Without a report store the bot still says how to report elsewhere."""
+        entry = self.kb.entries[REPORT_TOPIC]
+        answer = self.answer(entry, lang)
+        return Reply(
+            f"{text('report_unavailable', lang)}\n\n{answer.text}",
+            title=answer.title,
+            note=answer.note,
+            buttons=answer.buttons,
+        )
 
     def _start(self, payload: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
         """/start with a deep-link payload from a poster: "lapor", "cek", "topik_<id>"."""

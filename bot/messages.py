@@ -50,3 +50,26 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)  # rows
     # Menu navigation: show this in place of the message whose button was pressed.
     replace_previous: bool = False
+
+
+def reply_to_dict(reply: Reply) -> dict[str, object]:
+    """A reply as plain data, for the outbox (stored encrypted, sent later)."""
+    return {
+        "text": reply.text,
+        "title": reply.title,
+        "note": reply.note,
+        "buttons": [[[b.label, b.action] for b in row] for row in reply.buttons],
+    }
+
+
+def reply_from_dict(data: dict[str, object]) -> Reply:
+    rows = data.get("buttons") or []
+    assert isinstance(rows, list)
+    return Reply(
+        text=str(data.get("text", "")),
+        title=data.get("title") if isinstance(data.get("title"), str) else None,  # type: ignore[arg-type]
+        note=data.get("note") if isinstance(data.get("note"), str) else None,  # type: ignore[arg-type]
+        buttons=tuple(
+            tuple(Button(str(label), str(action)) for label, action in row) for row in rows
+        ),
+    )

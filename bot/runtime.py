@@ -14,9 +14,15 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot.config import Settings
+from bot.crypto import Cipher, EncryptionKeyError
 from bot.engine import Engine
+from bot.flows.report import ReportFlow
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.officials import Desk, new_case_deliveries
+from bot.outbox import Outbox
+from bot.reporting import Reporting
+from bot.reports import ReportStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
 
 log = logging.getLogger("bot")
@@ -38,6 +44,32 @@ class Services:
     database: Database
     engine: Engine
     usage: UsageLog
+    reports: ReportStore | None  # None: no encryption key, reporting is off
+    outbox: Outbox | None
+    desk: Desk | None
+
+
+async def open_cipher(database: Database, key: str) -> Cipher | None:
+    """The report cipher, or None when reporting is off. Refuses a wrong or missing key
+    when encrypted data exists: starting anyway would strand every stored report."""
+    rows = await database.fetchall("SELECT value FROM meta WHERE name = 'key_check'")
+    stored = rows[0][0] if rows else None
+    if not key:
+        if stored is not None:
+            raise EncryptionKeyError(
+                "encrypted reports exist but REPORTS_ENCRYPTION_KEY is not set; "
+                "set the key they were written with"
+            )
+        return None
+    cipher = Cipher(key)
+    if stored is None:
+        async with database.transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (name, value) VALUES ('key_check', ?)", (cipher.key_check(),)
+            )
+    else:
+        cipher.verify(stored)
+    return cipher
 
 
 @asynccontextmanager
@@ -46,9 +78,22 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     database = await Database.open(settings.database_path)
     try:
+        matcher = matcher or Matcher(kb)
         usage = UsageLog(database)
-        engine = Engine(kb, SqliteSessionStore(database), matcher=matcher, usage=usage)
-        yield Services(database=database, engine=engine, usage=usage)
+        cipher = await open_cipher(database, settings.reports_key.value)
+        reports = outbox = desk = reporting = None
+        if cipher is not None:
+            reports = ReportStore(database, cipher, settings.case_code_prefix)
+            outbox = Outbox(database, cipher)
+            desk = Desk(reports, kb)
+            flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify)
+            reporting = Reporting(flow, desk, reports, kb, matcher)
+        else:
+            log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
+        engine = Engine(
+            kb, SqliteSessionStore(database), matcher=matcher, usage=usage, reporting=reporting
+        )
+        yield Services(database, engine, usage, reports, outbox, desk)
     finally:
         await database.close()
 
@@ -58,9 +103,12 @@ async def run_telegram(settings: Settings, kb: KnowledgeBase) -> None:
     from bot.channels.telegram import TelegramChannel, serve, stop_on_signals
 
     if settings.officials_chat_id is None:
-        log.warning("OFFICIALS_CHAT_ID is not set: the bot will leave every group it is added to")
+        log.warning(
+            "OFFICIALS_CHAT_ID is not set: reports are stored but NOT forwarded to anyone, "
+            "and the bot leaves every group it is added to"
+        )
     async with open_services(settings, kb) as services:
-        channel = TelegramChannel(services.engine, officials_chat_id=settings.officials_chat_id)
+        channel = TelegramChannel.for_services(services, settings)
         stop = asyncio.Event()
         remove_handlers = stop_on_signals(stop)
         try:

@@ -49,6 +49,78 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             given_at TEXT NOT NULL
         )""",
     ),
+    (
+        # Key-value facts about the database itself, e.g. the encryption key check.
+        "CREATE TABLE meta (name TEXT PRIMARY KEY, value BLOB NOT NULL)",
+        # A report being written: its content is encrypted like a report's.
+        """CREATE TABLE drafts (
+            user_key TEXT PRIMARY KEY,
+            draft_id TEXT NOT NULL,
+            step TEXT NOT NULL,
+            content BLOB NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            reminded_at TEXT
+        )""",
+        # Encrypted: content (every answer), reporter (to write back). Plain: what
+        # statistics need and what is not personal (status, area, country, dates).
+        """CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            draft_id TEXT NOT NULL UNIQUE,
+            reporter_hash TEXT NOT NULL,
+            reporter BLOB NOT NULL,
+            content BLOB NOT NULL,
+            urgent INTEGER NOT NULL,
+            risk TEXT NOT NULL,
+            area TEXT NOT NULL,
+            destination TEXT NOT NULL,
+            status TEXT NOT NULL,
+            assigned_to TEXT,
+            card_message_id INTEGER,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            closed_at TEXT
+        )""",
+        "CREATE INDEX reports_reporter ON reports (reporter_hash)",
+        "CREATE INDEX reports_status ON reports (status, created_at)",
+        """CREATE TABLE report_events (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            actor TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        """CREATE TABLE report_messages (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            direction TEXT NOT NULL,
+            body BLOB NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        # Officials' chat message ids that belong to a case (its card and relayed
+        # messages), so that a reply to any of them reaches the right reporter.
+        """CREATE TABLE case_messages (
+            message_id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE
+        )""",
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER REFERENCES reports (id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            recipient_hash TEXT NOT NULL,
+            payload BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_message_id INTEGER,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX outbox_pending ON outbox (status, recipient_hash, id)",
+    ),
 )
 
 

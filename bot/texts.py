@@ -129,6 +129,139 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
 }
 
 
+# --- the report flow (bot/flows/report.py) -------------------------------------------
+_TEXTS.update(
+    {
+        "report_intro": {
+            "id": "Terima kasih mau melapor. Ada 9 pertanyaan singkat; jawab yang Anda tahu. "
+            "Boleh tanpa nama. Ketik /batal kapan saja untuk berhenti.",
+            "en": "Thank you for reporting. There are 9 short questions; answer what you know. "
+            "You may stay anonymous. Type /cancel at any time to stop.",
+        },
+        "report_resume": {
+            "id": "Anda punya laporan yang belum selesai. Kita lanjutkan dari sini:",
+            "en": "You have an unfinished report. Let's continue from here:",
+        },
+        "report_cancelled": {
+            "id": "Laporan dibatalkan dan dihapus. Anda bisa mulai lagi dengan /lapor.",
+            "en": "The report was cancelled and deleted. You can start again with /lapor.",
+        },
+        "report_none_active": {
+            "id": "Tidak ada laporan yang sedang diisi. Mulai dengan /lapor, atau cek laporan "
+            "Anda dengan /status.",
+            "en": "There is no report in progress. Start one with /lapor, or check yours with "
+            "/status.",
+        },
+        "report_use_buttons": {
+            "id": "Mohon pilih salah satu tombol.",
+            "en": "Please choose one of the buttons.",
+        },
+        "report_too_short": {
+            "id": "Ceritakan sedikit lebih banyak, paling tidak beberapa kata.",
+            "en": "Please tell a little more, at least a few words.",
+        },
+        "report_too_long": {
+            "id": "Terlalu panjang; cukup nomor HP atau nama (maks. 200 huruf).",
+            "en": "Too long; a phone number or name is enough (max. 200 characters).",
+        },
+        "report_send_media": {
+            "id": "Di langkah ini kirim foto, tangkapan layar, dokumen atau pesan suara, "
+            "atau tekan Selesai.",
+            "en": "At this step send photos, screenshots, documents or voice notes, or press Done.",
+        },
+        "report_media_saved": {
+            "id": "Bukti tersimpan ({count}). Kirim lagi, atau tekan Selesai.",
+            "en": "Evidence saved ({count}). Send more, or press Done.",
+        },
+        "report_files": {"id": "{count} berkas", "en": "{count} files"},
+        "report_summary": {
+            "id": "Periksa laporan Anda:",
+            "en": "Check your report:",
+        },
+        "report_urgent_marked": {
+            "id": "⚠️ Ditandai MENDESAK.",
+            "en": "⚠️ Marked URGENT.",
+        },
+        "report_which": {"id": "Bagian mana yang ingin diubah?", "en": "Which part to change?"},
+        "report_field_offer": {"id": "Tawaran", "en": "Offer"},
+        "report_field_recruiter": {"id": "Perekrut", "en": "Recruiter"},
+        "report_field_location": {"id": "Tempat", "en": "Place"},
+        "report_field_destination": {"id": "Tujuan", "en": "Destination"},
+        "report_field_departed": {"id": "Sudah berangkat", "en": "Already left"},
+        "report_field_danger": {"id": "Dalam bahaya", "en": "In danger"},
+        "report_field_evidence": {"id": "Bukti", "en": "Evidence"},
+        "report_field_contact": {"id": "Kontak", "en": "Contact"},
+        "report_send_button": {"id": "✅ Kirim", "en": "✅ Send"},
+        "report_edit_button": {"id": "✏️ Ubah", "en": "✏️ Change"},
+        "report_cancel_button": {"id": "✖️ Batal", "en": "✖️ Cancel"},
+        "report_back_button": {"id": "⬅️ Kembali", "en": "⬅️ Back"},
+        "report_no_consent": {
+            "id": "Tanpa persetujuan, laporan tidak kami teruskan, dan draf sudah dihapus. "
+            "Anda tetap bisa melapor langsung ke polisi (110) atau call center KP2MI.",
+            "en": "Without consent we do not forward the report, and the draft was deleted. "
+            "You can still report directly to the police (110) or the KP2MI call centre.",
+        },
+        "report_received": {"id": "Laporan diterima", "en": "Report received"},
+        "report_receipt": {
+            "id": "Kode kasus Anda: {code}\n\nSimpan kode ini. Laporan Anda sudah tersimpan dan "
+            "diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman. Petugas bisa membalas lewat "
+            "bot ini; Anda akan diberi tahu bila status kasus berubah.\n\n"
+            "Cek kapan saja: /status {code}",
+            "en": "Your case code: {code}\n\nKeep this code. Your report is stored and forwarded "
+            "to the Kota Pariaman anti-trafficking task force. Officials can reply through this "
+            "bot; you will be told when the case status changes.\n\n"
+            "Check any time: /status {code}",
+        },
+        "nothing_to_cancel": {
+            "id": "Tidak ada yang perlu dibatalkan. Ketik /menu untuk melihat topik.",
+            "en": "There is nothing to cancel. Type /menu to see the topics.",
+        },
+        "status_none": {
+            "id": "Anda belum punya laporan. Melapor: /lapor",
+            "en": "You have no reports yet. To report: /lapor",
+        },
+        "status_list": {"id": "Laporan Anda:", "en": "Your reports:"},
+        "status_not_found": {
+            "id": "Kode itu tidak ditemukan di antara laporan Anda. Periksa kodenya, atau ketik "
+            "/status untuk melihat daftar laporan Anda.",
+            "en": "That code is not among your reports. Check the code, or type /status to see "
+            "your reports.",
+        },
+        "status_of": {
+            "id": "Laporan {code}\nStatus: {status}",
+            "en": "Report {code}\nStatus: {status}",
+        },
+        "status_no_messages": {
+            "id": "\nBelum ada pesan dari petugas.",
+            "en": "\nNo messages from officials yet.",
+        },
+        "reply_prompt": {
+            "id": "Tulis balasan Anda untuk petugas (laporan {code}). Boleh juga kirim foto atau "
+            "dokumen.",
+            "en": "Write your reply to the officials (report {code}). You may also send a photo "
+            "or document.",
+        },
+        "reply_sent": {
+            "id": "Balasan Anda untuk laporan {code} sudah diteruskan ke petugas.",
+            "en": "Your reply about report {code} was passed to the officials.",
+        },
+        "report_reminder": {
+            "id": "Laporan Anda belum selesai dan belum terkirim. Lanjutkan? Draf dihapus "
+            "otomatis setelah 7 hari.",
+            "en": "Your report is unfinished and not sent yet. Continue? Drafts are deleted "
+            "after 7 days.",
+        },
+        "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
+        "report_unavailable": {
+            "id": "Maaf, pelaporan lewat bot belum aktif di sini. Silakan lapor ke polisi (110) "
+            "atau call center KP2MI.",
+            "en": "Sorry, reporting through the bot is not active here. Please report to the "
+            "police (110) or the KP2MI call centre.",
+        },
+    }
+)
+
+
 def text(key: str, lang: str, **values: str) -> str:
     template = _TEXTS[key].get(lang) or _TEXTS[key]["id"]
     return template.format(**values) if values else template

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import html
 import logging
 import signal
@@ -21,16 +22,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
+    ReplyParameters,
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -45,9 +49,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot import housekeeping
 from bot.config import Settings
 from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply, UserKey
+from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
+from bot.officials import CASE_ACTION, Desk
+from bot.outbox import Delivery, Outbox, PermanentFailure, RetryLater, TemporaryFailure
+from bot.reports import ReportStore
+from bot.runtime import Services
 from bot.texts import text
 
 log = logging.getLogger(__name__)
@@ -205,10 +214,27 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 class TelegramChannel:
     engine: Engine
     officials_chat_id: int | None = None
+    official_ids: frozenset[int] = frozenset()
+    desk: Desk | None = None
+    outbox: Outbox | None = None
+    reports: ReportStore | None = None
+    retention_days: int = 365
     flood: FloodGuard | None = None
 
     def __post_init__(self) -> None:
         self.flood = self.flood or FloodGuard()
+
+    @classmethod
+    def for_services(cls, services: Services, settings: Settings) -> TelegramChannel:
+        return cls(
+            engine=services.engine,
+            officials_chat_id=settings.officials_chat_id,
+            official_ids=settings.official_user_ids,
+            desk=services.desk,
+            outbox=services.outbox,
+            reports=services.reports,
+            retention_days=settings.retention_days,
+        )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(TypeHandler(Update, self._guard), group=-1)
@@ -258,6 +284,9 @@ class TelegramChannel:
         query = update.callback_query
         if query is None or update.effective_user is None:
             return
+        if (query.data or "").startswith(f"{CASE_ACTION}:"):
+            await self._case_button(update, query)
+            return
         await query.answer()
         incoming = Incoming(
             user=self._user_key(update),
@@ -268,9 +297,85 @@ class TelegramChannel:
 
     async def _group_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
-        if chat is not None and chat.id != self.officials_chat_id:
+        if chat is None:
+            return
+        if chat.id != self.officials_chat_id:
             await self._leave(context, chat.id)
-        # In the officials' group the bot stays silent; officials' commands come with reports.
+            return
+        message = update.effective_message
+        if message is None or not self._is_official(update) or self.desk is None:
+            return  # strangers in the officials' group get nothing, not even a refusal
+        command = (message.text or "").split(" ", 1)
+        word = command[0].split("@", 1)[0].casefold()
+        argument = command[1].strip() if len(command) > 1 else ""
+        if word in ("/kasus", "/statistik"):
+            desk = self.desk
+            reply = (
+                await (desk.case(argument) if argument else desk.open_cases())
+                if word == "/kasus"
+                else await desk.statistics()
+            )
+            for piece in to_html(reply):
+                await message.reply_text(
+                    piece, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+                )
+        elif word == "/ekspor":
+            data = await self.desk.export_csv()
+            stamp = time.strftime("%Y%m%d")
+            await message.reply_document(
+                InputFile(data, filename=f"kasus-tppo-{stamp}.csv"),
+                caption="Ekspor kasus (rahasia: jangan diteruskan ke luar grup ini).",
+            )
+        elif message.reply_to_message is not None and message.text:
+            await self._relay_to_reporter(message)
+
+    async def _relay_to_reporter(self, message: Message) -> None:
+        """An official replied to a case message: pass the text to the reporter."""
+        if self.reports is None or self.desk is None or message.reply_to_message is None:
+            return
+        report = await self.reports.by_case_message(message.reply_to_message.message_id)
+        if report is None:
+            return
+        await self.desk.to_reporter(report, message.text or "")
+        if self.outbox is not None:
+            self.outbox.notify()
+        await message.reply_text(f"Diteruskan ke pelapor {report.code}.")
+
+    async def _case_button(self, update: Update, query: CallbackQuery) -> None:
+        chat = update.effective_chat
+        allowed = (
+            self.desk is not None
+            and chat is not None
+            and chat.id == self.officials_chat_id
+            and self._is_official(update)
+        )
+        if not allowed or self.desk is None:
+            await query.answer("Tidak diizinkan.", show_alert=True)
+            return
+        _, code, action = (query.data or "").split(":", 2)
+        user = update.effective_user
+        official = str(user.id) if user else "?"
+        await query.answer(await self.desk.act(official, code, action))
+        if self.outbox is not None:
+            self.outbox.notify()
+
+    def start_workers(
+        self, app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event
+    ) -> list[asyncio.Task[None]]:
+        """The outbox worker and the hourly housekeeping, when reporting is on."""
+        if self.outbox is None or self.reports is None:
+            return []
+        transport = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        return [
+            asyncio.create_task(self.outbox.run(transport, stop)),
+            asyncio.create_task(
+                housekeeping.run(self.reports, self.retention_days, self.outbox.notify, stop)
+            ),
+        ]
+
+    def _is_official(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and user.id in self.official_ids
 
     async def _membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -362,6 +467,121 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
     return tuple(found)
 
 
+# --- delivering the outbox --------------------------------------------------------------
+
+
+class TelegramTransport:
+    """Outbox rows -> Bot API calls, and Bot API errors -> the outbox's retry rules."""
+
+    def __init__(self, bot: Bot, officials_chat_id: int | None, reports: ReportStore) -> None:
+        self.bot = bot
+        self.officials_chat_id = officials_chat_id
+        self.reports = reports
+
+    async def deliver(self, item: Delivery) -> int | None:
+        try:
+            return await self._send(item)
+        except RetryAfter as error:
+            raise RetryLater(_seconds(error.retry_after)) from None
+        except Forbidden as error:
+            raise PermanentFailure(f"forbidden: {error.message}") from None
+        except BadRequest as error:
+            if "not modified" in error.message.casefold():
+                return None
+            raise PermanentFailure(f"bad request: {error.message}") from None
+        except (TimedOut, NetworkError) as error:
+            raise TemporaryFailure(type(error).__name__) from None
+
+    async def _send(self, item: Delivery) -> int | None:
+        if item.recipient is None:
+            if self.officials_chat_id is None:
+                raise TemporaryFailure("OFFICIALS_CHAT_ID is not set")
+            chat_id = self.officials_chat_id
+        else:
+            chat_id = int(item.recipient.chat_id)
+        payload = item.payload
+        card_id = await self._card_message_id(item) if item.recipient is None else None
+        if item.role == "card_update":
+            if card_id is None:
+                raise TemporaryFailure("the card is not delivered yet")
+            reply = reply_from_dict(payload["reply"])
+            await self.bot.edit_message_text(
+                to_html(reply)[0],
+                chat_id,
+                card_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply),
+            )
+            return card_id
+        reply_to = card_id if payload.get("reply_to_card") else None
+        parameters = (
+            ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        )
+        if "media" in payload:
+            return await self._send_media(chat_id, payload, parameters)
+        reply = reply_from_dict(payload["reply"])
+        first: int | None = None
+        pieces = to_html(reply)
+        for number, piece in enumerate(pieces, start=1):
+            sent = await self.bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply) if number == len(pieces) else None,
+                reply_parameters=parameters,
+            )
+            first = first or sent.message_id
+        return first
+
+    async def _send_media(
+        self, chat_id: int, payload: dict[str, Any], parameters: ReplyParameters | None
+    ) -> int:
+        kind, ref = payload["media"]["kind"], payload["media"]["ref"]
+        caption = payload.get("caption")
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "photo": lambda: self.bot.send_photo(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "document": lambda: self.bot.send_document(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "voice": lambda: self.bot.send_voice(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "audio": lambda: self.bot.send_audio(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "video": lambda: self.bot.send_video(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "animation": lambda: self.bot.send_animation(
+                chat_id, ref, caption=caption, reply_parameters=parameters
+            ),
+            "video_note": lambda: self.bot.send_video_note(
+                chat_id, ref, reply_parameters=parameters
+            ),
+            "sticker": lambda: self.bot.send_sticker(chat_id, ref, reply_parameters=parameters),
+        }
+        sender = senders.get(kind)
+        if sender is None:  # location, contact: described in words
+            sent = await self.bot.send_message(
+                chat_id, f"{caption}: {kind} {ref}", reply_parameters=parameters
+            )
+        else:
+            sent = await sender()
+        return sent.message_id
+
+    async def _card_message_id(self, item: Delivery) -> int | None:
+        if item.report_id is None:
+            return None
+        report = await self.reports.by_id(item.report_id)
+        return report.card_message_id if report else None
+
+
+def _seconds(value: float | dt.timedelta) -> float:
+    return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
+
+
 # --- running ---------------------------------------------------------------------------
 
 
@@ -411,8 +631,10 @@ async def serve(
                 timeout=poll_timeout, poll_interval=0.0, allowed_updates=Update.ALL_TYPES
             )
             log.info("Telegram channel started (long polling)")
+        workers = channel.start_workers(app, stop)
         await stop.wait()
         log.info("stopping the Telegram channel")
+        await asyncio.gather(*workers, return_exceptions=True)
         await updater.stop()
         await app.stop()
 

@@ -1,0 +1,1 @@
+"""Multi-step conversations, described as data and driven by the core."""

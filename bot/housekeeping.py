@@ -1,0 +1,47 @@
+"""Hourly chores: remind idle drafts, discard abandoned ones, purge old closed cases."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from bot.messages import Button, Reply, reply_to_dict
+from bot.reports import OutboxRow, ReportStore
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+REMIND_AFTER_HOURS = 24
+DISCARD_AFTER_HOURS = 7 * 24
+INTERVAL_SECONDS = 3600
+
+
+async def tidy(store: ReportStore, retention_days: int, on_commit: Callable[[], None]) -> None:
+    for draft in await store.idle_drafts(REMIND_AFTER_HOURS, reminded=False):
+        reminder = Reply(
+            text("report_reminder", "id"),
+            buttons=((Button(text("report_continue_button", "id"), "cmd:lapor"),),),
+        )
+        await store.remind(
+            draft, [OutboxRow("reminder", draft.user, {"reply": reply_to_dict(reminder)})]
+        )
+        on_commit()
+    for draft in await store.idle_drafts(DISCARD_AFTER_HOURS, reminded=True):
+        await store.discard_draft(draft)
+    purged = await store.purge_closed(retention_days)
+    if purged:
+        log.info("purged %d closed case(s) past the retention period", purged)
+
+
+async def run(
+    store: ReportStore, retention_days: int, on_commit: Callable[[], None], stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            await tidy(store, retention_days, on_commit)
+        except Exception:  # a chore failing must not stop the bot; the next hour retries
+            log.exception("housekeeping failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)

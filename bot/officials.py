@@ -1,0 +1,242 @@
+"""The officials' side of a case: the card, status and assignment, the relay both ways,
+and the /kasus, /statistik and /ekspor views.
+
+Channel-neutral: it returns `Reply` objects and outbox rows; the adapter decides
+who may press what (only configured official ids, only in the officials' chat).
+Officials see the reporter only as far as the reporter chose to share (the
+contact step); reporters never see which official wrote.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot.knowledge import KnowledgeBase
+from bot.messages import Attachment, Button, Reply, reply_to_dict
+from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+
+STATUS_LABELS = {
+    "baru": "🆕 Baru",
+    "diterima": "📥 Diterima",
+    "ditindaklanjuti": "🔎 Ditindaklanjuti",
+    "selesai": "✅ Selesai",
+    "tidak_valid": "🚫 Tidak valid",
+}
+# The buttons an official sees for each status: the path forward.
+NEXT_STATUSES = {
+    "baru": ("diterima",),
+    "diterima": ("ditindaklanjuti", "tidak_valid"),
+    "ditindaklanjuti": ("selesai", "tidak_valid"),
+    "selesai": (),
+    "tidak_valid": (),
+}
+CASE_ACTION = "kasus"  # button actions: "kasus:<code>:<status>" / "kasus:<code>:tangani"
+REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
+FIELDS = (
+    ("offer", "Tawaran"),
+    ("recruiter", "Perekrut"),
+    ("location", "Tempat"),
+    ("destination", "Tujuan"),
+    ("departed", "Sudah berangkat"),
+    ("danger", "Dalam bahaya"),
+)
+
+
+def card(report: Report, kb: KnowledgeBase) -> Reply:
+    """The case as the task force sees it in its group chat (Indonesian)."""
+    answers = report.answers
+    lines = []
+    if report.urgent:
+        lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
+    lines.append(f"Kode: {report.code}")
+    lines.append(f"Status: {STATUS_LABELS[report.status]}")
+    if report.assigned_to:
+        lines.append(f"Ditangani: petugas {report.assigned_to}")
+    for key, label in FIELDS:
+        lines.append(f"{label}: {answers.get(key, '-')}")
+    signs = {sign.id: sign for sign in kb.warning_signs}
+    found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
+    lines.append(f"Risiko tawaran: {report.risk}")
+    lines.extend(f"⚠️ {explanation}" for explanation in found)
+    lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
+    contact = answers.get("contact", "anonim")
+    lines.append(f"Kontak pelapor: {contact}")
+    lines.append("Balas (reply) pesan ini untuk mengirim pesan ke pelapor lewat bot.")
+    buttons = [
+        Button(STATUS_LABELS[status], f"{CASE_ACTION}:{report.code}:{status}")
+        for status in NEXT_STATUSES[report.status]
+    ]
+    rows = [tuple(buttons)] if buttons else []
+    if report.status not in CLOSED:
+        rows.append((Button("🙋 Saya tangani", f"{CASE_ACTION}:{report.code}:tangani"),))
+    title = f"Laporan {report.code}"
+    return Reply("\n".join(lines), title=title, buttons=tuple(rows))
+
+
+def new_case_deliveries(kb: KnowledgeBase) -> Callable[[Report], list[OutboxRow]]:
+    """The rows a new report sends: its card, then each piece of evidence."""
+
+    def deliveries(report: Report) -> list[OutboxRow]:
+        rows = [OutboxRow("card", None, {"reply": reply_to_dict(card(report, kb))}, report.id)]
+        evidence = report.answers.get("evidence", [])
+        for number, (kind, ref) in enumerate(evidence, start=1):
+            caption = f"Bukti {report.code} ({number}/{len(evidence)})"
+            media = {"kind": kind, "ref": ref}
+            payload = {"media": media, "caption": caption, "reply_to_card": True}
+            rows.append(OutboxRow("evidence", None, payload, report.id))
+        return rows
+
+    return deliveries
+
+
+class Desk:
+    """What officials do with cases. Callers have checked the official is allowed."""
+
+    def __init__(self, store: ReportStore, kb: KnowledgeBase) -> None:
+        self.store = store
+        self.kb = kb
+
+    async def act(self, official: str, code: str, action: str) -> str:
+        """A card button; returns the short answer shown to the official."""
+        report = await self.store.by_code(code)
+        if report is None:
+            return "Kasus tidak ditemukan."
+        if action == "tangani":
+            updated = await self.store.change(
+                report, official, assign=True, deliveries=[self._card_update(report, official)]
+            )
+            return f"Kasus {updated.code} Anda tangani."
+        if action not in NEXT_STATUSES[report.status]:
+            return f"Status sudah {STATUS_LABELS[report.status]}."
+        changed = _with(report, status=action)
+        notice = Reply(
+            f"Status laporan {report.code} sekarang: {STATUS_LABELS[action]}.\n"
+            f"Lihat semua pesan petugas: /status {report.code}"
+        )
+        deliveries = [
+            self._card_update(changed, report.assigned_to),
+            OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
+        ]
+        await self.store.change(report, official, status=action, deliveries=deliveries)
+        return f"Status {report.code}: {STATUS_LABELS[action]}."
+
+    def _card_update(self, report: Report, assigned: str | None) -> OutboxRow:
+        shown = _with(report, assigned_to=assigned)
+        return OutboxRow(
+            "card_update", None, {"reply": reply_to_dict(card(shown, self.kb))}, report.id
+        )
+
+    async def to_reporter(self, report: Report, message: str) -> None:
+        """An official's reply to the card, relayed without the official's name."""
+        relay = Reply(
+            f"Pesan dari petugas Gugus Tugas TPPO tentang laporan {report.code}:\n\n{message}",
+            buttons=((Button("↩️ Balas petugas", f"{REPLY_ACTION}:{report.code}"),),),
+        )
+        row = OutboxRow("relay", report.reporter, {"reply": reply_to_dict(relay)}, report.id)
+        await self.store.add_message(report, "to_reporter", message, [row])
+
+    async def to_officials(
+        self, report: Report, message: str, attachments: tuple[Attachment, ...] = ()
+    ) -> None:
+        """The reporter's answer, posted as a reply to the case card."""
+        relay = Reply(f"Balasan pelapor untuk {report.code}:\n\n{message or '(lampiran)'}")
+        rows = [
+            OutboxRow(
+                "relay", None, {"reply": reply_to_dict(relay), "reply_to_card": True}, report.id
+            )
+        ]
+        for attachment in attachments:
+            media = {"kind": attachment.kind, "ref": attachment.ref}
+            caption = f"Lampiran pelapor {report.code}"
+            payload = {"media": media, "caption": caption, "reply_to_card": True}
+            rows.append(OutboxRow("relay", None, payload, report.id))
+        await self.store.add_message(report, "from_reporter", message, rows)
+
+    async def open_cases(self) -> Reply:
+        cases = await self.store.open_cases()
+        if not cases:
+            return Reply("Tidak ada kasus terbuka.")
+        today = dt.datetime.now(dt.UTC)
+        lines = [f"Kasus terbuka ({len(cases)}), terlama dulu:"]
+        for case in cases:
+            age = (today - dt.datetime.fromisoformat(case.created_at)).days
+            urgent = "🚨 " if case.urgent else ""
+            lines.append(
+                f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
+                f" · {case.destination}"
+            )
+        return Reply("\n".join(lines))
+
+    async def case(self, code: str) -> Reply:
+        report = await self.store.by_code(code)
+        if report is None:
+            return Reply("Kasus tidak ditemukan.")
+        history = await self.store.events(report)
+        lines = [
+            f"{at[:16].replace('T', ' ')} · {actor} · {kind}: {value}"
+            for at, actor, kind, value in history
+        ]
+        shown = card(report, self.kb)
+        return Reply(
+            shown.text + "\n\nRiwayat:\n" + "\n".join(lines),
+            title=shown.title,
+            buttons=shown.buttons,
+        )
+
+    async def statistics(self) -> Reply:
+        cases = await self.store.all_cases()
+        if not cases:
+            return Reply("Belum ada laporan.")
+        by_status = Counter(case.status for case in cases)
+        by_week = Counter(_week(case.created_at) for case in cases)
+        by_area = Counter(case.area for case in cases)
+        by_destination = Counter(case.destination for case in cases)
+        lines = [f"Jumlah laporan: {len(cases)} (mendesak: {sum(c.urgent for c in cases)})"]
+        lines.append("\nMenurut status:")
+        lines += [f"  {STATUS_LABELS[s]}: {by_status[s]}" for s in STATUSES if by_status[s]]
+        lines.append("\nMenurut minggu:")
+        lines += [f"  {week}: {count}" for week, count in sorted(by_week.items())[-8:]]
+        lines.append("\nMenurut kecamatan:")
+        lines += [f"  {area}: {count}" for area, count in by_area.most_common()]
+        lines.append("\nMenurut negara tujuan:")
+        lines += [f"  {country}: {count}" for country, count in by_destination.most_common()]
+        return Reply("\n".join(lines), title="Statistik laporan")
+
+    async def export_csv(self) -> bytes:
+        cases = await self.store.all_cases()
+        output = io.StringIO()
+        writer = csv.writer(output)
+        writer.writerow(
+            ["kode", "dibuat", "status", "mendesak", "risiko", "kecamatan", "negara",
+             *(label for _, label in FIELDS), "bukti", "kontak", "ditangani", "ditutup"]
+        )  # fmt: skip
+        for case in cases:
+            answers = case.answers
+            writer.writerow(
+                [case.code, case.created_at, case.status, "ya" if case.urgent else "tidak",
+                 case.risk, case.area, case.destination,
+                 *(_cell(answers.get(key, "")) for key, _ in FIELDS),
+                 len(answers.get("evidence", [])), _cell(answers.get("contact", "anonim")),
+                 case.assigned_to or "", case.closed_at or ""]
+            )  # fmt: skip
+        return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
+
+
+def _cell(value: object) -> str:
+    """Spreadsheet-safe: a cell starting with = + - @ would run as a formula."""
+    cell = str(value)
+    return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def _week(created_at: str) -> str:
+    year, week, _ = dt.datetime.fromisoformat(created_at).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _with(report: Report, **changes: object) -> Report:
+    return replace(report, **changes)  # type: ignore[arg-type]

@@ -1,0 +1,121 @@
+"""The reporter's side of reporting inside a conversation: /lapor, /batal, /status,
+and answering officials. The engine asks `route` first; None means "not mine".
+"""
+
+from __future__ import annotations
+
+from bot.flows.report import ACTION as FLOW_ACTION
+from bot.flows.report import EMERGENCY_TOPIC, ReportFlow
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.messages import Incoming, Reply
+from bot.officials import REPLY_ACTION, STATUS_LABELS, Desk
+from bot.reports import ReportStore
+from bot.sessions import Session
+from bot.texts import text
+
+REPORT_MODE = "report"
+REPLY_MODE = "reply:"  # + case code: the next message goes to the officials
+REPORT_COMMANDS = {"lapor", "report"}
+CANCEL_COMMANDS = {"batal", "cancel"}
+STATUS_COMMANDS = {"status"}
+
+Routed = tuple[list[Reply], Session] | None
+
+
+class Reporting:
+    def __init__(
+        self, flow: ReportFlow, desk: Desk, store: ReportStore, kb: KnowledgeBase, matcher: Matcher
+    ) -> None:
+        self.flow = flow
+        self.desk = desk
+        self.store = store
+        self.kb = kb
+        self.matcher = matcher
+
+    async def route(self, incoming: Incoming, lang: str, session: Session) -> Routed:
+        user = incoming.user
+        choice = incoming.choice
+        if choice is not None:
+            if choice.startswith(f"{FLOW_ACTION}:"):
+                replies = await self.flow.handle(incoming, lang)
+                mode = REPORT_MODE if await self.flow.has_draft(user) else None
+                return replies, session.with_changes(mode=mode)
+            if choice.startswith(f"{REPLY_ACTION}:"):
+                return await self._start_reply(incoming, choice.partition(":")[2], lang, session)
+            if choice in ("cmd:lapor", "cmd:report"):  # the menu's and the offer check's button
+                return await self.flow.start(user, lang), session.with_changes(mode=REPORT_MODE)
+            return None
+        command, _, argument = _command(incoming.text)
+        if command in REPORT_COMMANDS or (command == "start" and argument == "lapor"):
+            return await self.flow.start(user, lang), session.with_changes(mode=REPORT_MODE)
+        if command in CANCEL_COMMANDS:
+            if session.mode == REPORT_MODE or await self.flow.has_draft(user):
+                return await self.flow.cancel(user, lang), session.with_changes(mode=None)
+            return [Reply(text("nothing_to_cancel", lang))], session.with_changes(mode=None)
+        if command in STATUS_COMMANDS:
+            return [await self.status(incoming, argument, lang)], session
+        if command:
+            return None  # any other command leaves a draft paused; /lapor resumes it
+        if session.mode == REPORT_MODE:
+            return await self.flow.handle(incoming, lang), session
+        if session.mode and session.mode.startswith(REPLY_MODE):
+            return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
+        return None
+
+    async def status(self, incoming: Incoming, code: str, lang: str) -> Reply:
+        mine = await self.store.of_reporter(incoming.user)
+        if not code:
+            if not mine:
+                return Reply(text("status_none", lang))
+            lines = [text("status_list", lang)]
+            lines += [f"• {r.code}: {STATUS_LABELS[r.status]}" for r in mine]
+            return Reply("\n".join(lines))
+        report = next((r for r in mine if r.code == code.strip().upper()), None)
+        if report is None:  # someone else's code looks exactly like a wrong one
+            return Reply(text("status_not_found", lang))
+        lines = [text("status_of", lang, code=report.code, status=STATUS_LABELS[report.status])]
+        for at, message in await self.store.messages_to_reporter(report):
+            lines.append(f"\n{at[:16].replace('T', ' ')} — {message}")
+        if len(lines) == 1:
+            lines.append(text("status_no_messages", lang))
+        return Reply("\n".join(lines))
+
+    async def _start_reply(
+        self, incoming: Incoming, code: str, lang: str, session: Session
+    ) -> Routed:
+        mine = await self.store.of_reporter(incoming.user)
+        if not any(r.code == code for r in mine):
+            return [Reply(text("status_not_found", lang))], session
+        return [Reply(text("reply_prompt", lang, code=code))], session.with_changes(
+            mode=REPLY_MODE + code
+        )
+
+    async def _relay_reply(
+        self, incoming: Incoming, code: str, lang: str, session: Session
+    ) -> Routed:
+        replies: list[Reply] = []
+        match = self.matcher.match(incoming.text) if incoming.text else None
+        if match is not None and match.rule == "trigger" and match.topic == EMERGENCY_TOPIC:
+            entry = self.kb.entries[EMERGENCY_TOPIC]
+            replies.append(Reply(self.kb.render_answer(entry, lang), title=entry.title[lang]))
+        report = next(
+            (r for r in await self.store.of_reporter(incoming.user) if r.code == code), None
+        )
+        if report is None:
+            return [*replies, Reply(text("status_not_found", lang))], session.with_changes(
+                mode=None
+            )
+        await self.desk.to_officials(report, incoming.text.strip(), incoming.attachments)
+        self.flow.on_commit()
+        replies.append(Reply(text("reply_sent", lang, code=code)))
+        return replies, session.with_changes(mode=None)
+
+
+def _command(raw: str) -> tuple[str, str, str]:
+    """("lapor", " ", "ABC") for "/lapor@bot ABC"; ("", "", "") for plain text."""
+    stripped = raw.strip()
+    if not stripped.startswith("/"):
+        return "", "", ""
+    word, separator, argument = stripped[1:].partition(" ")
+    return word.split("@", 1)[0].casefold(), separator, argument.strip()

@@ -1,0 +1,381 @@
+"""Reports and their drafts in SQLite: nothing acknowledged is ever lost.
+
+A report, its history event and its outbox rows are written in one transaction;
+the reporter is given the case code only after that COMMIT. Personal fields and
+free text are encrypted with the report key; status, area, destination country
+and dates stay plain because statistics need them and they identify nobody.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from bot.crypto import Cipher
+from bot.messages import UserKey
+from bot.storage import Database, now
+
+STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
+CLOSED = frozenset({"selesai", "tidak_valid"})
+OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
+# Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def new_code(prefix: str) -> str:
+    """PRM-7KQ3-XT9D: 31**8 possibilities, drawn with a cryptographic generator."""
+    parts = ("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(2))
+    return "-".join((prefix, *parts))
+
+
+@dataclass
+class Draft:
+    user: UserKey
+    draft_id: str
+    step: str
+    answers: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    code: str
+    reporter: UserKey
+    answers: dict[str, Any]
+    urgent: bool
+    risk: str
+    area: str
+    destination: str
+    status: str
+    assigned_to: str | None
+    card_message_id: int | None
+    created_at: str
+    closed_at: str | None
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    """What to deliver and to whom; `payload` is the channel-neutral message."""
+
+    role: str  # card, evidence, card_update, relay, notice, reminder
+    recipient: UserKey | None  # None: the officials' chat
+    payload: dict[str, Any]
+    report_id: int | None = None
+
+
+def _user(raw: Any) -> UserKey:
+    channel, chat_id, user_id = raw
+    return UserKey(str(channel), str(chat_id), str(user_id))
+
+
+class ReportStore:
+    def __init__(self, database: Database, cipher: Cipher, code_prefix: str = "PRM") -> None:
+        self.database = database
+        self.cipher = cipher
+        self.code_prefix = code_prefix
+
+    def recipient_hash(self, recipient: UserKey | None) -> str:
+        return OFFICIALS if recipient is None else self.cipher.lookup_hash(str(recipient))
+
+    # --- drafts ----------------------------------------------------------------------
+
+    async def get_draft(self, user: UserKey) -> Draft | None:
+        rows = await self.database.fetchall(
+            "SELECT draft_id, step, content, created_at, updated_at FROM drafts WHERE user_key = ?",
+            (self.recipient_hash(user),),
+        )
+        if not rows:
+            return None
+        draft_id, step, content, created, updated = rows[0]
+        stored = self.cipher.decrypt(content)
+        return Draft(user, draft_id, step, dict(stored["answers"]), created, updated)
+
+    async def save_draft(self, draft: Draft) -> None:
+        stamp = now()
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO drafts (user_key, draft_id, step, content, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+                "draft_id = excluded.draft_id, step = excluded.step, content = excluded.content, "
+                "updated_at = excluded.updated_at, reminded_at = NULL",
+                (
+                    self.recipient_hash(draft.user),
+                    draft.draft_id,
+                    draft.step,
+                    # The user key is kept inside, encrypted, for the idle-draft reminder.
+                    self.cipher.encrypt({"user": _fields(draft.user), "answers": draft.answers}),
+                    draft.created_at or stamp,
+                    stamp,
+                ),
+            )
+
+    async def delete_draft(self, user: UserKey) -> None:
+        async with self.database.transaction() as db:
+            await db.execute("DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(user),))
+
+    # --- reports ---------------------------------------------------------------------
+
+    async def submit(
+        self,
+        draft: Draft,
+        *,
+        urgent: bool,
+        risk: str,
+        area: str,
+        destination: str,
+        deliveries: Callable[[Report], Iterable[OutboxRow]],
+    ) -> tuple[Report, bool]:
+        """Commit the report and its deliveries at once; (report, created now?).
+
+        Submitting the same draft twice (a re-delivered button press) returns
+        the first report instead of making a second one.
+        """
+        stamp = now()
+        async with self.database.transaction() as db:
+            existing = await self._by(db, "draft_id = ?", draft.draft_id)
+            if existing is not None:
+                return existing, False
+            code = await self._unused_code(db)
+            cursor = await db.execute(
+                "INSERT INTO reports (code, draft_id, reporter_hash, reporter, content, urgent, "
+                "risk, area, destination, status, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?)",
+                (
+                    code,
+                    draft.draft_id,
+                    self.recipient_hash(draft.user),
+                    self.cipher.encrypt(_fields(draft.user)),
+                    self.cipher.encrypt(draft.answers),
+                    int(urgent),
+                    risk,
+                    area,
+                    destination,
+                    stamp,
+                    stamp,
+                ),
+            )
+            report = await self._by(db, "id = ?", cursor.lastrowid)
+            if report is None:
+                raise RuntimeError("the report just inserted cannot be read back")
+            await self._event(db, report.id, "reporter", "status", "baru")
+            for row in deliveries(report):
+                await self._enqueue(db, row)
+            await db.execute(
+                "DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(draft.user),)
+            )
+        return report, True
+
+    async def by_code(self, code: str) -> Report | None:
+        async with self.database.transaction() as db:
+            return await self._by(db, "code = ?", code.strip().upper())
+
+    async def by_id(self, report_id: int) -> Report | None:
+        async with self.database.transaction() as db:
+            return await self._by(db, "id = ?", report_id)
+
+    async def of_reporter(self, user: UserKey) -> list[Report]:
+        return await self._select("reporter_hash = ? ORDER BY id", (self.recipient_hash(user),))
+
+    async def open_cases(self) -> list[Report]:
+        return await self._select(
+            "status NOT IN ('selesai', 'tidak_valid') ORDER BY created_at, id", ()
+        )
+
+    async def all_cases(self) -> list[Report]:
+        return await self._select("1 = 1 ORDER BY id", ())
+
+    async def by_case_message(self, message_id: int) -> Report | None:
+        reports = await self._select(
+            "id = (SELECT report_id FROM case_messages WHERE message_id = ?)", (message_id,)
+        )
+        return reports[0] if reports else None
+
+    async def change(
+        self,
+        report: Report,
+        actor: str,
+        *,
+        status: str | None = None,
+        assign: bool = False,
+        deliveries: Iterable[OutboxRow] = (),
+    ) -> Report:
+        """Record a status change or assignment with who and when, plus its deliveries."""
+        stamp = now()
+        async with self.database.transaction() as db:
+            if status is not None:
+                closed = stamp if status in CLOSED else None
+                await db.execute(
+                    "UPDATE reports SET status = ?, closed_at = ?, updated_at = ? WHERE id = ?",
+                    (status, closed, stamp, report.id),
+                )
+                await self._event(db, report.id, actor, "status", status)
+            if assign:
+                await db.execute(
+                    "UPDATE reports SET assigned_to = ?, updated_at = ? WHERE id = ?",
+                    (actor, stamp, report.id),
+                )
+                await self._event(db, report.id, actor, "assign", actor)
+            for row in deliveries:
+                await self._enqueue(db, row)
+            updated = await self._by(db, "id = ?", report.id)
+        return updated or report
+
+    async def add_message(
+        self, report: Report, direction: str, body: str, deliveries: Iterable[OutboxRow]
+    ) -> None:
+        """A message in the case thread ("to_reporter" / "from_reporter") and its relay."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT INTO report_messages (report_id, direction, body, at) VALUES (?, ?, ?, ?)",
+                (report.id, direction, self.cipher.encrypt(body), now()),
+            )
+            for row in deliveries:
+                await self._enqueue(db, row)
+
+    async def messages_to_reporter(self, report: Report) -> list[tuple[str, str]]:
+        rows = await self.database.fetchall(
+            "SELECT at, body FROM report_messages WHERE report_id = ? AND direction = 'to_reporter' "
+            "ORDER BY id",
+            (report.id,),
+        )
+        return [(str(at), str(self.cipher.decrypt(body))) for at, body in rows]
+
+    async def events(self, report: Report) -> list[tuple[str, str, str, str]]:
+        rows = await self.database.fetchall(
+            "SELECT at, actor, kind, value FROM report_events WHERE report_id = ? ORDER BY id",
+            (report.id,),
+        )
+        return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+
+    async def purge_closed(self, older_than_days: int) -> int:
+        """Delete cases closed before the retention period; secure_delete overwrites them."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(
+            timespec="seconds"
+        )
+        async with self.database.transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?", (cutoff,)
+            )
+            return cursor.rowcount
+
+    async def idle_drafts(self, idle_hours: float, reminded: bool) -> list[Draft]:
+        """Drafts untouched for `idle_hours`, either not yet reminded or already reminded."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=idle_hours)).isoformat(
+            timespec="seconds"
+        )
+        condition = "reminded_at IS NOT NULL" if reminded else "reminded_at IS NULL"
+        rows = await self.database.fetchall(
+            f"SELECT draft_id, step, content, created_at, updated_at FROM drafts "
+            f"WHERE updated_at < ? AND {condition}",
+            (cutoff,),
+        )
+        drafts = []
+        for draft_id, step, content, created, updated in rows:
+            stored = self.cipher.decrypt(content)
+            user = _user(stored["user"])
+            drafts.append(Draft(user, draft_id, step, dict(stored["answers"]), created, updated))
+        return drafts
+
+    async def remind(self, draft: Draft, deliveries: Iterable[OutboxRow]) -> None:
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE drafts SET reminded_at = ? WHERE draft_id = ?", (now(), draft.draft_id)
+            )
+            for row in deliveries:
+                await self._enqueue(db, row)
+
+    async def discard_draft(self, draft: Draft) -> None:
+        async with self.database.transaction() as db:
+            await db.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+
+    # --- helpers ---------------------------------------------------------------------
+
+    async def _unused_code(self, db: aiosqlite.Connection) -> str:
+        while True:
+            code = new_code(self.code_prefix)
+            async with db.execute("SELECT 1 FROM reports WHERE code = ?", (code,)) as cursor:
+                if await cursor.fetchone() is None:
+                    return code
+
+    async def _event(
+        self, db: aiosqlite.Connection, report_id: int, actor: str, kind: str, value: str
+    ) -> None:
+        await db.execute(
+            "INSERT INTO report_events (report_id, actor, kind, value, at) VALUES (?, ?, ?, ?, ?)",
+            (report_id, actor, kind, value, now()),
+        )
+
+    async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
+        envelope = {"payload": row.payload, "recipient": _fields(row.recipient)}
+        await db.execute(
+            "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (
+                row.report_id,
+                row.role,
+                self.recipient_hash(row.recipient),
+                self.cipher.encrypt(envelope),
+                now(),
+            ),
+        )
+
+    _COLUMNS = (
+        "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
+        "card_message_id, created_at, closed_at"
+    )
+
+    async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
+        async with db.execute(
+            f"SELECT {self._COLUMNS} FROM reports WHERE {where}", (value,)
+        ) as cursor:
+            row = await cursor.fetchone()
+        return self._report(row) if row else None
+
+    async def _select(self, where: str, parameters: tuple[object, ...]) -> list[Report]:
+        rows = await self.database.fetchall(
+            f"SELECT {self._COLUMNS} FROM reports WHERE {where}", parameters
+        )
+        return [self._report(row) for row in rows]
+
+    def _report(self, row: Any) -> Report:
+        (
+            rid,
+            code,
+            reporter,
+            content,
+            urgent,
+            risk,
+            area,
+            dest,
+            status,
+            assigned,
+            card,
+            created,
+            closed,
+        ) = row
+        return Report(
+            id=int(rid),
+            code=str(code),
+            reporter=_user(self.cipher.decrypt(reporter)),
+            answers=dict(self.cipher.decrypt(content)),
+            urgent=bool(urgent),
+            risk=str(risk),
+            area=str(area),
+            destination=str(dest),
+            status=str(status),
+            assigned_to=assigned,
+            card_message_id=card,
+            created_at=str(created),
+            closed_at=closed,
+        )
+
+
+def _fields(user: UserKey | None) -> list[str] | None:
+    return None if user is None else [user.channel, user.chat_id, user.user_id]
