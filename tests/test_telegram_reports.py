@@ -1,0 +1,247 @@
+"""Reports end to end: the real Application, the fake Bot API over HTTP, a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from bot.channels.telegram import TelegramChannel, serve
+from bot.config import Settings
+from bot.crypto import generate_key
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.runtime import Services, open_services
+from tests.fake_telegram import FakeTelegram
+
+OFFICIALS = -100200300
+OFFICIAL = 9001
+STRANGER = 9002
+REPORTER = 4001
+CODE = re.compile(r"PRM-[A-Z0-9]{4}-[A-Z0-9]{4}")
+
+
+@dataclass
+class Running:
+    tg: FakeTelegram
+    services: Services
+
+
+def settings_for(tg: FakeTelegram, tmp_path: Path, key: str) -> Settings:
+    return Settings.from_environ(
+        {
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_BASE_URL": tg.base_url,
+            "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "OFFICIALS_CHAT_ID": str(OFFICIALS),
+            "OFFICIAL_USER_IDS": f"{OFFICIAL}",
+            "REPORTS_ENCRYPTION_KEY": key,
+        }
+    )
+
+
+@pytest.fixture
+def key() -> str:
+    return generate_key()
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, key: str
+) -> AsyncIterator[Running]:
+    with FakeTelegram() as tg:
+        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
+        settings = settings_for(tg, tmp_path, key)
+        async with open_services(settings, kb, matcher) as services:
+            channel = TelegramChannel.for_services(services, settings)
+            stop = asyncio.Event()
+            # Telegram's pacing is lifted so tests run fast; the outbox logic is the same.
+            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+            task = asyncio.create_task(serve(settings, channel, stop, 1, limiter))
+            await tg.async_wait_for_call("getUpdates")
+            try:
+                yield Running(tg, services)
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 15)
+
+
+async def say(bot: Running, text: str, expect: str, user: int = REPORTER) -> None:
+    """Send a message and wait for the bot's message that contains `expect`."""
+    before = len([m for m in bot.tg.history(user) if expect in m.get("text", "")])
+    bot.tg.send_text(user, text)
+    await bot.tg.async_wait_for(
+        lambda _: len([m for m in bot.tg.history(user) if expect in m.get("text", "")]) > before
+    )
+
+
+async def press(bot: Running, label: str, expect: str, user: int = REPORTER) -> None:
+    before = len([m for m in bot.tg.history(user) if expect in m.get("text", "")])
+    bot.tg.press_button_with_text(user, label)
+    await bot.tg.async_wait_for(
+        lambda _: len([m for m in bot.tg.history(user) if expect in m.get("text", "")]) > before
+    )
+
+
+async def report(bot: Running, contact: str | None = None, user: int = REPORTER) -> str:
+    await say(bot, "/lapor", "1/9", user)
+    await say(
+        bot, "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat", "2/9", user
+    )
+    await press(bot, "Tidak tahu", "3/9", user)
+    await press(bot, "Pariaman Tengah", "4/9", user)
+    await say(bot, "Kamboja, admin", "5/9", user)
+    await press(bot, "Belum", "6/9", user)
+    await press(bot, "Tidak", "7/9", user)
+    for count in (1, 2):
+        bot.tg.send_photo(user, content=b"\x89PNG fake screenshot")
+        await bot.tg.async_wait_for_message(user, contains=f"Bukti tersimpan ({count})")
+    await press(bot, "Selesai", "8/9", user)
+    if contact is None:
+        await press(bot, "Anonim", "9/9", user)
+    else:
+        await say(bot, contact, "9/9", user)
+    await press(bot, "Ya, teruskan", "Periksa laporan", user)
+    await press(bot, "✅ Kirim", "Kode kasus", user)
+    [receipt] = await bot.tg.async_wait_for_message(user, contains="Kode kasus")
+    found = CODE.search(receipt["text"])
+    assert found
+    return found.group()
+
+
+async def card_of(bot: Running, code: str, timeout: float = 5.0) -> dict[str, object]:
+    [card] = await bot.tg.async_wait_for_message(
+        OFFICIALS, contains=f"Kode: {code}", timeout=timeout
+    )
+    return card
+
+
+async def test_anonymous_report_reaches_officials_with_evidence(bot: Running) -> None:
+    code = await report(bot)
+    card = await card_of(bot, code)
+    text = str(card["text"])
+    assert "Kontak pelapor: anonim" in text and "Kamboja" in text and "Pariaman Tengah" in text
+    assert "⚠️" in text  # warning signs found by the offer check
+    photos = await bot.tg.async_wait_for_call("sendPhoto", count=2)
+    assert all(call.params["chat_id"] == OFFICIALS for call in photos)
+    assert not bot.tg.calls_to("forwardMessage")  # copied by file id: no "forwarded from"
+    assert str(REPORTER) not in text
+
+
+async def test_named_report_shows_only_what_the_reporter_shared(bot: Running) -> None:
+    code = await report(bot, contact="Ani, 0812-0000-0000")
+    text = str((await card_of(bot, code))["text"])
+    assert "Kontak pelapor: Ani, 0812-0000-0000" in text
+
+
+async def test_status_buttons_work_for_officials_and_are_refused_for_others(bot: Running) -> None:
+    code = await report(bot)
+    card = await card_of(bot, code)
+    card_id = int(card["message_id"])  # type: ignore[call-overload]
+    bot.tg.press_button(STRANGER, card_id, f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await bot.tg.async_wait_for(
+        lambda calls: any(
+            c.method == "answerCallbackQuery" and c.params.get("text") == "Tidak diizinkan."
+            for c in calls
+        )
+    )
+    assert bot.services.reports
+    assert (await bot.services.reports.by_code(code)).status == "baru"  # type: ignore[union-attr]
+
+    bot.tg.press_button(OFFICIAL, card_id, f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await bot.tg.async_wait_for_message(REPORTER, contains="sekarang: 📥 Diterima")
+    await bot.tg.async_wait_for_call("editMessageText")
+    edited = bot.tg.last_message(OFFICIALS)
+    card_now = next(m for m in bot.tg.messages(OFFICIALS) if m["message_id"] == card_id)
+    assert "Status: 📥 Diterima" in card_now["text"] and edited
+    bot.tg.press_button(OFFICIAL, card_id, f"kasus:{code}:tangani", chat_id=OFFICIALS)
+    await bot.tg.async_wait_for(
+        lambda _: (
+            f"petugas {OFFICIAL}"
+            in next(m for m in bot.tg.messages(OFFICIALS) if m["message_id"] == card_id)["text"]
+        )
+    )
+
+
+async def test_relay_both_ways_without_revealing_identities(bot: Running) -> None:
+    code = await report(bot)
+    card = await card_of(bot, code)
+    bot.tg.send_text(
+        OFFICIAL,
+        "Terima kasih. Bisa kirim nomor HP perekrutnya?",
+        chat_id=OFFICIALS,
+        chat_type="supergroup",
+        reply_to_message_id=int(card["message_id"]),  # type: ignore[call-overload]
+    )
+    [relayed] = await bot.tg.async_wait_for_message(REPORTER, contains="nomor HP perekrutnya")
+    assert str(OFFICIAL) not in relayed["text"] and "Uji" not in relayed["text"]
+    await press(bot, "↩️ Balas petugas", "Tulis balasan")
+    await say(bot, "Nomornya 0812-9999-8888", "sudah diteruskan")
+    [answer] = await bot.tg.async_wait_for_message(OFFICIALS, contains="0812-9999-8888")
+    sent = [c for c in bot.tg.calls_to("sendMessage") if "0812-9999-8888" in c.params["text"]]
+    assert sent[0].params["reply_parameters"]["message_id"] == card["message_id"]
+    assert str(REPORTER) not in answer["text"]
+
+
+async def test_status_for_own_code_and_refused_for_someone_elses(bot: Running) -> None:
+    code = await report(bot)
+    await say(bot, f"/status {code}", "Status: 🆕 Baru")
+    await say(bot, f"/status {code}", "tidak ditemukan", user=4002)
+    assert "Kamboja" not in bot.tg.last_message(4002)["text"]  # type: ignore[index]
+
+
+async def test_officials_commands_allowed_and_refused(bot: Running) -> None:
+    code = await report(bot)
+    await card_of(bot, code)
+    for command, expected in (("/kasus", code), ("/statistik", "Menurut kecamatan")):
+        bot.tg.send_text(OFFICIAL, command, chat_id=OFFICIALS, chat_type="supergroup")
+        await bot.tg.async_wait_for_message(OFFICIALS, contains=expected)
+    bot.tg.send_text(OFFICIAL, f"/kasus {code}", chat_id=OFFICIALS, chat_type="supergroup")
+    await bot.tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
+    bot.tg.send_text(OFFICIAL, "/ekspor", chat_id=OFFICIALS, chat_type="supergroup")
+    [upload] = await bot.tg.async_wait_for_call("sendDocument")
+    assert upload.params["chat_id"] == OFFICIALS
+    rows = list(csv.reader(io.StringIO(upload.files["document"].content.decode("utf-8-sig"))))
+    assert rows[0][0] == "kode" and rows[1][0] == code
+
+    sent_before = len(bot.tg.calls_to("sendMessage")) + len(bot.tg.calls_to("sendDocument"))
+    bot.tg.send_text(STRANGER, "/ekspor", chat_id=OFFICIALS, chat_type="supergroup")
+    bot.tg.send_text(STRANGER, "/kasus", chat_id=OFFICIALS, chat_type="supergroup")
+    bot.tg.send_text(OFFICIAL, "/ekspor")  # the right person in the wrong chat
+    await bot.tg.async_wait_for_message(OFFICIAL, contains="tidak saya kenal")
+    await asyncio.sleep(0.3)
+    sent_after = len(bot.tg.calls_to("sendMessage")) + len(bot.tg.calls_to("sendDocument"))
+    assert sent_after == sent_before + 1  # only the "unknown command" reply in private
+
+
+async def test_officials_chat_failing_then_rate_limited_delivers_each_card_once(
+    bot: Running,
+) -> None:
+    bot.tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=3)
+    bot.tg.fail("sendMessage", chat_id=OFFICIALS, status=429, times=1, retry_after=2)
+    codes = [await report(bot, user=user) for user in (4101, 4102)]
+    for code in codes:
+        await card_of(bot, code, timeout=40)  # back-off 1 + 2 + 4 s, then retry_after
+    cards = [
+        c for c in bot.tg.calls_to("sendMessage")
+        if c.params["chat_id"] == OFFICIALS and "Kode: " in c.params["text"]
+    ]  # fmt: skip
+    accepted = [c for c in cards if c.status == 200]
+    assert sorted(CODE.search(c.params["text"]).group() for c in accepted) == sorted(codes)  # type: ignore[union-attr]
+    limited = next(c for c in cards if c.status == 429)
+    after = [c for c in cards if c.at > limited.at]
+    assert after and min(c.at for c in after) - limited.at >= 2.0  # nothing before retry_after
+    assert bot.services.outbox
+    for _ in range(200):  # the evidence photos follow their card
+        if not await bot.services.outbox.entries():
+            break
+        await asyncio.sleep(0.1)
+    assert await bot.services.outbox.entries() == []  # nothing pending or failed
