@@ -248,3 +248,15 @@ def test_unanswered_command_lists_what_people_asked(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "resep rendang yang enak" in result.stdout
+
+
+async def test_edited_message_is_answered_as_the_corrected_question(bot: Running) -> None:
+    sent = bot.tg.send_text(514, "resep rendang")
+    await bot.tg.async_wait_for_message(514, contains="belum bisa menjawab")
+    bot.tg.edit_text(514, sent["message"]["message_id"], "paspor sy ditahan agen")
+    await bot.tg.async_wait_for_message(514, contains="Sumber")
+
+
+async def test_location_outside_a_report_gets_the_text_only_hint(bot: Running) -> None:
+    bot.tg.send_location(515)
+    await bot.tg.async_wait_for_message(515, contains="hanya bisa membaca teks")
