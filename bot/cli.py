@@ -9,7 +9,8 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
@@ -153,19 +154,29 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
     return 0
 
 
-async def _outbox(settings: Settings, include_sent: bool) -> int:
+@asynccontextmanager
+async def _existing_database(settings: Settings) -> AsyncIterator[Database | None]:
+    """The bot's database, or None when the bot has never run here (nothing to show)."""
     if not settings.database_path.exists():
-        print(f"no database yet at {settings.database_path}: nothing to deliver")
-        return 0
+        print(f"no database yet at {settings.database_path}: nothing recorded")
+        yield None
+        return
     database = await Database.open(settings.database_path)
     try:
+        yield database
+    finally:
+        await database.close()
+
+
+async def _outbox(settings: Settings, include_sent: bool) -> int:
+    async with _existing_database(settings) as database:
+        if database is None:
+            return 0
         cipher = await runtime.open_cipher(database, settings.reports_key.value)
         if cipher is None:
             print("reporting is off (no REPORTS_ENCRYPTION_KEY): no outbox")
             return 0
         entries = await Outbox(database, cipher).entries(include_sent)
-    finally:
-        await database.close()
     if not entries:
         print("outbox empty: every report and message has been delivered")
     for entry in entries:
@@ -178,14 +189,10 @@ async def _outbox(settings: Settings, include_sent: bool) -> int:
 
 
 async def _unanswered(settings: Settings, limit: int) -> int:
-    if not settings.database_path.exists():
-        print(f"no database yet at {settings.database_path}: nothing recorded")
-        return 0
-    database = await Database.open(settings.database_path)
-    try:
+    async with _existing_database(settings) as database:
+        if database is None:
+            return 0
         summary = await UsageLog(database).summary(limit)
-    finally:
-        await database.close()
     print("Most frequent unanswered questions (add them to a topic's questions or the lexicon):")
     for question, count in summary.unanswered or [("(none)", 0)]:
         print(f"  {count:>4}  {question}")

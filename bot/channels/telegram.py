@@ -538,37 +538,15 @@ class TelegramTransport:
     ) -> int:
         kind, ref = payload["media"]["kind"], payload["media"]["ref"]
         caption = payload.get("caption")
-        senders: dict[str, Callable[..., Awaitable[Message]]] = {
-            "photo": lambda: self.bot.send_photo(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "document": lambda: self.bot.send_document(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "voice": lambda: self.bot.send_voice(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "audio": lambda: self.bot.send_audio(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "video": lambda: self.bot.send_video(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "animation": lambda: self.bot.send_animation(
-                chat_id, ref, caption=caption, reply_parameters=parameters
-            ),
-            "video_note": lambda: self.bot.send_video_note(
-                chat_id, ref, reply_parameters=parameters
-            ),
-            "sticker": lambda: self.bot.send_sticker(chat_id, ref, reply_parameters=parameters),
-        }
-        sender = senders.get(kind)
+        sender = _MEDIA_SENDERS.get(kind)
         if sender is None:  # location, contact: described in words
-            sent = await self.bot.send_message(
-                chat_id, f"{caption}: {kind} {ref}", reply_parameters=parameters
-            )
+            text_body = f"{caption}: {kind} {ref}"
+            sent = await self.bot.send_message(chat_id, text_body, reply_parameters=parameters)
         else:
-            sent = await sender()
+            method, takes_caption = sender
+            extra = {"caption": caption} if takes_caption else {}
+            send = getattr(self.bot, method)
+            sent = await send(chat_id, ref, reply_parameters=parameters, **extra)
         return sent.message_id
 
     async def _card_message_id(self, item: Delivery) -> int | None:
@@ -576,6 +554,19 @@ class TelegramTransport:
             return None
         report = await self.reports.by_id(item.report_id)
         return report.card_message_id if report else None
+
+
+# Evidence is re-sent by Telegram file id: no "forwarded from" header reveals the reporter.
+_MEDIA_SENDERS = {
+    "photo": ("send_photo", True),
+    "document": ("send_document", True),
+    "voice": ("send_voice", True),
+    "audio": ("send_audio", True),
+    "video": ("send_video", True),
+    "animation": ("send_animation", True),
+    "video_note": ("send_video_note", False),
+    "sticker": ("send_sticker", False),
+}
 
 
 def _seconds(value: float | dt.timedelta) -> float:
