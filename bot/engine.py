@@ -71,7 +71,7 @@ class Engine:
         self.reporting = reporting  # None: reports are not configured (no key / no database)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        session = await self.sessions.get(incoming.user)
+        stored = session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
         routed = None
         if self.reporting is not None:
@@ -84,7 +84,8 @@ class Engine:
             replies = [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
         else:
             replies, session = await self._text(incoming.text[:MAX_CHARS], lang, session)
-        await self.sessions.put(incoming.user, session)
+        if session != stored:  # most messages change nothing: spare the database a write
+            await self.sessions.put(incoming.user, session)
         return replies
 
     # --- language --------------------------------------------------------------------

@@ -37,8 +37,10 @@ def configure_logging(level: str) -> None:
     # httpx logs every request URL, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
-    # At DEBUG python-telegram-bot logs whole updates, i.e. what people wrote: never.
-    logging.getLogger("telegram").setLevel(max(logging.getLevelName(level), logging.INFO))
+    # At DEBUG python-telegram-bot logs whole updates and aiosqlite every SQL statement with
+    # its values, i.e. what people wrote: never, whatever LOG_LEVEL says.
+    for chatty in ("telegram", "aiosqlite"):
+        logging.getLogger(chatty).setLevel(max(logging.getLevelName(level), logging.INFO))
 
 
 @dataclass

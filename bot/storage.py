@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -207,19 +208,35 @@ class Database:
 
 
 class SqliteSessionStore:
-    """Conversation state that survives a restart."""
+    """Conversation state that survives a restart, with a write-through memory cache:
+    this process is the only writer, so a cached session is always the stored one."""
+
+    CACHE_SIZE = 10_000
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._cache: OrderedDict[UserKey, Session] = OrderedDict()
 
     async def get(self, user: UserKey) -> Session:
+        cached = self._cache.get(user)
+        if cached is not None:
+            self._cache.move_to_end(user)
+            return cached
         rows = await self.database.fetchall(
             "SELECT language, last_language, mode FROM sessions WHERE user_key = ?", (str(user),)
         )
-        if not rows:
-            return Session()
-        language, last_language, mode = rows[0]
-        return Session(language=language, last_language=last_language, mode=mode)
+        session = Session()
+        if rows:
+            language, last_language, mode = rows[0]
+            session = Session(language=language, last_language=last_language, mode=mode)
+        self._remember(user, session)
+        return session
+
+    def _remember(self, user: UserKey, session: Session) -> None:
+        self._cache[user] = session
+        self._cache.move_to_end(user)
+        while len(self._cache) > self.CACHE_SIZE:
+            self._cache.popitem(last=False)
 
     async def put(self, user: UserKey, session: Session) -> None:
         async with self.database.transaction() as db:
@@ -230,6 +247,7 @@ class SqliteSessionStore:
                 "mode = excluded.mode, updated_at = excluded.updated_at",
                 (str(user), session.language, session.last_language, session.mode, now()),
             )
+        self._remember(user, session)
 
 
 @dataclass(frozen=True)
