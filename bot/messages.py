@@ -34,6 +34,7 @@ class Incoming:
     choice: str | None = None  # the action of a pressed button
     attachments: tuple[Attachment, ...] = ()
     language_hint: str | None = None  # the app's language, when the channel knows it
+    reply_to: str | None = None  # the bot message this one answers (a swipe-reply), if any
 
 
 @dataclass(frozen=True)

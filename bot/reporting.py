@@ -61,6 +61,10 @@ class Reporting:
             return await self.flow.handle(incoming, lang), session
         if session.mode and session.mode.startswith(REPLY_MODE):
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
+        if incoming.reply_to and incoming.reply_to.isdigit():  # a swipe-reply to an official
+            report = await self.store.by_message_to(user, int(incoming.reply_to))
+            if report is not None:
+                return await self._relay_reply(incoming, report.code, lang, session)
         return None
 
     async def status(self, incoming: Incoming, code: str, lang: str) -> Reply:

@@ -197,6 +197,15 @@ class ReportStore:
         )
         return reports[0] if reports else None
 
+    async def by_message_to(self, user: UserKey, message_id: int) -> Report | None:
+        """The case of a message the bot delivered to this user (an official's relay)."""
+        reports = await self._select(
+            "id = (SELECT report_id FROM outbox WHERE recipient_hash = ? AND sent_message_id = ?"
+            " AND role IN ('relay', 'notice'))",
+            (self.recipient_hash(user), message_id),
+        )
+        return reports[0] if reports else None
+
     async def change(
         self,
         report: Report,

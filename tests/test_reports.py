@@ -169,6 +169,11 @@ async def test_wrong_answers_get_clear_prompts(reporter: Callable[[str], Reporte
     assert "pilih salah satu tombol" in person.text.casefold()
     await person.say("belum")  # typed instead of pressed
     assert "dalam bahaya" in person.text
+    await person.say("tidak")
+    await person.say("ini buktinya")  # text where files are expected
+    assert "kirim foto" in person.text.casefold()
+    await person.say("Selesai")
+    assert "menghubungi Anda" in person.text
 
 
 async def test_danger_shows_emergency_contacts_first_and_marks_urgent(

@@ -189,6 +189,11 @@ async def test_relay_both_ways_without_revealing_identities(bot: Running) -> Non
     sent = [c for c in bot.tg.calls_to("sendMessage") if "0812-9999-8888" in c.params["text"]]
     assert sent[0].params["reply_parameters"]["message_id"] == card["message_id"]
     assert str(REPORTER) not in answer["text"]
+    # A swipe-reply to the official's message works as well as the button.
+    bot.tg.send_text(
+        REPORTER, "Perekrutnya juga pakai akun FB", reply_to_message_id=relayed["message_id"]
+    )
+    await bot.tg.async_wait_for_message(OFFICIALS, contains="akun FB")
 
 
 async def test_status_for_own_code_and_refused_for_someone_elses(bot: Running) -> None:

@@ -272,11 +272,13 @@ class TelegramChannel:
         message = update.effective_message
         if message is None or update.effective_user is None:
             return
+        replied = message.reply_to_message
         incoming = Incoming(
             user=self._user_key(update),
             text=message.text or message.caption or "",
             attachments=_attachments(message),
             language_hint=update.effective_user.language_code,
+            reply_to=str(replied.message_id) if replied else None,
         )
         await self._send(update, context, await self.engine.handle(incoming))
 

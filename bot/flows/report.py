@@ -239,9 +239,11 @@ class ReportFlow:
 
     async def _answer(self, draft: Draft, incoming: Incoming, lang: str) -> list[Reply]:
         step = _step(draft.step)
-        if step.evidence:
-            return await self._collect(draft, incoming.attachments, lang)
         value = incoming.text.strip()
+        if step.evidence:
+            if not incoming.attachments and _option_for(step, value):  # typed "selesai"
+                return await self._move(draft, _next(draft), lang)
+            return await self._collect(draft, incoming.attachments, lang)
         if not step.free_text:
             picked = _option_for(step, value)
             if picked is None:
