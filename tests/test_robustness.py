@@ -51,16 +51,7 @@ async def test_huge_message_is_answered(engine: Engine) -> None:
     assert replies[0].text
 
 
-def test_cli_survives_nasty_lines() -> None:
-    lines = [
-        "",
-        "x" * 100_000,
-        "\x00\x01\x02\x1b[31m",
-        "\u200b\u200f\u202e",
-        "🙏" * 500,
-        "<b>bold</b> <a href='x'>",
-        "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
-    ]
+def _ask_json(lines: list[str]) -> list[dict[str, object]]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     result = subprocess.run(
         [sys.executable, "main.py", "ask", "--json"],
@@ -72,5 +63,29 @@ def test_cli_survives_nasty_lines() -> None:
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "Traceback" not in result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_cli_survives_giant_and_broken_lines() -> None:
+    lines = [
+        "",
+        "x" * 100_000,
+        "\x00\x01\x02\x1b[31m",
+        "\u200b\u200f\u202e",
+        "🙏" * 500,
+        "<b>bold</b> <a href='x'>",
+        "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
+    ]
+    assert len(_ask_json(lines)) == len(lines)
+
+
+one_line = nasty_text.map(lambda text: text.replace("\r", " ").replace("\n", " "))
+
+
+@settings(max_examples=4, deadline=None)
+@given(lines=st.lists(one_line, min_size=1, max_size=25))
+def test_cli_answers_every_line_of_any_input(lines: list[str]) -> None:
+    records = _ask_json(lines)
     assert len(records) == len(lines)
+    assert all(0 <= int(str(record["score"])) <= 100 for record in records)
