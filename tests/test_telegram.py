@@ -260,3 +260,57 @@ async def test_edited_message_is_answered_as_the_corrected_question(bot: Running
 async def test_location_outside_a_report_gets_the_text_only_hint(bot: Running) -> None:
     bot.tg.send_location(515)
     await bot.tg.async_wait_for_message(515, contains="hanya bisa membaca teks")
+
+
+async def test_webhook_mode_accepts_updates_only_with_the_secret(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    import json
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with FakeTelegram() as tg:
+        environ = {
+            "TELEGRAM_BOT_TOKEN": tg.token,
+            "TELEGRAM_BASE_URL": tg.base_url,
+            "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/telegram",
+            "TELEGRAM_WEBHOOK_SECRET": "s3cret-token",
+            "TELEGRAM_WEBHOOK_PORT": str(port),
+        }
+        settings = Settings.from_environ(environ)
+        async with open_services(settings, kb, matcher) as services:
+            channel = TelegramChannel(services.engine)
+            stop = asyncio.Event()
+            task = asyncio.create_task(serve(settings, channel, stop))
+            [registered] = await tg.async_wait_for_call("setWebhook")
+            assert registered.params["secret_token"] == "s3cret-token"
+            update = tg.send_text(701, "paspor sy ditahan agen")  # queued; we post it ourselves
+
+            def post(secret: str) -> int:
+                request = urllib.request.Request(
+                    f"http://127.0.0.1:{port}/",
+                    data=json.dumps(update).encode(),
+                    headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": secret,
+                    },
+                )
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        return int(response.status)
+                except urllib.error.HTTPError as error:
+                    return error.code
+
+            try:
+                assert await asyncio.to_thread(post, "wrong") == 403
+                assert await asyncio.to_thread(post, "s3cret-token") == 200
+                await tg.async_wait_for_message(701, contains="Sumber")
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, 10)
