@@ -37,6 +37,7 @@ eval: $(VENV)/.installed
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher
+	$(BIN)/python -m benchmarks.telegram_load
 
 
 clean:
