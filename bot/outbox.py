@@ -6,8 +6,9 @@ announce. The worker sends the oldest due row of each recipient, obeys 429
 message id in the same step that marks the row sent.
 
 The one window it cannot close: the Bot API has no idempotency key, so if the
-process dies after Telegram accepted a message and before our COMMIT, that one
-message is sent again after restart. The window is one local SQLite commit long.
+process dies after a request was sent and before our COMMIT recording it (one Bot
+API round trip plus one local commit), that one message is sent again after
+restart: at most one duplicate per crash, never a loss.
 """
 
 from __future__ import annotations
@@ -154,7 +155,12 @@ class Outbox:
     async def run(self, transport: Transport, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; survives any single delivery's failure."""
         while not stop.is_set():
-            item = await self.next_due()
+            try:
+                item = await self.next_due()
+            except Exception:  # e.g. a locked database: wait and look again, never stop
+                log.exception("outbox: could not read the next row")
+                await self._idle(stop)
+                continue
             if item is None:
                 await self._idle(stop)
                 continue
@@ -173,6 +179,10 @@ class Outbox:
         except PermanentFailure as error:
             log.error("outbox row %s failed for good: %s", item.id, error)
             await self.fail(item, str(error))
+        except Exception as error:  # a bug or a surprise must not stop every delivery
+            log.exception("outbox row %s: unexpected %s", item.id, type(error).__name__)
+            delay = min(MAX_BACKOFF, 2.0**item.attempts) * random.uniform(0.8, 1.2)
+            await self.postpone(item, delay, type(error).__name__)
         else:
             await self.mark_sent(item, message_id)
 

@@ -250,3 +250,9 @@ async def test_officials_chat_failing_then_rate_limited_delivers_each_card_once(
             break
         await asyncio.sleep(0.1)
     assert await bot.services.outbox.entries() == []  # nothing pending or failed
+
+
+async def test_unexpected_telegram_error_does_not_stop_deliveries(bot: Running) -> None:
+    bot.tg.fail("sendMessage", chat_id=OFFICIALS, status=409, times=1, description="Conflict")
+    code = await report(bot)
+    await card_of(bot, code, timeout=20)  # retried after back-off instead of a dead worker

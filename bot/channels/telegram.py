@@ -34,7 +34,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -485,6 +493,9 @@ class TelegramTransport:
             return await self._send(item)
         except RetryAfter as error:
             raise RetryLater(_seconds(error.retry_after)) from None
+        except ChatMigrated as error:  # the group became a supergroup with a new id
+            log.error("the officials' group moved to a new id: update OFFICIALS_CHAT_ID")
+            raise TemporaryFailure(f"chat migrated to {error.new_chat_id}") from None
         except Forbidden as error:
             raise PermanentFailure(f"forbidden: {error.message}") from None
         except BadRequest as error:
@@ -493,6 +504,8 @@ class TelegramTransport:
             raise PermanentFailure(f"bad request: {error.message}") from None
         except (TimedOut, NetworkError) as error:
             raise TemporaryFailure(type(error).__name__) from None
+        except TelegramError as error:  # InvalidToken, Conflict, an unreadable answer: retry
+            raise TemporaryFailure(f"{type(error).__name__}: {error.message}") from None
 
     async def _send(self, item: Delivery) -> int | None:
         if item.recipient is None:
@@ -571,6 +584,12 @@ _MEDIA_SENDERS = {
 }
 
 
+def _log_worker_end(task: asyncio.Task[None]) -> None:
+    """A background worker must never die silently: deliveries would pile up unseen."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background worker stopped", exc_info=task.exception())
+
+
 def _seconds(value: float | dt.timedelta) -> float:
     return value.total_seconds() if isinstance(value, dt.timedelta) else float(value)
 
@@ -625,6 +644,8 @@ async def serve(
             )
             log.info("Telegram channel started (long polling)")
         workers = channel.start_workers(app, stop)
+        for worker in workers:
+            worker.add_done_callback(_log_worker_end)
         await stop.wait()
         log.info("stopping the Telegram channel")
         await asyncio.gather(*workers, return_exceptions=True)
