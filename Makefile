@@ -38,6 +38,7 @@ eval: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher
 	$(BIN)/python -m benchmarks.telegram_load
+	$(BIN)/python -m benchmarks.reports_load
 
 
 clean:
