@@ -670,10 +670,11 @@ class AiohttpRequest(BaseRequest):
                 method, url, data=body, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
-        except TimeoutError as error:
-            raise TimedOut from error
+        # "from None": aiohttp's own messages may quote the request URL, which holds the token.
+        except TimeoutError:
+            raise TimedOut from None
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp: {type(error).__name__}") from error
+            raise NetworkError(f"aiohttp: {type(error).__name__}") from None
 
 
 # --- running ---------------------------------------------------------------------------
