@@ -48,35 +48,13 @@ from bot.crypto import generate_key
 from bot.knowledge import load_knowledge
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
+from tests.report_script import CODE, SUBMIT, Action, report_steps
 
 OFFICIALS = -100200300
 OFFICIAL = 9001
 FIRST_USER = 200_000
-CODE = re.compile(r"PRM-[A-Z0-9]{4}-[A-Z0-9]{4}")
 CARD = re.compile(r"Kode: (PRM-[A-Z0-9]{4}-[A-Z0-9]{4})")
 STEP_TIMEOUT = 120.0  # one answer of the bot, however loaded
-
-Action = tuple[str, str, str]  # ("say" | "press" | "photo", what, text the bot answers with)
-
-
-def steps(photos: int) -> list[Action]:
-    """The report of tests/test_telegram_reports.py's `report`, up to the summary."""
-    return [
-        ("say", "/lapor", "1/9"),
-        ("say", "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat", "2/9"),
-        ("press", "Tidak tahu", "3/9"),
-        ("press", "Pariaman Tengah", "4/9"),
-        ("say", "Kamboja, admin", "5/9"),
-        ("press", "Belum", "6/9"),
-        ("press", "Tidak", "7/9"),
-        *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),
-        ("press", "Selesai", "8/9"),
-        ("press", "Anonim", "9/9"),
-        ("press", "Ya, teruskan", "Periksa laporan"),
-    ]
-
-
-SUBMIT: Action = ("press", "✅ Kirim", "Kode kasus")
 
 
 def percentile(ordered: list[float], share: float) -> float:
@@ -171,7 +149,7 @@ async def person(
         return await asyncio.wait_for(answer, STEP_TIMEOUT)
 
     try:
-        for action in steps(photos):
+        for action in report_steps(photos):
             await act(action)
         pressed = time.monotonic()
         at, receipt = await act(SUBMIT)
@@ -279,7 +257,7 @@ def report(users: int, photos: int, seconds: float) -> int:
     print(f"time             {flow_time:.2f} s to the last receipt, "
           f"{run.delivered - run.start:.2f} s until {until}")  # fmt: skip
     print(f"throughput       {len(done) / flow_time:.1f} reports/s "
-          f"({len(done) * (len(steps(photos)) + 1) / flow_time:.0f} updates/s)")  # fmt: skip
+          f"({len(done) * (len(report_steps(photos)) + 1) / flow_time:.0f} updates/s)")  # fmt: skip
     print(f"submit->receipt  {spread([o.submit_wait for o in done if o.submit_wait is not None])}")
     print(f"receipt->card    {spread(card_waits)}")
     print(f"officials' chat  {sum(watcher.cards.values())} cards, {watcher.evidence} evidence photos"

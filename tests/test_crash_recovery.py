@@ -35,41 +35,27 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.crypto import generate_key
 from tests.fake_telegram import FakeTelegram
+from tests.report_script import CODE, OFFER, SUBMIT, Action, report_steps
 
 OFFICIALS = -100200300
 OFFICIAL = 9001
-CODE = re.compile(r"PRM-[A-Z0-9]{4}-[A-Z0-9]{4}")
 START_TIMEOUT = 30.0  # from Popen to long polling (imports, knowledge base, database)
 STEP_TIMEOUT = 15.0  # one answer of the bot
 STOP_TIMEOUT = 15.0  # SIGTERM to exit
 DELIVERY_TIMEOUT = 40.0  # back-off of the officials' chat included
 
-Action = tuple[str, str, str]  # ("say" | "press" | "photo", what, text the bot answers with)
-OFFER = "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat"
-FIRST_STEPS: tuple[Action, ...] = (
-    ("say", "/lapor", "1/9"),
-    ("say", OFFER, "2/9"),
-    ("press", "Tidak tahu", "3/9"),
-    ("press", "Pariaman Tengah", "4/9"),
-)
-SUBMIT: Action = ("press", "✅ Kirim", "Kode kasus")
 EVIDENCE = 2  # photos per report: each becomes an outbox row after the card's
 # While killing: how long the fake takes to accept a card or photo. Long enough that the
 # work spreads over the rounds and a kill usually finds a request in flight.
 DELIVERY_DELAY = 0.25
 
 
-def last_steps(photos: int = EVIDENCE) -> tuple[Action, ...]:
+FIRST_STEPS = report_steps()[:4]  # up to "4/9": the restart test stops there
+
+
+def last_steps(photos: int = EVIDENCE) -> list[Action]:
     """From step 4 to the summary, sending `photos` screenshots as evidence."""
-    return (
-        ("say", "Kamboja, admin", "5/9"),
-        ("press", "Belum", "6/9"),
-        ("press", "Tidak", "7/9"),
-        *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),
-        ("press", "Selesai", "8/9"),
-        ("press", "Anonim", "9/9"),
-        ("press", "Ya, teruskan", "Periksa laporan"),
-    )
+    return report_steps(photos)[4:]
 
 
 class Bots:

@@ -1,0 +1,32 @@
+"""The report a simulated user files, as data, shared by tests and benchmarks.
+
+Each action is ("say" | "press" | "photo", what to send or which button, a text the bot's
+answer contains), so a driver can wait for exactly the answer each step produces.
+"""
+
+from __future__ import annotations
+
+import re
+
+Action = tuple[str, str, str]
+
+CODE = re.compile(r"PRM-[A-Z0-9]{4}-[A-Z0-9]{4}")
+OFFER = "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat"
+SUBMIT: Action = ("press", "✅ Kirim", "Kode kasus")
+
+
+def report_steps(photos: int = 2) -> list[Action]:
+    """From /lapor to the summary, anonymous, sending `photos` screenshots as evidence."""
+    return [
+        ("say", "/lapor", "1/9"),
+        ("say", OFFER, "2/9"),
+        ("press", "Tidak tahu", "3/9"),
+        ("press", "Pariaman Tengah", "4/9"),
+        ("say", "Kamboja, admin", "5/9"),
+        ("press", "Belum", "6/9"),
+        ("press", "Tidak", "7/9"),
+        *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),
+        ("press", "Selesai", "8/9"),
+        ("press", "Anonim", "9/9"),
+        ("press", "Ya, teruskan", "Periksa laporan"),
+    ]
