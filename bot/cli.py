@@ -64,6 +64,16 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Failures a user can cause or fix: one line on stderr and an exit status, no traceback.
+EXPECTED_FAILURES: tuple[tuple[type[Exception], str, int], ...] = (
+    (UsageError, "error", 2),
+    (QuestionFileError, "error", 2),
+    (ConfigError, "configuration error", 2),
+    (EncryptionKeyError, "encryption key error", 2),
+    (StorageError, "database error", 1),
+)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Piped input may hold anything; a broken byte must not end the run.
     for stream in (sys.stdin, sys.stdout):
@@ -73,27 +83,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
         settings = load_settings()
         return _dispatch(args, settings)
-    except UsageError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except ConfigError as error:
-        print(f"configuration error: {error}", file=sys.stderr)
-        return 2
     except KnowledgeError as error:
         print(
             f"knowledge base has {len(error.problems)} problem(s); run: python main.py check-kb",
             file=sys.stderr,
         )
         return 1
-    except EncryptionKeyError as error:
-        print(f"encryption key error: {error}", file=sys.stderr)
-        return 2
-    except StorageError as error:
-        print(f"database error: {error}", file=sys.stderr)
-        return 1
-    except QuestionFileError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except tuple(kind for kind, _, _ in EXPECTED_FAILURES) as error:
+        label, status = next(
+            (lb, st) for kind, lb, st in EXPECTED_FAILURES if isinstance(error, kind)
+        )
+        print(f"{label}: {error}", file=sys.stderr)
+        return status
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `... | head`: the reader has all it wanted
