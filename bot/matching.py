@@ -167,14 +167,21 @@ class Matcher:
         )
         return found[0] if found else None
 
-    def _query_words(self, text: str) -> list[str]:
-        words = analyse(text, self.kb.lexicon)
-        out = []
-        for word in words:
-            if word not in self._weights:
-                word = self._correct(word) or word
-            out.append(word)
-        return out
+    def _query_words(self, normalised: str) -> list[str]:
+        """Stemmed words, each unknown one read as Minangkabau or corrected as a typo."""
+        return [self._known_word(word) for word in normalised.split()]
+
+    def _known_word(self, word: str) -> str:
+        stem = _stemmer().stem
+        stemmed = stem(word)
+        if stemmed in self._weights:
+            return stemmed
+        # Minangkabau "ma-" is Indonesian "me-": malaporkan -> melaporkan -> lapor.
+        if word.startswith("ma") and len(word) > 5:
+            indonesian = stem("me" + word[2:])
+            if indonesian in self._weights:
+                return indonesian
+        return self._correct(stemmed) or stemmed
 
     def _rule(self, normalised: str) -> Match | None:
         for phrase, topic in self._triggers:
@@ -190,10 +197,10 @@ class Matcher:
             return Match(topics.pop(), 100, (), "standalone")
         return None
 
-    def _evidence(self, text: str) -> tuple[list[tuple[int, float]], float]:
+    def _evidence(self, normalised: str) -> tuple[list[tuple[int, float]], float]:
         """BM25 of the best topics, best first, and of the best out-of-scope document."""
         scores: defaultdict[int, float] = defaultdict(float)
-        for term in set(terms(self._query_words(text))):
+        for term in set(terms(self._query_words(normalised))):
             for index, weight in self._weights.get(term, ()):
                 scores[index] += weight
         declined = max((e for i, e in scores.items() if self._topics[i] is None), default=0.0)
@@ -203,12 +210,13 @@ class Matcher:
         )
         return ranked[:CANDIDATES], declined
 
-    def rank(self, text: str) -> tuple[list[tuple[str, float, float]], float]:
-        """(topic, rank score 0..1, BM25 evidence) best first, and the out-of-scope evidence."""
-        candidates, declined = self._evidence(text)
+    def rank(self, normalised: str) -> tuple[list[tuple[str, float, float]], float]:
+        """(topic, rank score 0..1, BM25 evidence) best first, and the out-of-scope evidence,
+        for a text already through `normalize`."""
+        candidates, declined = self._evidence(normalised)
         if not candidates:
             return [], declined
-        query = normalize(text, self.kb.lexicon)
+        query = normalised
         top = candidates[0][1]
         ranked = []
         for index, evidence in candidates:
@@ -232,7 +240,7 @@ class Matcher:
             return ruled
         if not any(word.isalpha() for word in normalised.split()):
             return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
-        ranked, declined = self.rank(text)
+        ranked, declined = self.rank(normalised)
         if not ranked:
             return Match(None, 0, (), "none")
         topic, top, evidence = ranked[0]
