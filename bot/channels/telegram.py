@@ -163,6 +163,14 @@ def to_html(reply: Reply, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     return pieces
 
 
+def keyboard_data(reply: Reply) -> dict[str, object] | None:
+    """The inline keyboard as Bot API JSON, for raw calls (no python-telegram-bot objects)."""
+    if not reply.buttons:
+        return None
+    rows = [[{"text": b.label, "callback_data": b.action} for b in row] for row in reply.buttons]
+    return {"inline_keyboard": rows}
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
@@ -445,11 +453,8 @@ class TelegramChannel:
             return
         for reply in replies:
             pieces = to_html(reply)
-            markup = keyboard(reply)
-            edited = False
-            if reply.replace_previous and query is not None and len(pieces) == 1:
-                edited = await _edit(query, pieces[0], markup)
-            if edited:
+            in_place = reply.replace_previous and query is not None and len(pieces) == 1
+            if in_place and query is not None and await _edit(query, pieces[0], keyboard(reply)):
                 continue
             for number, piece in enumerate(pieces, start=1):
                 fields: dict[str, object] = {
@@ -458,8 +463,8 @@ class TelegramChannel:
                     "parse_mode": ParseMode.HTML,
                     "link_preview_options": {"is_disabled": True},
                 }
-                if markup is not None and number == len(pieces):
-                    fields["reply_markup"] = markup
+                if reply.buttons and number == len(pieces):
+                    fields["reply_markup"] = keyboard_data(reply)
                 await context.bot.do_api_request(RAW_SEND_MESSAGE, api_kwargs=fields)
 
 
