@@ -12,7 +12,7 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot import language
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import PHONE_LIKE, Entry, KnowledgeBase
 from bot.matching import Match, Matcher
 from bot.messages import Button, Incoming, Reply
 from bot.normalize import MAX_CHARS, normalize
@@ -114,7 +114,9 @@ class Engine:
 
     async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
         if match.topic is None and self.usage is not None:
-            await self.usage.unanswered(normalize(question, self.kb.lexicon), lang)
+            # Kept for the editors in plain text, so phone numbers people typed are masked.
+            kept = PHONE_LIKE.sub("[nomor]", normalize(question, self.kb.lexicon))
+            await self.usage.unanswered(kept, lang)
         return [self.reply_to_match(match, lang)]
 
     def reply_to_match(self, match: Match, lang: str) -> Reply:

@@ -118,11 +118,12 @@ async def test_feedback_is_stored_without_user(bot: Running) -> None:
 
 
 async def test_unanswered_question_is_stored_normalised(bot: Running) -> None:
-    bot.tg.send_text(506, "Resep RENDANG yg enak gmn??")
+    bot.tg.send_text(506, "Resep RENDANG yg enak gmn?? wa sy 0812-3456-7890")
     await bot.tg.async_wait_for_message(506, contains="belum bisa menjawab")
     summary = await bot.services.usage.summary()
     assert summary.unanswered and "rendang" in summary.unanswered[0][0]
     assert "506" not in summary.unanswered[0][0]
+    assert "3456" not in summary.unanswered[0][0] and "[nomor]" in summary.unanswered[0][0]
 
 
 async def test_language_switch_is_remembered(bot: Running) -> None:
