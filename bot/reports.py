@@ -173,12 +173,12 @@ class ReportStore:
         return report, True
 
     async def by_code(self, code: str) -> Report | None:
-        async with self.database.transaction() as db:
-            return await self._by(db, "code = ?", code.strip().upper())
+        found = await self._select("code = ?", (code.strip().upper(),))
+        return found[0] if found else None
 
     async def by_id(self, report_id: int) -> Report | None:
-        async with self.database.transaction() as db:
-            return await self._by(db, "id = ?", report_id)
+        found = await self._select("id = ?", (report_id,))
+        return found[0] if found else None
 
     async def of_reporter(self, user: UserKey) -> list[Report]:
         return await self._select("reporter_hash = ? ORDER BY id", (self.recipient_hash(user),))

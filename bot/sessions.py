@@ -1,7 +1,7 @@
 """Per-user conversation state the core keeps between messages.
 
-The core talks to a `SessionStore`; `MemorySessionStore` serves the terminal
-chat and tests, `bot.storage.SqliteSessionStore` keeps state across restarts.
+The core talks to a `SessionStore`; `MemorySessionStore` serves one-shot command
+line answers and tests, `bot.storage.SqliteSessionStore` keeps state across restarts.
 """
 
 from __future__ import annotations
