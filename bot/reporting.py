@@ -5,9 +5,7 @@ and answering officials. The engine asks `route` first; None means "not mine".
 from __future__ import annotations
 
 from bot.flows.report import ACTION as FLOW_ACTION
-from bot.flows.report import EMERGENCY_TOPIC, ReportFlow
-from bot.knowledge import KnowledgeBase
-from bot.matching import Matcher
+from bot.flows.report import ReportFlow
 from bot.messages import Incoming, Reply
 from bot.officials import REPLY_ACTION, STATUS_LABELS, Desk
 from bot.reports import ReportStore
@@ -24,14 +22,10 @@ Routed = tuple[list[Reply], Session] | None
 
 
 class Reporting:
-    def __init__(
-        self, flow: ReportFlow, desk: Desk, store: ReportStore, kb: KnowledgeBase, matcher: Matcher
-    ) -> None:
+    def __init__(self, flow: ReportFlow, desk: Desk, store: ReportStore) -> None:
         self.flow = flow
         self.desk = desk
         self.store = store
-        self.kb = kb
-        self.matcher = matcher
 
     async def route(self, incoming: Incoming, lang: str, session: Session) -> Routed:
         user = incoming.user
@@ -99,10 +93,8 @@ class Reporting:
         self, incoming: Incoming, code: str, lang: str, session: Session
     ) -> Routed:
         replies: list[Reply] = []
-        match = self.matcher.match(incoming.text) if incoming.text else None
-        if match is not None and match.rule == "trigger" and match.topic == EMERGENCY_TOPIC:
-            entry = self.kb.entries[EMERGENCY_TOPIC]
-            replies.append(Reply(self.kb.render_answer(entry, lang), title=entry.title[lang]))
+        if incoming.text and self.flow.is_danger(incoming.text):
+            replies.append(self.flow.emergency(lang))
         report = next(
             (r for r in await self.store.of_reporter(incoming.user) if r.code == code), None
         )

@@ -91,7 +91,7 @@ async def open_services(
             outbox = Outbox(database, cipher)
             desk = Desk(reports, kb)
             flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify)
-            reporting = Reporting(flow, desk, reports, kb, matcher)
+            reporting = Reporting(flow, desk, reports)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
         engine = Engine(

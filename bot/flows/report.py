@@ -222,10 +222,10 @@ class ReportFlow:
         if draft is None:
             return await self._stale(incoming, lang)
         replies: list[Reply] = []
-        if incoming.text and self._is_danger(incoming.text):
+        if incoming.text and self.is_danger(incoming.text):
             draft.answers["urgent"] = True
             await self.store.save_draft(draft)
-            replies.append(self._emergency(lang))
+            replies.append(self.emergency(lang))
         choice = incoming.choice or ""
         if choice.startswith(f"{ACTION}:"):
             replies += await self._button(draft, choice.removeprefix(f"{ACTION}:"), lang)
@@ -288,7 +288,7 @@ class ReportFlow:
         replies: list[Reply] = []
         if step.name == "danger" and value == "ya":
             draft.answers["urgent"] = True
-            replies.append(self._emergency(lang))
+            replies.append(self.emergency(lang))
         if step.name == "consent" and value == "tidak":
             await self.store.delete_draft(draft.user)
             return [Reply(text("report_no_consent", lang))]
@@ -377,11 +377,11 @@ class ReportFlow:
             return [receipt(reports[-1], lang)]
         return [Reply(text("report_none_active", lang))]
 
-    def _is_danger(self, message: str) -> bool:
+    def is_danger(self, message: str) -> bool:
         match = self.matcher.match(message)
         return match.rule == "trigger" and match.topic == EMERGENCY_TOPIC
 
-    def _emergency(self, lang: str) -> Reply:
+    def emergency(self, lang: str) -> Reply:
         entry = self.kb.entries[EMERGENCY_TOPIC]
         return Reply(self.kb.render_answer(entry, lang), title=entry.title[lang])
 
