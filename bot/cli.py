@@ -237,10 +237,19 @@ def _ask(kb: KnowledgeBase, question: str | None, as_json: bool) -> int:
                 "alternatives": list(match.alternatives),
                 "answer": reply.text,
             }
-            print(json.dumps(record, ensure_ascii=False), flush=True)
+            print(json_line(record), flush=True)
         else:
             print(console.render(reply))
     return 0
+
+
+# Characters that str.splitlines() and many readers treat as line ends, but that json.dumps
+# leaves raw with ensure_ascii=False: escaped, so one record is always exactly one line.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(record: object) -> str:
+    return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool) -> int:
@@ -256,7 +265,7 @@ def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool) -> int:
                 for s in result.signs
             ],
         }
-        print(json.dumps(record, ensure_ascii=False))
+        print(json_line(record))
     else:
         print(console.render(offer_reply(result, lang)))
     return 0

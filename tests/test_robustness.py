@@ -64,6 +64,7 @@ def _ask_json(lines: list[str]) -> list[dict[str, object]]:
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
+    # splitlines() also splits at U+2028 and friends: one record must stay one line anyway.
     return [json.loads(line) for line in result.stdout.splitlines()]
 
 
@@ -75,6 +76,7 @@ def test_cli_survives_giant_and_broken_lines() -> None:
         "\u200b\u200f\u202e",
         "🙏" * 500,
         "<b>bold</b> <a href='x'>",
+        "satu\u2028dua\x85tiga\u2029",  # line separators inside a line
         "\ud800".encode("utf-8", "surrogatepass").decode("utf-8", "replace"),
     ]
     assert len(_ask_json(lines)) == len(lines)
