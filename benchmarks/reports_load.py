@@ -190,9 +190,7 @@ async def load(users: int, photos: int, seconds: float) -> Run:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         settings = Settings.from_environ(
             {
-                "TELEGRAM_BOT_TOKEN": tg.token,
-                "TELEGRAM_BASE_URL": tg.base_url,
-                "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+                **tg.bot_environ(),
                 "DATABASE_PATH": str(Path(folder) / "reports-load.sqlite3"),
                 "OFFICIALS_CHAT_ID": str(OFFICIALS),
                 "OFFICIAL_USER_IDS": str(OFFICIAL),

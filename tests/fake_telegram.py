@@ -756,6 +756,14 @@ class FakeTelegram:
         """For ``ApplicationBuilder().base_file_url(...)``."""
         return f"http://127.0.0.1:{self.port}/file/bot"
 
+    def bot_environ(self) -> dict[str, str]:
+        """The bot's settings (environment variables) that point it at this server."""
+        return {
+            "TELEGRAM_BOT_TOKEN": self.token,
+            "TELEGRAM_BASE_URL": self.base_url,
+            "TELEGRAM_BASE_FILE_URL": self.base_file_url,
+        }
+
     # ---- inspection --------------------------------------------------------------------
 
     @property

@@ -68,9 +68,7 @@ class Bots:
         environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         environ.update(
             {
-                "TELEGRAM_BOT_TOKEN": tg.token,
-                "TELEGRAM_BASE_URL": tg.base_url,
-                "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+                **tg.bot_environ(),
                 "TELEGRAM_WEBHOOK_URL": "",  # long polling, whatever a local .env says
                 "DATABASE_PATH": str(self.database),
                 "OFFICIALS_CHAT_ID": str(OFFICIALS),

@@ -34,9 +34,7 @@ class Running:
 def settings_for(tg: FakeTelegram, tmp_path: Path) -> Settings:
     return Settings.from_environ(
         {
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_BASE_URL": tg.base_url,
-            "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+            **tg.bot_environ(),
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "OFFICIALS_CHAT_ID": str(OFFICIALS),
         }
@@ -191,11 +189,7 @@ def test_long_reply_is_split_at_paragraphs_within_telegram_limit() -> None:
 def _environ(tg: FakeTelegram, tmp_path: Path) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     environ.update(
-        TELEGRAM_BOT_TOKEN=tg.token,
-        TELEGRAM_BASE_URL=tg.base_url,
-        TELEGRAM_BASE_FILE_URL=tg.base_file_url,
-        DATABASE_PATH=str(tmp_path / "bot.sqlite3"),
-        NO_PROXY="127.0.0.1",
+        tg.bot_environ(), DATABASE_PATH=str(tmp_path / "bot.sqlite3"), NO_PROXY="127.0.0.1"
     )
     return environ
 
@@ -276,9 +270,7 @@ async def test_webhook_mode_accepts_updates_only_with_the_secret(
         port = probe.getsockname()[1]
     with FakeTelegram() as tg:
         environ = {
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_BASE_URL": tg.base_url,
-            "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+            **tg.bot_environ(),
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "TELEGRAM_WEBHOOK_URL": "https://bot.example.invalid/telegram",
             "TELEGRAM_WEBHOOK_SECRET": "s3cret-token",

@@ -37,9 +37,7 @@ class Running:
 def settings_for(tg: FakeTelegram, tmp_path: Path, key: str) -> Settings:
     return Settings.from_environ(
         {
-            "TELEGRAM_BOT_TOKEN": tg.token,
-            "TELEGRAM_BASE_URL": tg.base_url,
-            "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
+            **tg.bot_environ(),
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "OFFICIALS_CHAT_ID": str(OFFICIALS),
             "OFFICIAL_USER_IDS": f"{OFFICIAL}",
