@@ -52,9 +52,10 @@ Inspecting what the bot did:
     / ``last_message(chat)`` / ``history(chat)`` show the chat as it currently is (edits
     applied, deletions removed).  As in the real API a stored message only carries an
     *inline* keyboard; a ``ReplyKeyboardMarkup`` is visible in the recorded call's
-    ``params["reply_markup"]``.  Wait helpers poll until something happened or fail with a
-    summary of all recorded calls; inside ``async`` tests use the ``async_`` variants, since
-    the blocking ones would freeze the event loop the bot runs on.
+    ``params["reply_markup"]``.  ``watch(callback)`` sees each call as it is answered.
+    Wait helpers poll until something happened or fail with a summary of all recorded
+    calls; inside ``async`` tests use the ``async_`` variants, since the blocking ones
+    would freeze the event loop the bot runs on.
 
 Injecting trouble:
     ``fail(method, chat_id=None, status=500, times=1, retry_after=None)`` queues error
@@ -677,6 +678,7 @@ class FakeTelegram:
         self._internal_errors: list[str] = []
         self._failures: list[_FailureRule] = []
         self._delays: dict[str, float] = {}
+        self._watchers: list[Callable[[Call], None]] = []
 
         self._pending_updates: list[JSON] = []
         self._next_update_id = 1
@@ -775,6 +777,16 @@ class FakeTelegram:
     def calls_to(self, method: str) -> list[Call]:
         wanted = method.lower()
         return [call for call in self.calls if call.method.lower() == wanted]
+
+    def watch(self, watcher: Callable[[Call], None]) -> None:
+        """Call ``watcher(call)`` after each answered request, before the answer is sent.
+
+        It runs in the connection's thread, so it may inject updates (a simulated user
+        answering at once) but must be quick and thread-safe; an exception breaks that
+        request and is recorded in ``internal_errors``.
+        """
+        with self._lock:
+            self._watchers.append(watcher)
 
     def clear_calls(self) -> None:
         with self._lock:
@@ -1484,10 +1496,12 @@ class FakeTelegram:
                 _error_body(500, "Internal fake server error (see FakeTelegram.internal_errors)"),
             )
         name = self._method_names.get(method.lower(), method)
+        call = Call(name, params, files=files, at=arrived, status=status, response=response)
         with self._lock:
-            self._calls.append(
-                Call(name, params, files=files, at=arrived, status=status, response=response)
-            )
+            self._calls.append(call)
+            watchers = list(self._watchers)
+        for watcher in watchers:
+            watcher(call)
         return _json_response(status, response)
 
     def _answer(

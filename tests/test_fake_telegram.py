@@ -39,9 +39,9 @@ from telegram.ext import (
 )
 
 try:  # `python -m pytest` puts the project root on sys.path ...
-    from tests.fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram
+    from tests.fake_telegram import BOT_ID, BOT_USERNAME, Call, FakeTelegram
 except ImportError:  # ... a bare `pytest` only puts tests/ there
-    from fake_telegram import BOT_ID, BOT_USERNAME, FakeTelegram  # type: ignore[no-redef,import-not-found]
+    from fake_telegram import BOT_ID, BOT_USERNAME, Call, FakeTelegram  # type: ignore[no-redef,import-not-found]
 
 USER = 1001
 OTHER_USER = 1002
@@ -254,6 +254,26 @@ async def test_endless_failures_last_until_cleared_and_delay_slows_answers(
     await bot.get_me()
     assert time.monotonic() - started >= 0.3
     tg.delay("getMe", 0)
+
+
+async def test_a_watcher_sees_each_call_and_can_answer_it_at_once(
+    bot: Bot, tg: FakeTelegram
+) -> None:
+    tg.add_chat(USER)
+    seen: list[str] = []
+
+    def user_answers(call: Call) -> None:  # a simulated user, as the load benchmark has
+        seen.append(call.method)
+        if call.method == "sendMessage":
+            tg.send_text(USER, f"jawaban untuk {call.params['text']}")
+
+    tg.watch(user_answers)
+    await bot.send_message(USER, "Siapa nama Anda?")
+    [update] = await bot.get_updates(timeout=1)
+
+    assert seen == ["sendMessage", "getUpdates"]
+    assert update.message is not None
+    assert update.message.text == "jawaban untuk Siapa nama Anda?"
 
 
 async def test_get_updates_long_polls_and_honours_offset(bot: Bot, tg: FakeTelegram) -> None:
