@@ -78,6 +78,10 @@ CHANNEL = "telegram"
 FLOOD_LIMIT = 20  # messages a user may send ...
 FLOOD_WINDOW = 60.0  # ... in this many seconds
 MAX_CONCURRENT_UPDATES = 256
+# A pause after each getUpdates lets updates gather: under load one call then carries many
+# of them instead of about one each, and a call costs the bot the same CPU whether it
+# brings one update or fifty. Nobody notices 25 ms beside Telegram's own delivery time.
+POLL_PAUSE = 0.025
 # Answers go out as a raw call: building a Message object from Telegram's reply, which an
 # answer never reads, cost about a fifth of the CPU of an update. Bot API method names are
 # case-insensitive; the lower-case spelling keeps python-telegram-bot from suggesting
@@ -730,7 +734,7 @@ async def serve(
             log.info("Telegram channel started (webhook)")
         else:
             await updater.start_polling(
-                timeout=poll_timeout, poll_interval=0.0, allowed_updates=Update.ALL_TYPES
+                timeout=poll_timeout, poll_interval=POLL_PAUSE, allowed_updates=Update.ALL_TYPES
             )
             log.info("Telegram channel started (long polling)")
         workers = channel.start_workers(app, stop)
