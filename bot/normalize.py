@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Longest input we look at; a pasted novel must not cost more than a page.
 MAX_CHARS = 4000
@@ -27,7 +28,14 @@ _REDUPLICATED = re.compile(r"\b([^\W\d_]{2,})2\b")
 
 def clean(text: str) -> str:
     """Lower-case words separated by single spaces; everything else dropped."""
-    text = unicodedata.normalize("NFKC", text[:MAX_CHARS]).casefold()
+    return _clean(text[:MAX_CHARS])
+
+
+# One message is cleaned several times on its way (language, matcher, usage log): the
+# repeats come from here. Keys are at most MAX_CHARS long, so the cache stays small.
+@lru_cache(maxsize=256)
+def _clean(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
     # Punctuation, symbols (emoji), marks, separators and control or format
     # characters (zero-width, right-to-left marks) all become word breaks: only letters
     # and digits (str.isalnum, what [^\W_] matches) stay.

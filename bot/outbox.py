@@ -129,20 +129,18 @@ class Outbox:
                     )
 
     async def postpone(self, item: Delivery, seconds: float, error: str) -> None:
-        async with self.database.transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ?",
-                (time.time() + seconds, error[:200], item.id),
-            )
+        await self.database.write(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+            "WHERE id = ?",
+            (time.time() + seconds, error[:200], item.id),
+        )
 
     async def fail(self, item: Delivery, error: str) -> None:
-        async with self.database.transaction() as db:
-            await db.execute(
-                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
-                "WHERE id = ?",
-                (error[:200], item.id),
-            )
+        await self.database.write(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+            "WHERE id = ?",
+            (error[:200], item.id),
+        )
 
     async def entries(self, include_sent: bool = False) -> list[OutboxEntry]:
         where = "" if include_sent else "WHERE o.status != 'sent'"

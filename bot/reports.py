@@ -99,26 +99,26 @@ class ReportStore:
 
     async def save_draft(self, draft: Draft) -> None:
         stamp = now()
-        async with self.database.transaction() as db:
-            await db.execute(
-                "INSERT INTO drafts (user_key, draft_id, step, content, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-                "draft_id = excluded.draft_id, step = excluded.step, content = excluded.content, "
-                "updated_at = excluded.updated_at, reminded_at = NULL",
-                (
-                    self.recipient_hash(draft.user),
-                    draft.draft_id,
-                    draft.step,
-                    # The user key is kept inside, encrypted, for the idle-draft reminder.
-                    self.cipher.encrypt({"user": _fields(draft.user), "answers": draft.answers}),
-                    draft.created_at or stamp,
-                    stamp,
-                ),
-            )
+        await self.database.write(
+            "INSERT INTO drafts (user_key, draft_id, step, content, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+            "draft_id = excluded.draft_id, step = excluded.step, content = excluded.content, "
+            "updated_at = excluded.updated_at, reminded_at = NULL",
+            (
+                self.recipient_hash(draft.user),
+                draft.draft_id,
+                draft.step,
+                # The user key is kept inside, encrypted, for the idle-draft reminder.
+                self.cipher.encrypt({"user": _fields(draft.user), "answers": draft.answers}),
+                draft.created_at or stamp,
+                stamp,
+            ),
+        )
 
     async def delete_draft(self, user: UserKey) -> None:
-        async with self.database.transaction() as db:
-            await db.execute("DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(user),))
+        await self.database.write(
+            "DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(user),)
+        )
 
     # --- reports ---------------------------------------------------------------------
 
@@ -268,11 +268,9 @@ class ReportStore:
         cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(
             timespec="seconds"
         )
-        async with self.database.transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?", (cutoff,)
-            )
-            return cursor.rowcount
+        return await self.database.write(
+            "DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?", (cutoff,)
+        )
 
     async def idle_drafts(self, idle_hours: float, reminded: bool) -> list[Draft]:
         """Drafts untouched for `idle_hours`, either not yet reminded or already reminded."""
@@ -301,8 +299,7 @@ class ReportStore:
                 await self._enqueue(db, row)
 
     async def discard_draft(self, draft: Draft) -> None:
-        async with self.database.transaction() as db:
-            await db.execute("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+        await self.database.write("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -202,6 +202,17 @@ class Database:
                 raise
             await self.connection.execute("COMMIT")
 
+    async def write(self, sql: str, parameters: tuple[object, ...] = ()) -> int:
+        """One statement, committed on its own; returns how many rows it changed.
+
+        The connection is in autocommit mode, so a lone statement is already a transaction
+        of its own, atomic and durable: BEGIN and COMMIT around it would only be two more
+        trips to the database thread.
+        """
+        async with self._lock:
+            cursor = await self.connection.execute(sql, parameters)
+            return cursor.rowcount
+
     async def fetchall(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         async with self._lock, self.connection.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
@@ -239,14 +250,13 @@ class SqliteSessionStore:
             self._cache.popitem(last=False)
 
     async def put(self, user: UserKey, session: Session) -> None:
-        async with self.database.transaction() as db:
-            await db.execute(
-                "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-                "language = excluded.language, last_language = excluded.last_language, "
-                "mode = excluded.mode, updated_at = excluded.updated_at",
-                (str(user), session.language, session.last_language, session.mode, now()),
-            )
+        await self.database.write(
+            "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+            "language = excluded.language, last_language = excluded.last_language, "
+            "mode = excluded.mode, updated_at = excluded.updated_at",
+            (str(user), session.language, session.last_language, session.mode, now()),
+        )
         self._remember(user, session)
 
 
@@ -263,18 +273,16 @@ class UsageLog:
         self.database = database
 
     async def unanswered(self, question: str, lang: str) -> None:
-        async with self.database.transaction() as db:
-            await db.execute(
-                "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)",
-                (question[:500], lang, now()),
-            )
+        await self.database.write(
+            "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)",
+            (question[:500], lang, now()),
+        )
 
     async def feedback(self, topic: str, helpful: bool) -> None:
-        async with self.database.transaction() as db:
-            await db.execute(
-                "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)",
-                (topic, int(helpful), now()),
-            )
+        await self.database.write(
+            "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)",
+            (topic, int(helpful), now()),
+        )
 
     async def summary(self, limit: int = 20) -> UsageSummary:
         unanswered = await self.database.fetchall(
