@@ -1,9 +1,10 @@
 """Telegram load test: how many updates a second the whole bot answers.
 
-    python -m benchmarks.telegram_load [--users 200] [--messages-per-user 5] [--seconds 120]
+    python -m benchmarks.telegram_load [--users 200] [--messages-per-user 10] [--seconds 120]
 
 The real python-telegram-bot Application (bot.channels.telegram.serve: long polling,
-per-chat ordering, flood guard, the engine and the SQLite database) runs in this process
+per-chat ordering, flood guard, the engine, the SQLite database, and the report outbox and
+housekeeping, as configured in production) runs in this process
 against the local fake Bot API of tests/fake_telegram.py on 127.0.0.1. The fake and N
 simulated users run in a process of their own (benchmarks/telegram_side.py), as Telegram
 and its users would on other machines, so this process holds only the bot. Each user asks
@@ -34,11 +35,13 @@ from telegram.ext import AIORateLimiter
 from benchmarks.telegram_side import Conversation, TelegramSide
 from bot.channels.telegram import FLOOD_LIMIT, TelegramChannel, serve
 from bot.config import PROJECT_ROOT, Settings
+from bot.crypto import generate_key
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.runtime import open_services
 
 TELEGRAM_CEILING = 30  # messages a second one bot may send (Bot API FAQ)
 FIRST_USER_ID = 100_000
+OFFICIALS_CHAT_ID = -100200300  # nobody reports here, so nothing is sent to it
 OFF_TOPIC = (
     "resep rendang padang yg enak gmn",
     "cuaca pariaman besok hujan gk min",
@@ -66,17 +69,20 @@ async def load(users: int, per_user: int, seconds: float) -> tuple[Conversation,
     plan = {FIRST_USER_ID + n: questions_for(kb, per_user, rng) for n in range(users)}
     unlimited = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
     with tempfile.TemporaryDirectory() as folder, TelegramSide() as tg:
+        # Configured as in production: reporting on, so its outbox and housekeeping run too.
         settings = Settings.from_environ(
             {
                 "TELEGRAM_BOT_TOKEN": tg.token,
                 "TELEGRAM_BASE_URL": tg.base_url,
                 "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
                 "DATABASE_PATH": str(Path(folder) / "load.sqlite3"),
+                "REPORTS_ENCRYPTION_KEY": generate_key(),
+                "OFFICIALS_CHAT_ID": str(OFFICIALS_CHAT_ID),
             }
         )
         async with open_services(settings, kb) as services:
             stop = asyncio.Event()
-            channel = TelegramChannel(services.engine)
+            channel = TelegramChannel.for_services(services, settings)
             bot = asyncio.create_task(
                 serve(settings, channel, stop, poll_timeout=1, rate_limiter=unlimited)
             )
@@ -137,7 +143,7 @@ def main() -> int:
     )
     parser.add_argument("--users", type=int, default=200, help="simulated users (default 200)")
     parser.add_argument(
-        "--messages-per-user", type=int, default=5, help=f"questions each (1-{FLOOD_LIMIT})"
+        "--messages-per-user", type=int, default=10, help=f"questions each (1-{FLOOD_LIMIT})"
     )
     parser.add_argument(
         "--seconds", type=float, default=120, help="time allowed for all replies (default 120)"

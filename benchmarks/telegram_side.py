@@ -72,7 +72,7 @@ class Users:
             started = time.monotonic()
             for user in list(self._to_ask):
                 self._ask(user)
-        if not self._to_ask:
+        if not self.total:
             self.finished.set()
         return started
 
