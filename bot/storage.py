@@ -19,10 +19,12 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.batching import Batcher
 from bot.messages import UserKey
 from bot.sessions import Session
 
 BUSY_TIMEOUT_MS = 10_000
+Row = tuple[object, ...]  # one row's statement parameters
 
 # Each migration runs once, in order, in one transaction; PRAGMA user_version
 # records how many ran. Never edit a released migration: add a new one.
@@ -213,6 +215,11 @@ class Database:
             cursor = await self.connection.execute(sql, parameters)
             return cursor.rowcount
 
+    async def write_many(self, sql: str, rows: list[Row]) -> None:
+        """One statement for many rows, in one transaction: one commit (one fsync) for all."""
+        async with self.transaction() as db:
+            await db.executemany(sql, rows)
+
     async def fetchall(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
         async with self._lock, self.connection.execute(sql, parameters) as cursor:
             return list(await cursor.fetchall())
@@ -220,26 +227,27 @@ class Database:
 
 class SqliteSessionStore:
     """Conversation state that survives a restart, with a write-through memory cache:
-    this process is the only writer, so a cached session is always the stored one."""
+    this process is the only writer, so a cached session is always the stored one.
+
+    Reads of uncached sessions and writes are batched (bot.batching): a crowd of new
+    users costs a few queries and commits, not two round trips and an fsync each.
+    """
 
     CACHE_SIZE = 10_000
+    READ_CHUNK = 500  # user keys per SELECT ... IN (...), well below SQLite's limit
 
     def __init__(self, database: Database) -> None:
         self.database = database
         self._cache: OrderedDict[UserKey, Session] = OrderedDict()
+        self._reads: Batcher[str, None, Session] = Batcher(self._read_many)
+        self._writes: Batcher[str, Row, None] = Batcher(self._write_many)
 
     async def get(self, user: UserKey) -> Session:
         cached = self._cache.get(user)
         if cached is not None:
             self._cache.move_to_end(user)
             return cached
-        rows = await self.database.fetchall(
-            "SELECT language, last_language, mode FROM sessions WHERE user_key = ?", (str(user),)
-        )
-        session = Session()
-        if rows:
-            language, last_language, mode = rows[0]
-            session = Session(language=language, last_language=last_language, mode=mode)
+        session = await self._reads(str(user), None) or Session()
         self._remember(user, session)
         return session
 
@@ -250,14 +258,33 @@ class SqliteSessionStore:
             self._cache.popitem(last=False)
 
     async def put(self, user: UserKey, session: Session) -> None:
-        await self.database.write(
+        key = str(user)
+        await self._writes(key, (key, session.language, session.last_language, session.mode, now()))
+        self._remember(user, session)
+
+    async def _read_many(self, wanted: dict[str, None]) -> dict[str, Session]:
+        keys = list(wanted)
+        found: dict[str, Session] = {}
+        for start in range(0, len(keys), self.READ_CHUNK):
+            chunk = keys[start : start + self.READ_CHUNK]
+            rows = await self.database.fetchall(
+                "SELECT user_key, language, last_language, mode FROM sessions "
+                f"WHERE user_key IN ({', '.join('?' * len(chunk))})",
+                tuple(chunk),
+            )
+            for key, language, last_language, mode in rows:
+                found[key] = Session(language=language, last_language=last_language, mode=mode)
+        return found
+
+    async def _write_many(self, rows: dict[str, Row]) -> dict[str, None]:
+        await self.database.write_many(
             "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
             "language = excluded.language, last_language = excluded.last_language, "
             "mode = excluded.mode, updated_at = excluded.updated_at",
-            (str(user), session.language, session.last_language, session.mode, now()),
+            list(rows.values()),
         )
-        self._remember(user, session)
+        return {}
 
 
 @dataclass(frozen=True)

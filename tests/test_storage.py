@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,31 @@ async def test_usage_summary_ranks_unanswered_and_unhelpful(tmp_path: Path) -> N
         assert summary.unhelpful == [("visa", 1, 1)]
     finally:
         await database.close()
+
+
+async def test_a_crowd_arriving_at_once_is_read_and_stored_completely(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    database = await Database.open(path)
+    crowd = [UserKey("telegram", str(n), str(n)) for n in range(1000, 1700)]  # > a SELECT chunk
+    languages = ["en" if n % 2 else "id" for n in range(len(crowd))]
+    store = SqliteSessionStore(database)
+
+    assert await asyncio.gather(*(store.get(user) for user in crowd)) == [Session()] * len(crowd)
+    await asyncio.gather(
+        *(
+            store.put(user, Session(last_language=lang))
+            for user, lang in zip(crowd, languages, strict=True)
+        )
+    )
+    # Two changes of one user in the same moment: the later one is what stays.
+    await asyncio.gather(store.put(USER, Session(mode="offer")), store.put(USER, Session()))
+    await database.close()
+
+    reopened = await Database.open(path)
+    try:
+        fresh = SqliteSessionStore(reopened)
+        stored = await asyncio.gather(*(fresh.get(user) for user in crowd))
+        assert [session.last_language for session in stored] == languages
+        assert await fresh.get(USER) == Session()
+    finally:
+        await reopened.close()
