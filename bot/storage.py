@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -294,22 +295,26 @@ class UsageSummary:
 
 
 class UsageLog:
-    """What the bot could not answer and how answers were rated: no user ids kept."""
+    """What the bot could not answer and how answers were rated: no user ids kept.
+
+    Rows from many users at once are inserted in batches (bot.batching), one commit each.
+    """
 
     def __init__(self, database: Database) -> None:
         self.database = database
+        self._numbers = itertools.count()  # batch keys: every row is a new one
+        self._unanswered = _inserts(
+            database, "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)"
+        )
+        self._feedback = _inserts(
+            database, "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)"
+        )
 
     async def unanswered(self, question: str, lang: str) -> None:
-        await self.database.write(
-            "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)",
-            (question[:500], lang, now()),
-        )
+        await self._unanswered(next(self._numbers), (question[:500], lang, now()))
 
     async def feedback(self, topic: str, helpful: bool) -> None:
-        await self.database.write(
-            "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)",
-            (topic, int(helpful), now()),
-        )
+        await self._feedback(next(self._numbers), (topic, int(helpful), now()))
 
     async def summary(self, limit: int = 20) -> UsageSummary:
         unanswered = await self.database.fetchall(
@@ -326,3 +331,13 @@ class UsageLog:
             unanswered=[(str(q), int(n)) for q, n in unanswered],
             unhelpful=[(str(t), int(d), int(u)) for t, d, u in unhelpful],
         )
+
+
+def _inserts(database: Database, sql: str) -> Batcher[int, Row, None]:
+    """A batcher that inserts each batch's rows, in order, in one transaction."""
+
+    async def insert(rows: dict[int, Row]) -> dict[int, None]:
+        await database.write_many(sql, list(rows.values()))
+        return {}
+
+    return Batcher(insert)
