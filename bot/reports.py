@@ -18,7 +18,7 @@ import aiosqlite
 
 from bot.crypto import Cipher
 from bot.messages import UserKey
-from bot.storage import Database, now
+from bot.storage import Database, batched_writes, now
 
 STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
 CLOSED = frozenset({"selesai", "tidak_valid"})
@@ -80,6 +80,14 @@ class ReportStore:
         self.database = database
         self.cipher = cipher
         self.code_prefix = code_prefix
+        # Many reporters at once (after an outreach) save a draft at every step: batched.
+        self._draft_saves = batched_writes(
+            database,
+            "INSERT INTO drafts (user_key, draft_id, step, content, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+            "draft_id = excluded.draft_id, step = excluded.step, content = excluded.content, "
+            "updated_at = excluded.updated_at, reminded_at = NULL",
+        )
 
     def recipient_hash(self, recipient: UserKey | None) -> str:
         return OFFICIALS if recipient is None else self.cipher.lookup_hash(str(recipient))
@@ -99,13 +107,11 @@ class ReportStore:
 
     async def save_draft(self, draft: Draft) -> None:
         stamp = now()
-        await self.database.write(
-            "INSERT INTO drafts (user_key, draft_id, step, content, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-            "draft_id = excluded.draft_id, step = excluded.step, content = excluded.content, "
-            "updated_at = excluded.updated_at, reminded_at = NULL",
+        key = self.recipient_hash(draft.user)
+        await self._draft_saves(
+            key,
             (
-                self.recipient_hash(draft.user),
+                key,
                 draft.draft_id,
                 draft.step,
                 # The user key is kept inside, encrypted, for the idle-draft reminder.

@@ -13,7 +13,7 @@ import datetime as dt
 import itertools
 import sqlite3
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -241,7 +241,13 @@ class SqliteSessionStore:
         self.database = database
         self._cache: OrderedDict[UserKey, Session] = OrderedDict()
         self._reads: Batcher[str, None, Session] = Batcher(self._read_many)
-        self._writes: Batcher[str, Row, None] = Batcher(self._write_many)
+        self._writes = batched_writes(
+            database,
+            "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+            "language = excluded.language, last_language = excluded.last_language, "
+            "mode = excluded.mode, updated_at = excluded.updated_at",
+        )
 
     async def get(self, user: UserKey) -> Session:
         cached = self._cache.get(user)
@@ -277,16 +283,6 @@ class SqliteSessionStore:
                 found[key] = Session(language=language, last_language=last_language, mode=mode)
         return found
 
-    async def _write_many(self, rows: dict[str, Row]) -> dict[str, None]:
-        await self.database.write_many(
-            "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
-            "language = excluded.language, last_language = excluded.last_language, "
-            "mode = excluded.mode, updated_at = excluded.updated_at",
-            list(rows.values()),
-        )
-        return {}
-
 
 @dataclass(frozen=True)
 class UsageSummary:
@@ -303,10 +299,10 @@ class UsageLog:
     def __init__(self, database: Database) -> None:
         self.database = database
         self._numbers = itertools.count()  # batch keys: every row is a new one
-        self._unanswered = _inserts(
+        self._unanswered = batched_writes(
             database, "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)"
         )
-        self._feedback = _inserts(
+        self._feedback = batched_writes(
             database, "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, ?)"
         )
 
@@ -333,11 +329,13 @@ class UsageLog:
         )
 
 
-def _inserts(database: Database, sql: str) -> Batcher[int, Row, None]:
-    """A batcher that inserts each batch's rows, in order, in one transaction."""
+def batched_writes(database: Database, sql: str) -> Batcher[Hashable, Row, None]:
+    """``await writes(key, row)`` runs ``sql`` with ``row``, batched (bot.batching): the
+    rows of a batch are written in order, in one transaction, and a later row for the same
+    key replaces an earlier one still waiting."""
 
-    async def insert(rows: dict[int, Row]) -> dict[int, None]:
+    async def write(rows: dict[Hashable, Row]) -> dict[Hashable, None]:
         await database.write_many(sql, list(rows.values()))
         return {}
 
-    return Batcher(insert)
+    return Batcher(write)
