@@ -212,17 +212,27 @@ class Matcher:
 
     def rank(self, normalised: str) -> tuple[list[tuple[str, float, float]], float]:
         """(topic, rank score 0..1, BM25 evidence) best first, and the out-of-scope evidence,
-        for a text already through `normalize`."""
+        for a text already through `normalize`.
+
+        A candidate whose score could not reach AMBIGUITY x the best so far even with a
+        perfect rapidfuzz similarity is not compared (its score is the BM25 part alone):
+        it can neither win nor be offered as "Maksud Anda", and the comparisons are most
+        of the matcher's time.
+        """
         candidates, declined = self._evidence(normalised)
         if not candidates:
             return [], declined
-        query = normalised
         top = candidates[0][1]
+        best = 0.0
         ranked = []
         for index, evidence in candidates:
-            closest = process.extractOne(query, self._examples[index], scorer=fuzz.token_set_ratio)
-            similarity = closest[1] / 100 if closest else 0.0
-            score = (1 - FUZZY_WEIGHT) * evidence / top + FUZZY_WEIGHT * similarity
+            score = (1 - FUZZY_WEIGHT) * evidence / top
+            if score + FUZZY_WEIGHT >= AMBIGUITY * best:
+                closest = process.extractOne(
+                    normalised, self._examples[index], scorer=fuzz.token_set_ratio
+                )
+                score += FUZZY_WEIGHT * (closest[1] / 100 if closest else 0.0)
+                best = max(best, score)
             ranked.append((self.topic_at(index), score, evidence))
         ranked.sort(key=lambda item: -item[1])
         return ranked, declined
