@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from bot.messages import Button, Reply, reply_to_dict
 from bot.reports import OutboxRow, ReportStore
+from bot.sessions import SessionStore
 from bot.texts import text
 
 log = logging.getLogger(__name__)
@@ -18,11 +19,17 @@ DISCARD_AFTER_HOURS = 7 * 24
 INTERVAL_SECONDS = 3600
 
 
-async def tidy(store: ReportStore, retention_days: int, on_commit: Callable[[], None]) -> None:
+async def tidy(
+    store: ReportStore,
+    sessions: SessionStore,
+    retention_days: int,
+    on_commit: Callable[[], None],
+) -> None:
     for draft in await store.idle_drafts(REMIND_AFTER_HOURS, reminded=False):
+        lang = (await sessions.get(draft.user)).reply_language
         reminder = Reply(
-            text("report_reminder", "id"),
-            buttons=((Button(text("report_continue_button", "id"), "cmd:lapor"),),),
+            text("report_reminder", lang),
+            buttons=((Button(text("report_continue_button", lang), "cmd:lapor"),),),
         )
         await store.remind(
             draft, [OutboxRow("reminder", draft.user, {"reply": reply_to_dict(reminder)})]
@@ -36,11 +43,15 @@ async def tidy(store: ReportStore, retention_days: int, on_commit: Callable[[], 
 
 
 async def run(
-    store: ReportStore, retention_days: int, on_commit: Callable[[], None], stop: asyncio.Event
+    store: ReportStore,
+    sessions: SessionStore,
+    retention_days: int,
+    on_commit: Callable[[], None],
+    stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
         try:
-            await tidy(store, retention_days, on_commit)
+            await tidy(store, sessions, retention_days, on_commit)
         except Exception:  # a chore failing must not stop the bot; the next hour retries
             log.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):

@@ -19,14 +19,11 @@ from dataclasses import replace
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+from bot.sessions import SessionStore
+from bot.texts import text
 
-STATUS_LABELS = {
-    "baru": "🆕 Baru",
-    "diterima": "📥 Diterima",
-    "ditindaklanjuti": "🔎 Ditindaklanjuti",
-    "selesai": "✅ Selesai",
-    "tidak_valid": "🚫 Tidak valid",
-}
+# Officials work in Indonesian; reporters read their case's status in their own language.
+STATUS_LABELS = {status: text(f"case_status_{status}", "id") for status in STATUSES}
 # The buttons an official sees for each status: the path forward.
 NEXT_STATUSES = {
     "baru": ("diterima",),
@@ -97,9 +94,10 @@ def new_case_deliveries(kb: KnowledgeBase) -> Callable[[Report], list[OutboxRow]
 class Desk:
     """What officials do with cases. Callers have checked the official is allowed."""
 
-    def __init__(self, store: ReportStore, kb: KnowledgeBase) -> None:
+    def __init__(self, store: ReportStore, kb: KnowledgeBase, sessions: SessionStore) -> None:
         self.store = store
         self.kb = kb
+        self.sessions = sessions  # the language each reporter is written to in
 
     async def act(self, official: str, code: str, action: str) -> str:
         """A card button; returns the short answer shown to the official."""
@@ -114,10 +112,9 @@ class Desk:
         if action not in NEXT_STATUSES[report.status]:
             return f"Status sudah {STATUS_LABELS[report.status]}."
         changed = _with(report, status=action)
-        notice = Reply(
-            f"Status laporan {report.code} sekarang: {STATUS_LABELS[action]}.\n"
-            f"Lihat semua pesan petugas: /status {report.code}"
-        )
+        lang = (await self.sessions.get(report.reporter)).reply_language
+        status = text(f"case_status_{action}", lang)
+        notice = Reply(text("status_notice", lang, code=report.code, status=status))
         deliveries = [
             self._card_update(changed, report.assigned_to),
             OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
@@ -133,9 +130,12 @@ class Desk:
 
     async def to_reporter(self, report: Report, message: str) -> None:
         """An official's reply to the card, relayed without the official's name."""
+        lang = (await self.sessions.get(report.reporter)).reply_language
         relay = Reply(
-            f"Pesan dari petugas Gugus Tugas TPPO tentang laporan {report.code}:\n\n{message}",
-            buttons=((Button("↩️ Balas petugas", f"{REPLY_ACTION}:{report.code}"),),),
+            text("official_message", lang, code=report.code, message=message),
+            buttons=(
+                (Button(text("reply_to_officials_button", lang), f"{REPLY_ACTION}:{report.code}"),),
+            ),
         )
         row = OutboxRow("relay", report.reporter, {"reply": reply_to_dict(relay)}, report.id)
         await self.store.add_message(report, "to_reporter", message, [row])

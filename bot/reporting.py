@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
 from bot.messages import Incoming, Reply
-from bot.officials import REPLY_ACTION, STATUS_LABELS, Desk
+from bot.officials import REPLY_ACTION, Desk
 from bot.reports import ReportStore
 from bot.sessions import Session
 from bot.texts import text
@@ -67,12 +67,13 @@ class Reporting:
             if not mine:
                 return Reply(text("status_none", lang))
             lines = [text("status_list", lang)]
-            lines += [f"• {r.code}: {STATUS_LABELS[r.status]}" for r in mine]
+            lines += [f"• {r.code}: {text(f'case_status_{r.status}', lang)}" for r in mine]
             return Reply("\n".join(lines))
         report = next((r for r in mine if r.code == code.strip().upper()), None)
         if report is None:  # someone else's code looks exactly like a wrong one
             return Reply(text("status_not_found", lang))
-        lines = [text("status_of", lang, code=report.code, status=STATUS_LABELS[report.status])]
+        status = text(f"case_status_{report.status}", lang)
+        lines = [text("status_of", lang, code=report.code, status=status)]
         for at, message in await self.store.messages_to_reporter(report):
             lines.append(f"\n{at[:16].replace('T', ' ')} — {message}")
         if len(lines) == 1:

@@ -84,19 +84,18 @@ async def open_services(
     try:
         matcher = matcher or Matcher(kb)
         usage = UsageLog(database)
+        sessions = SqliteSessionStore(database)
         cipher = await open_cipher(database, settings.reports_key.value)
         reports = outbox = desk = reporting = None
         if cipher is not None:
             reports = ReportStore(database, cipher, settings.case_code_prefix)
             outbox = Outbox(database, cipher)
-            desk = Desk(reports, kb)
+            desk = Desk(reports, kb, sessions)
             flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify)
             reporting = Reporting(flow, desk, reports)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
-        engine = Engine(
-            kb, SqliteSessionStore(database), matcher=matcher, usage=usage, reporting=reporting
-        )
+        engine = Engine(kb, sessions, matcher=matcher, usage=usage, reporting=reporting)
         yield Services(database, engine, usage, reports, outbox, desk)
     finally:
         await database.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
+from bot.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.messages import UserKey
 
 
@@ -20,6 +21,12 @@ class Session:
 
     def with_changes(self, **changes: str | None) -> Session:
         return replace(self, **changes)
+
+    @property
+    def reply_language(self) -> str:
+        """The language for a message the user did not just write to (a reminder, news of
+        their report): their choice, else the language they last wrote in."""
+        return self.language or self.last_language or DEFAULT_LANGUAGE
 
 
 class SessionStore(Protocol):

@@ -252,6 +252,24 @@ _TEXTS.update(
             "after 7 days.",
         },
         "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
+        "status_notice": {
+            "id": "Status laporan {code} sekarang: {status}.\nLihat semua pesan petugas: "
+            "/status {code}",
+            "en": "Report {code} is now: {status}.\nSee all messages from the officials: "
+            "/status {code}",
+        },
+        "official_message": {
+            "id": "Pesan dari petugas Gugus Tugas TPPO tentang laporan {code}:\n\n{message}",
+            "en": "A message from the anti-trafficking task force about report {code}:\n\n"
+            "{message}",
+        },
+        "reply_to_officials_button": {"id": "↩️ Balas petugas", "en": "↩️ Reply to the officials"},
+        # A report's status (reports.STATUSES), as reporters and officials read it.
+        "case_status_baru": {"id": "🆕 Baru", "en": "🆕 New"},
+        "case_status_diterima": {"id": "📥 Diterima", "en": "📥 Received"},
+        "case_status_ditindaklanjuti": {"id": "🔎 Ditindaklanjuti", "en": "🔎 Being followed up"},
+        "case_status_selesai": {"id": "✅ Selesai", "en": "✅ Closed"},
+        "case_status_tidak_valid": {"id": "🚫 Tidak valid", "en": "🚫 Not valid"},
         "report_unavailable": {
             "id": "Maaf, pelaporan lewat bot belum aktif di sini. Silakan lapor ke polisi (110) "
             "atau call center KP2MI.",

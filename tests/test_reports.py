@@ -397,11 +397,47 @@ async def test_idle_draft_is_reminded_once_then_discarded(
     two_days_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=2)).isoformat()
     async with services.database.transaction() as db:
         await db.execute("UPDATE drafts SET updated_at = ?", (two_days_ago,))
-    await housekeeping.tidy(services.reports, 365, lambda: None)
-    await housekeeping.tidy(services.reports, 365, lambda: None)  # reminded once only
+    await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+    await housekeeping.tidy(
+        services.reports, services.engine.sessions, 365, lambda: None
+    )  # reminded once only
     assert [e.role for e in await services.outbox.entries()] == ["reminder"]
     assert await services.reports.get_draft(person.user) is not None
     async with services.database.transaction() as db:
         await db.execute("UPDATE drafts SET updated_at = '2020-01-01T00:00:00+00:00'")
-    await housekeeping.tidy(services.reports, 365, lambda: None)
+    await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
     assert await services.reports.get_draft(person.user) is None
+
+
+async def test_a_reporter_who_reads_english_is_written_to_in_english(
+    reporter: Callable[[str], Reporter], services: Services
+) -> None:
+    from bot import housekeeping
+
+    person = reporter("85")
+    code = await fill_report(person)
+    await person.say("/language")
+    await person.press("English")
+    assert services.desk and services.reports and services.outbox
+    await services.desk.act("9001", code, "diterima")
+    report = await services.reports.by_code(code)
+    assert report
+    await services.desk.to_reporter(report, "Terima kasih, kami cek dulu.")
+    await person.say("/lapor")  # a second report, left unfinished for a day
+    async with services.database.transaction() as db:
+        await db.execute("UPDATE drafts SET updated_at = '2020-01-01T00:00:00+00:00'")
+    await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+
+    to_person = []
+    while (item := await services.outbox.next_due()) is not None:
+        await services.outbox.mark_sent(item, None)
+        if item.recipient == person.user:
+            to_person.append((item.role, item.payload["reply"]))
+    assert [role for role, _ in to_person] == ["notice", "relay", "reminder"]
+    (_, notice), (_, relay), (_, reminder) = to_person
+    assert notice["text"].startswith(f"Report {code} is now: 📥 Received")
+    assert "task force" in relay["text"] and "kami cek dulu" in relay["text"]
+    assert relay["buttons"] == [[["↩️ Reply to the officials", f"balas:{code}"]]]
+    assert "unfinished" in reminder["text"]
+    await person.say(f"/status {code}")
+    assert "Status: 📥 Received" in person.text

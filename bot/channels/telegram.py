@@ -401,7 +401,13 @@ class TelegramChannel:
         return [
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(
-                housekeeping.run(self.reports, self.retention_days, self.outbox.notify, stop)
+                housekeeping.run(
+                    self.reports,
+                    self.engine.sessions,
+                    self.retention_days,
+                    self.outbox.notify,
+                    stop,
+                )
             ),
         ]
 
