@@ -35,6 +35,8 @@ KEYWORD_BOOST = 2  # a keyword counts as this many occurrences
 # A word pair confirms its two words; at full weight "tindak pidana perdagangan
 # orang" would count seven times and drown the word that tells topics apart.
 PAIR_WEIGHT = 0.35
+MIN_COLLOQUIAL_LEN = 5  # shorter words are too easily mistaken for another
+VOWELS = frozenset("aiueo")
 CANDIDATES = 5  # topics re-ranked with rapidfuzz
 FUZZY_WORD_CUTOFF = 84  # how close a typo must be to a known word
 MIN_FUZZY_WORD_LEN = 4  # shorter words are too easy to confuse ("sim" -> "visa")
@@ -91,6 +93,40 @@ def analyse(text: str, lexicon: Lexicon) -> list[str]:
 def terms(words: list[str]) -> list[str]:
     """Index terms: each word and each adjacent pair ("visa turis")."""
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def standard_forms(word: str) -> list[str]:
+    """Standard Indonesian spellings a Minangkabau or colloquial word may stand for, most
+    likely first; the stemmer knows only the standard affixes.
+
+    Minangkabau "ma-" is "me-" (malaporkan -> melaporkan). Chat Indonesian drops "-kan"
+    and "-i" for "-in" (mulangin, laporin), says "nge-", "ny-", "ng-", "n-" and "m-" for
+    "me-" (ngelapor, nyimpen, ngurus, nanya, mulang), and "-em"/"-en" for "-am"/"-an"
+    (pinjem, simpen). Each guess counts only if it is a word the knowledge base uses.
+    """
+    if len(word) < MIN_COLLOQUIAL_LEN or not word.isalpha():
+        return []
+    forms = ["me" + word[2:]] if word.startswith("ma") else []
+    bases = [word]
+    if word.endswith("in") and len(word) > MIN_COLLOQUIAL_LEN:
+        bases.append(word[:-2])  # mulangin -> mulang, dijanjiin -> dijanji
+    for base in bases:
+        roots = [base]
+        if base.startswith("nge") and len(base) > 5:
+            roots.append(base[3:])  # ngelapor -> lapor
+        elif base.startswith("ny"):
+            roots += ["s" + base[2:], "c" + base[2:]]  # nyimpen -> simpen, nyari -> cari
+        elif base.startswith("ng") and base[2:3] in VOWELS:
+            roots += [base[2:], "k" + base[2:]]  # ngurus -> urus, ngasih -> kasih
+        elif base.startswith("n") and base[1:2] in VOWELS:
+            roots.append("t" + base[1:])  # nanya -> tanya, nolong -> tolong
+        elif base.startswith("m") and base[1:2] in VOWELS:
+            roots += ["p" + base[1:], "b" + base[1:]]  # mulang -> pulang
+        for root in roots:
+            forms.append(root)
+            if root[-2:] in ("em", "en"):
+                forms.append(root[:-2] + "a" + root[-1])  # simpen -> simpan
+    return [form for form in forms if form != word]
 
 
 class Matcher:
@@ -169,18 +205,19 @@ class Matcher:
 
     def _query_words(self, normalised: str) -> list[str]:
         """Stemmed words, each unknown one read as Minangkabau or corrected as a typo."""
-        return [self._known_word(word) for word in normalised.split()]
+        return [self.known_word(word) for word in normalised.split()]
 
-    def _known_word(self, word: str) -> str:
+    def known_word(self, word: str) -> str:
+        """The knowledge base's word for one typed word: stemmed, else read in a standard
+        spelling, else corrected as a typo; unchanged (stemmed) when nothing fits."""
         stem = _stemmer().stem
         stemmed = stem(word)
         if stemmed in self._weights:
             return stemmed
-        # Minangkabau "ma-" is Indonesian "me-": malaporkan -> melaporkan -> lapor.
-        if word.startswith("ma") and len(word) > 5:
-            indonesian = stem("me" + word[2:])
-            if indonesian in self._weights:
-                return indonesian
+        for form in standard_forms(word):
+            standard = stem(form)
+            if standard in self._weights:
+                return standard
         return self._correct(stemmed) or stemmed
 
     def _rule(self, normalised: str) -> Match | None:

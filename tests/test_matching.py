@@ -5,10 +5,45 @@ from __future__ import annotations
 import pytest
 
 from bot.evaluation import evaluate, load_questions
-from bot.matching import Matcher
+from bot.matching import Matcher, standard_forms
 from tests.conftest import PROJECT_ROOT, SHARED_EVAL
 
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml"
+
+
+@pytest.mark.parametrize(
+    ("word", "standard"),
+    [
+        ("mulangin", "pulang"),  # -in for -kan, m- for me-/p-
+        ("ngelaporin", "lapor"),  # nge- and -in
+        ("nanya", "tanya"),  # n- for t-
+        ("ngurusin", "urus"),  # ng- before a vowel
+        ("pinjem", "pinjam"),  # -em for -am
+        ("malaporkan", "lapor"),  # Minangkabau ma- for me-
+    ],
+)
+def test_chat_and_minang_forms_are_read_as_standard_words(
+    matcher: Matcher, word: str, standard: str
+) -> None:
+    assert matcher.known_word(word) == standard
+
+
+def test_a_guessed_form_must_be_a_word_the_knowledge_base_uses(matcher: Matcher) -> None:
+    assert standard_forms("nyari")[:2] == ["sari", "cari"]
+    assert matcher.known_word("nyari") == "cari"  # "sari" is no word of ours
+    assert standard_forms("kabur") == []  # a standard word has nothing to guess
+    assert standard_forms("nipu") == []  # too short to guess safely
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("agen ga mau mulangin adek sy dr malaysia", "pulang"),
+        ("sy mau ngelaporin calo yg nipu tetangga", "cara-melapor"),
+    ],
+)
+def test_questions_in_chat_forms(matcher: Matcher, question: str, topic: str) -> None:
+    assert matcher.match(question).topic == topic
 
 
 @pytest.mark.parametrize(
