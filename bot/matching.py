@@ -35,6 +35,15 @@ KEYWORD_BOOST = 2  # a keyword counts as this many occurrences
 # A word pair confirms its two words; at full weight "tindak pidana perdagangan
 # orang" would count seven times and drown the word that tells topics apart.
 PAIR_WEIGHT = 0.35
+# English function words are rare in a mostly Indonesian knowledge base, so BM25 would
+# weigh them like rare content words, yet "which", "do" or "to" say nothing of the topic.
+FUNCTION_WORD_WEIGHT = 0.3
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "the is are was were am a an my your his her our their i you he she we they it what "
+    "how why when where who which can could should would will do does did have has to of "
+    "in on for with from about this that these those be been being not no and or if me "
+    "him them there as at by so".split()
+)
 MIN_COLLOQUIAL_LEN = 5  # shorter words are too easily mistaken for another
 VOWELS = frozenset("aiueo")
 CANDIDATES = 5  # topics re-ranked with rapidfuzz
@@ -192,6 +201,8 @@ class Matcher:
                 n = topics_with[term]
                 idf = math.log((total - n + 0.5) / (n + 0.5) + 1)
                 scale = PAIR_WEIGHT if " " in term else 1.0
+                if term in ENGLISH_FUNCTION_WORDS:
+                    scale = FUNCTION_WORD_WEIGHT
                 weights[term].append((index, scale * idf * tf * (K1 + 1) / (tf + norm)))
         self._weights = dict(weights)
 

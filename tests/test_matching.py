@@ -49,6 +49,21 @@ def test_questions_in_chat_forms(matcher: Matcher, question: str, topic: str) ->
 @pytest.mark.parametrize(
     ("question", "topic"),
     [
+        # "what", "do", "to" are rare in an Indonesian knowledge base: they must not decide
+        ("What documents should I have for working in Taiwan?", "dokumen"),
+        ("Who do I call if my boss in Malaysia takes my passport?", "paspor-ditahan"),
+        ("How much does it cost to go work in Korea?", "biaya"),
+    ],
+)
+def test_english_questions_are_decided_by_their_content_words(
+    matcher: Matcher, question: str, topic: str
+) -> None:
+    assert matcher.match(question).topic == topic
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
         # informal Indonesian, with typos
         ("gmn cara kerja ke malaysia yg resmi?", "langkah-prosedural"),
         ("pasporrr sy ditahan agen gmn dong", "paspor-ditahan"),
