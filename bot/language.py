@@ -9,12 +9,17 @@ from bot.normalize import clean
 
 DEFAULT = "id"
 
-# Common English function words that do not occur as Indonesian or Minang words.
-_ENGLISH = frozenset(
+# Common English function words that do not occur as Indonesian or Minang words (the
+# matcher weighs them little, too).
+ENGLISH_FUNCTION_WORDS = frozenset(
     "the is are was were am a an my your his her our their i you he she we they it "
     "what how why when where who which can could should would will do does did have has "
     "to of in on for with from about this that these those be been being not no and or "
-    "if me him them there please help work job abroad legal legally safe".split()
+    "if me him them there".split()
+)
+# Words that mark a message as English, with a few of the bot's own topic words.
+_ENGLISH = ENGLISH_FUNCTION_WORDS | frozenset(
+    "please help work job abroad legal legally safe".split()
 )
 # Frequent Indonesian / Minangkabau words, so a mixed message leans the right way.
 _INDONESIAN = frozenset(

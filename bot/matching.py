@@ -25,6 +25,7 @@ from rapidfuzz import fuzz, process
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 from bot.knowledge import Entry, KnowledgeBase
+from bot.language import ENGLISH_FUNCTION_WORDS
 from bot.normalize import Lexicon, contains_phrase, normalize
 
 # BM25 constants: k1 as usual; a low b because a topic with many examples is
@@ -38,12 +39,9 @@ PAIR_WEIGHT = 0.35
 # English function words are rare in a mostly Indonesian knowledge base, so BM25 would
 # weigh them like rare content words, yet "which", "do" or "to" say nothing of the topic.
 FUNCTION_WORD_WEIGHT = 0.3
-ENGLISH_FUNCTION_WORDS = frozenset(
-    "the is are was were am a an my your his her our their i you he she we they it what "
-    "how why when where who which can could should would will do does did have has to of "
-    "in on for with from about this that these those be been being not no and or if me "
-    "him them there as at by so".split()
-)
+# Also "as", "at", "by", "so": too short to tell a language by (language.py leaves them
+# out), but no topic word either.
+LIGHT_ENGLISH_WORDS = ENGLISH_FUNCTION_WORDS | {"as", "at", "by", "so"}
 MIN_COLLOQUIAL_LEN = 5  # shorter words are too easily mistaken for another
 VOWELS = frozenset("aiueo")
 CANDIDATES = 5  # topics re-ranked with rapidfuzz
@@ -201,7 +199,7 @@ class Matcher:
                 n = topics_with[term]
                 idf = math.log((total - n + 0.5) / (n + 0.5) + 1)
                 scale = PAIR_WEIGHT if " " in term else 1.0
-                if term in ENGLISH_FUNCTION_WORDS:
+                if term in LIGHT_ENGLISH_WORDS:
                     scale = FUNCTION_WORD_WEIGHT
                 weights[term].append((index, scale * idf * tf * (K1 + 1) / (tf + norm)))
         self._weights = dict(weights)
