@@ -48,7 +48,7 @@ from bot.crypto import generate_key
 from bot.knowledge import load_knowledge
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
-from tests.report_script import CODE, SUBMIT, Action, report_steps
+from tests.report_script import CODE, SUBMIT, Action, perform, report_steps
 
 OFFICIALS = -100200300
 OFFICIAL = 9001
@@ -138,14 +138,8 @@ async def person(
     """One reporter: answers each question as soon as it is asked, then submits."""
 
     async def act(action: Action) -> tuple[float, str]:
-        kind, what, expect = action
-        answer = watcher.expect(user_id, expect)
-        if kind == "say":
-            tg.send_text(user_id, what)
-        elif kind == "press":
-            tg.press_button_with_text(user_id, what)
-        else:
-            tg.send_photo(user_id, content=b"\x89PNG fake screenshot")
+        answer = watcher.expect(user_id, action[2])
+        perform(tg, user_id, action)
         return await asyncio.wait_for(answer, STEP_TIMEOUT)
 
     try:

@@ -7,6 +7,10 @@ answer contains), so a driver can wait for exactly the answer each step produces
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tests.fake_telegram import FakeTelegram
 
 Action = tuple[str, str, str]
 
@@ -30,3 +34,14 @@ def report_steps(photos: int = 2) -> list[Action]:
         ("press", "Anonim", "9/9"),
         ("press", "Ya, teruskan", "Periksa laporan"),
     ]
+
+
+def perform(tg: FakeTelegram, user: int, action: Action) -> None:
+    """The user takes one step of the script in their private chat with the bot."""
+    kind, what, _ = action
+    if kind == "say":
+        tg.send_text(user, what)
+    elif kind == "press":
+        tg.press_button_with_text(user, what)
+    else:
+        tg.send_photo(user, content=b"\x89PNG fake screenshot")

@@ -35,7 +35,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.crypto import generate_key
 from tests.fake_telegram import FakeTelegram
-from tests.report_script import CODE, OFFER, SUBMIT, Action, report_steps
+from tests.report_script import CODE, OFFER, SUBMIT, Action, perform, report_steps
 
 OFFICIALS = -100200300
 OFFICIAL = 9001
@@ -187,16 +187,11 @@ def _seen(tg: FakeTelegram, user: int, expect: str) -> int:
 
 def act(tg: FakeTelegram, users: Iterable[int], action: Action) -> None:
     """Every user does `action` at once; returns when each has the bot's answer to it."""
-    kind, what, expect = action
+    expect = action[2]
     users = list(users)
     before = {user: _seen(tg, user, expect) for user in users}
     for user in users:
-        if kind == "say":
-            tg.send_text(user, what)
-        elif kind == "press":
-            tg.press_button_with_text(user, what)
-        else:
-            tg.send_photo(user, content=b"\x89PNG fake screenshot")
+        perform(tg, user, action)
     tg.wait_for(
         lambda _: all(_seen(tg, user, expect) > before[user] for user in users),
         timeout=STEP_TIMEOUT,
