@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,21 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+
+
+def run_main(
+    *args: str, env: Mapping[str, str], stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`python main.py ARGS` as a user runs it in the project folder, output captured."""
+    return subprocess.run(
+        [sys.executable, "main.py", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=dict(env),
+        timeout=60,
+    )
 
 
 @pytest.fixture(scope="session")

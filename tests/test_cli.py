@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-from bot.config import PROJECT_ROOT
+from tests.conftest import run_main
 
 
 def run(
@@ -20,15 +19,7 @@ def run(
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
     environ["DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "cli.sqlite3")
     environ.update(env or {})
-    return subprocess.run(
-        [sys.executable, "main.py", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=environ,
-        timeout=60,
-    )
+    return run_main(*args, env=environ, stdin=stdin)
 
 
 def test_ask_json_prints_one_object_per_line_in_the_stable_shape() -> None:

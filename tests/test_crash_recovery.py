@@ -34,6 +34,7 @@ import pytest
 
 from bot.config import PROJECT_ROOT
 from bot.crypto import generate_key
+from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import CODE, OFFER, SUBMIT, Action, perform, report_steps
 
@@ -149,15 +150,7 @@ class Bots:
 
     def outbox_command(self) -> str:
         """`python main.py outbox`, as an official would run it on the server."""
-        result = subprocess.run(
-            [sys.executable, "main.py", "outbox"],
-            cwd=PROJECT_ROOT,
-            env=self.environ,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
+        result = run_main("outbox", env=self.environ)
         assert result.returncode == 0, result.stderr
         return result.stdout
 

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import PROJECT_ROOT
 from bot.engine import Engine
 from bot.messages import Incoming, UserKey
 from bot.offers import check_offer
+from tests.conftest import run_main
 
 USER = UserKey("test", "fuzz", "fuzz")
 
@@ -53,15 +51,7 @@ async def test_huge_message_is_answered(engine: Engine) -> None:
 
 def _ask_json(lines: list[str]) -> list[dict[str, object]]:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
-    result = subprocess.run(
-        [sys.executable, "main.py", "ask", "--json"],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=PROJECT_ROOT,
-        env=environ,
-        timeout=60,
-    )
+    result = run_main("ask", "--json", env=environ, stdin="\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     # splitlines() also splits at U+2028 and friends: one record must stay one line anyway.

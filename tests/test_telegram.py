@@ -19,6 +19,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Reply
 from bot.runtime import Services, open_services
+from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 
 OFFICIALS = -100777
@@ -233,14 +234,7 @@ def test_unanswered_command_lists_what_people_asked(tmp_path: Path) -> None:
         finally:
             process.send_signal(signal.SIGTERM)
             process.communicate(timeout=30)
-    result = subprocess.run(
-        [sys.executable, "main.py", "unanswered"],
-        cwd=PROJECT_ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_main("unanswered", env=environ)
     assert result.returncode == 0, result.stderr
     assert "resep rendang yang enak" in result.stdout
 
