@@ -6,9 +6,10 @@ plain dict (`Settings.from_environ({...})`) instead of touching os.environ.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -50,6 +51,10 @@ class Settings:
     reports_key: Secret
     retention_days: int
     case_code_prefix: str
+    # What the receipt promises and reminders check (bot/deadlines.py).
+    response_ack_hours: int = 24
+    response_action_working_days: int = 3
+    response_holidays: frozenset[dt.date] = field(default_factory=frozenset)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +91,11 @@ class Settings:
             reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
+            response_ack_hours=_positive("RESPONSE_ACK_HOURS", get("RESPONSE_ACK_HOURS", "24")),
+            response_action_working_days=_positive(
+                "RESPONSE_ACTION_WORKING_DAYS", get("RESPONSE_ACTION_WORKING_DAYS", "3")
+            ),
+            response_holidays=_dates("RESPONSE_HOLIDAYS", get("RESPONSE_HOLIDAYS")),
         )
 
 
@@ -98,6 +108,20 @@ def _prefix(value: str) -> str:
     if not (value.isascii() and value.isalpha() and value.isupper() and 2 <= len(value) <= 5):
         raise ConfigError(f"CASE_CODE_PREFIX must be 2 to 5 capital letters, not {value!r}")
     return value
+
+
+def _positive(name: str, value: str) -> int:
+    number = _int(name, value)
+    if number < 1:
+        raise ConfigError(f"{name} must be at least 1, not {number}")
+    return number
+
+
+def _dates(name: str, value: str) -> frozenset[dt.date]:
+    try:
+        return frozenset(dt.date.fromisoformat(p) for p in value.replace(",", " ").split())
+    except ValueError:
+        raise ConfigError(f"{name} must be dates like 2026-12-25, separated by commas") from None
 
 
 def _int(name: str, value: str) -> int:

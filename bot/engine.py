@@ -25,6 +25,8 @@ GREETING_TOPIC = "sapaan"
 PRIVACY_TOPIC = "privasi"
 REPORT_TOPIC = "cara-melapor"
 MAX_RELATED_BUTTONS = 3
+# A topic whose answer names this command gets a button that starts that report.
+MISSING_REPORT_COMMAND = "/lapor_hilang"
 
 # Command words in both languages -> the action they start.
 COMMANDS = {
@@ -40,6 +42,7 @@ COMMANDS = {
     "privasi": "privacy",
     "privacy": "privacy",
     "lapor": "report",
+    "lapor_hilang": "report",
     "report": "report",
     "batal": "cancel",
     "cancel": "cancel",
@@ -152,11 +155,13 @@ class Engine:
         return [reply], session.with_changes(mode=None)
 
     def _no_reporting(self, lang: str) -> Reply:
-        """Without a report store the bot still says how to report elsewhere."""
+        """Without a report store the bot still says how to report elsewhere (and not
+        "type /lapor", which just said it cannot)."""
         entry = self.kb.entries[REPORT_TOPIC]
         answer = self.answer(entry, lang)
+        elsewhere = "\n".join(line for line in answer.text.splitlines() if "/lapor" not in line)
         return Reply(
-            f"{text('report_unavailable', lang)}\n\n{answer.text}",
+            f"{text('report_unavailable', lang)}\n\n{elsewhere}",
             title=answer.title,
             note=answer.note,
             buttons=answer.buttons,
@@ -164,7 +169,7 @@ class Engine:
 
     def _start(self, payload: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
         """/start with a deep-link payload from a poster: "lapor", "cek", "topik_<id>"."""
-        if payload in ("cek", "lapor"):
+        if payload in ("cek", "lapor", "lapor_hilang"):
             return self._command(f"/{payload}", lang, session)
         topic = payload.removeprefix("topik_")
         if payload.startswith("topik_") and topic in self.kb.entries:
@@ -208,6 +213,9 @@ class Engine:
 
     def answer(self, entry: Entry, lang: str, alternatives: tuple[str, ...] = ()) -> Reply:
         rows: list[tuple[Button, ...]] = []
+        if MISSING_REPORT_COMMAND in entry.answer[lang]:
+            label = text("report_missing_button", lang)
+            rows.append((Button(label, f"cmd:{MISSING_REPORT_COMMAND[1:]}"),))
         for topic in alternatives:
             title = self.kb.entries[topic].title[lang]
             rows.append((Button(text("did_you_mean", lang, title=title), f"topic:{topic}"),))

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 
+from bot.flows.report import DECLINED
 from bot.messages import Button, Reply, reply_to_dict
 from bot.reports import OutboxRow, ReportStore
 from bot.sessions import SessionStore
@@ -26,6 +27,8 @@ async def tidy(
     on_commit: Callable[[], None],
 ) -> None:
     for draft in await store.idle_drafts(REMIND_AFTER_HOURS, reminded=False):
+        if draft.answers.get(DECLINED):  # they said no to forwarding: no nagging
+            continue
         lang = (await sessions.get(draft.user)).reply_language
         reminder = Reply(
             text("report_reminder", lang),
@@ -37,6 +40,9 @@ async def tidy(
         on_commit()
     for draft in await store.idle_drafts(DISCARD_AFTER_HOURS, reminded=True):
         await store.discard_draft(draft)
+    for draft in await store.idle_drafts(DISCARD_AFTER_HOURS, reminded=False):
+        if draft.answers.get(DECLINED):
+            await store.discard_draft(draft)
     purged = await store.purge_closed(retention_days)
     if purged:
         log.info("purged %d closed case(s) past the retention period", purged)

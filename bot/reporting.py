@@ -4,9 +4,10 @@ and answering officials. The engine asks `route` first; None means "not mine".
 
 from __future__ import annotations
 
+from bot.flows.replies import intent_of, words_of
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
-from bot.messages import Incoming, Reply
+from bot.messages import Button, Incoming, Reply
 from bot.officials import REPLY_ACTION, Desk
 from bot.reports import ReportStore
 from bot.sessions import Session
@@ -14,7 +15,8 @@ from bot.texts import text
 
 REPORT_MODE = "report"
 REPLY_MODE = "reply:"  # + case code: the next message goes to the officials
-REPORT_COMMANDS = {"lapor", "report"}
+# Command (and deep-link payload) -> the kind of report it starts; None asks which kind.
+REPORT_COMMANDS: dict[str, str | None] = {"lapor": None, "report": None, "lapor_hilang": "hilang"}
 CANCEL_COMMANDS = {"batal", "cancel"}
 STATUS_COMMANDS = {"status"}
 
@@ -32,27 +34,30 @@ class Reporting:
         choice = incoming.choice
         if choice is not None:
             if choice.startswith(f"{FLOW_ACTION}:"):
-                replies = await self.flow.handle(incoming, lang)
-                mode = REPORT_MODE if await self.flow.has_draft(user) else None
-                return replies, session.with_changes(mode=mode)
+                return await self._in_flow(incoming, lang, session)
             if choice.startswith(f"{REPLY_ACTION}:"):
                 return await self._start_reply(incoming, choice.partition(":")[2], lang, session)
-            if choice in ("cmd:lapor", "cmd:report"):  # the menu's and the offer check's button
-                return await self.flow.start(user, lang), session.with_changes(mode=REPORT_MODE)
+            command = choice.removeprefix("cmd:")
+            if choice.startswith("cmd:") and command in REPORT_COMMANDS:  # menu, topic, offer check
+                return await self._start(incoming, REPORT_COMMANDS[command], lang, session)
             return None
         command, _, argument = _command(incoming.text)
-        if command in REPORT_COMMANDS or (command == "start" and argument == "lapor"):
-            return await self.flow.start(user, lang), session.with_changes(mode=REPORT_MODE)
+        if command == "start" and argument in REPORT_COMMANDS:  # t.me/<bot>?start=lapor_hilang
+            command = argument
+        if command in REPORT_COMMANDS:
+            return await self._start(incoming, REPORT_COMMANDS[command], lang, session)
         if command in CANCEL_COMMANDS:
-            if session.mode == REPORT_MODE or await self.flow.has_draft(user):
-                return await self.flow.cancel(user, lang), session.with_changes(mode=None)
-            return [Reply(text("nothing_to_cancel", lang))], session.with_changes(mode=None)
+            replies = await self.flow.ask_cancel(user, lang)
+            mode = REPORT_MODE if await self.flow.is_active(user) else None
+            return replies, session.with_changes(mode=mode)
         if command in STATUS_COMMANDS:
             return [await self.status(incoming, argument, lang)], session
         if command:
             return None  # any other command leaves a draft paused; /lapor resumes it
         if session.mode == REPORT_MODE:
-            return await self.flow.handle(incoming, lang), session
+            if intent_of(words_of(incoming.text)) == "menu" and not incoming.attachments:
+                return [self._paused(lang)], session.with_changes(mode=None)
+            return await self._in_flow(incoming, lang, session)
         if session.mode and session.mode.startswith(REPLY_MODE):
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
         if incoming.reply_to and incoming.reply_to.isdigit():  # a swipe-reply to an official
@@ -60,6 +65,25 @@ class Reporting:
             if report is not None:
                 return await self._relay_reply(incoming, report.code, lang, session)
         return None
+
+    async def _start(
+        self, incoming: Incoming, kind: str | None, lang: str, session: Session
+    ) -> Routed:
+        replies = await self.flow.start(incoming.user, lang, kind)
+        return replies, session.with_changes(mode=REPORT_MODE)
+
+    async def _in_flow(self, incoming: Incoming, lang: str, session: Session) -> Routed:
+        replies = await self.flow.handle(incoming, lang)
+        mode = REPORT_MODE if await self.flow.is_active(incoming.user) else None
+        return replies, session.with_changes(mode=mode)
+
+    def _paused(self, lang: str) -> Reply:
+        """A typed "menu" inside the report: the draft waits; the menu is one tap away."""
+        buttons = (
+            (Button(text("report_continue_button", lang), "cmd:lapor"),),
+            (Button(text("main_menu", lang), "menu"),),
+        )
+        return Reply(text("report_paused", lang), buttons=buttons)
 
     async def status(self, incoming: Incoming, code: str, lang: str) -> Reply:
         mine = await self.store.of_reporter(incoming.user)

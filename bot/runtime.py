@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from bot.config import Settings
 from bot.crypto import Cipher, EncryptionKeyError
 from bot.engine import Engine
+from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -78,8 +79,13 @@ async def open_cipher(database: Database, key: str) -> Cipher | None:
 
 @asynccontextmanager
 async def open_services(
-    settings: Settings, kb: KnowledgeBase, matcher: Matcher | None = None
+    settings: Settings,
+    kb: KnowledgeBase,
+    matcher: Matcher | None = None,
+    officials_present: bool | None = None,
 ) -> AsyncIterator[Services]:
+    """`officials_present`: someone receives the cards (default: an officials' chat is
+    configured); the receipt promises forwarding only then."""
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb)
@@ -91,7 +97,15 @@ async def open_services(
             reports = ReportStore(database, cipher, settings.case_code_prefix)
             outbox = Outbox(database, cipher)
             desk = Desk(reports, kb, sessions)
-            flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify)
+            if officials_present is None:
+                officials_present = settings.officials_chat_id is not None
+            policy = ReceiptPolicy(
+                forwarded=officials_present,
+                ack_hours=settings.response_ack_hours,
+                action_working_days=settings.response_action_working_days,
+                holidays=settings.response_holidays,
+            )
+            flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify, policy)
             reporting = Reporting(flow, desk, reports)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")

@@ -27,6 +27,10 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     "main_menu": {"id": "☰ Menu utama", "en": "☰ Main menu"},
     "check_offer_button": {"id": "🔎 Cek tawaran kerja", "en": "🔎 Check a job offer"},
     "report_button": {"id": "📣 Lapor", "en": "📣 Report"},
+    "report_missing_button": {
+        "id": "🆘 Laporkan keluarga yang hilang kontak",
+        "en": "🆘 Report family who cannot be reached",
+    },
     "language_button": {"id": "🌐 Bahasa / Language", "en": "🌐 Bahasa / Language"},
     "helpful": {"id": "👍 Membantu", "en": "👍 Helpful"},
     "not_helpful": {"id": "👎 Tidak membantu", "en": "👎 Not helpful"},
@@ -134,9 +138,79 @@ _TEXTS.update(
     {
         "report_intro": {
             "id": "Terima kasih mau melapor. Ada 9 pertanyaan singkat; jawab yang Anda tahu. "
-            "Boleh tanpa nama. Ketik /batal kapan saja untuk berhenti.",
+            "Boleh tanpa nama, boleh mengetik atau menekan tombol. Ketik /batal kapan saja "
+            "untuk berhenti.",
             "en": "Thank you for reporting. There are 9 short questions; answer what you know. "
-            "You may stay anonymous. Type /cancel at any time to stop.",
+            "You may stay anonymous, and type or press the buttons. Type /cancel at any time "
+            "to stop.",
+        },
+        "report_kind": {
+            "id": "Apa yang ingin Anda laporkan?",
+            "en": "What would you like to report?",
+        },
+        "report_choose_kind": {
+            "id": "Pilih salah satu: tawaran kerja yang mencurigakan, atau keluarga di luar "
+            "negeri yang tidak bisa dihubungi.",
+            "en": "Choose one: a suspicious job offer, or family abroad who cannot be reached.",
+        },
+        "report_missing_title": {
+            "id": "Bila keluarga di luar negeri hilang kontak",
+            "en": "When family abroad cannot be reached",
+        },
+        "report_missing_help": {
+            "id": "Jangan tunggu laporan ini selesai. Hubungi juga sekarang, sebutkan nama, "
+            "nomor paspor bila ada, dan lokasi terakhirnya:",
+            "en": "Do not wait until this report is finished. Contact these now too, with "
+            "their name, passport number if you have it, and last known place:",
+        },
+        "report_saved": {
+            "id": "Tersimpan: «{answer}»\n\nMasih ada yang mau ditambahkan? Kirim saja, nanti "
+            "digabung ke jawaban ini. Bila sudah, tekan ➡️ Lanjut.",
+            "en": "Saved: «{answer}»\n\nAnything to add? Just send it and it joins this "
+            "answer. When done, press ➡️ Next.",
+        },
+        "report_next_button": {"id": "➡️ Lanjut", "en": "➡️ Next"},
+        "report_answer_first": {
+            "id": "Pertanyaan ini belum dijawab. Tulis jawabannya, atau pilih Tidak tahu bila "
+            "ada tombolnya.",
+            "en": "This question has no answer yet. Type it, or choose I don't know if that "
+            "button is there.",
+        },
+        "report_note_saved": {
+            "id": "Catatan bukti tersimpan.",
+            "en": "Evidence note saved.",
+        },
+        "report_confirm_cancel": {
+            "id": "Hapus laporan ini? Semua jawaban yang sudah Anda isi akan dihapus.",
+            "en": "Delete this report? All the answers you gave will be deleted.",
+        },
+        "report_drop_button": {"id": "🗑️ Ya, hapus", "en": "🗑️ Yes, delete"},
+        "report_keep_button": {"id": "↩️ Tidak, lanjutkan", "en": "↩️ No, continue"},
+        "report_to_summary_button": {
+            "id": "⬅️ Kembali ke ringkasan",
+            "en": "⬅️ Back to the summary",
+        },
+        "report_safe_step": {
+            "id": "Laporan Anda tersimpan di pertanyaan {step} dari {total}. Lanjutkan bila "
+            "Anda sudah aman; tidak ada yang hilang.",
+            "en": "Your report is saved at question {step} of {total}. Continue when you are "
+            "safe; nothing is lost.",
+        },
+        "report_safe_summary": {
+            "id": "Laporan Anda tersimpan. Lanjutkan bila Anda sudah aman; tidak ada yang hilang.",
+            "en": "Your report is saved. Continue when you are safe; nothing is lost.",
+        },
+        "report_at_summary": {
+            "id": "Periksa ringkasan di bawah, lalu tekan ✅ Kirim atau ✏️ Ubah.",
+            "en": "Check the summary below, then press ✅ Send or ✏️ Change.",
+        },
+        "report_incomplete": {
+            "id": "Laporan belum lengkap; satu pertanyaan belum dijawab:",
+            "en": "The report is not complete; one question has no answer yet:",
+        },
+        "report_paused": {
+            "id": "Laporan Anda disimpan dan bisa dilanjutkan kapan saja.",
+            "en": "Your report is saved and can be continued any time.",
         },
         "report_resume": {
             "id": "Anda punya laporan yang belum selesai. Kita lanjutkan dari sini:",
@@ -153,8 +227,8 @@ _TEXTS.update(
             "/status.",
         },
         "report_use_buttons": {
-            "id": "Mohon pilih salah satu tombol.",
-            "en": "Please choose one of the buttons.",
+            "id": "Mohon pilih salah satu tombol, atau ketik: {options}.",
+            "en": "Please choose one of the buttons, or type: {options}.",
         },
         "report_too_short": {
             "id": "Ceritakan sedikit lebih banyak, paling tidak beberapa kata.",
@@ -183,6 +257,7 @@ _TEXTS.update(
             "en": "⚠️ Marked URGENT.",
         },
         "report_which": {"id": "Bagian mana yang ingin diubah?", "en": "Which part to change?"},
+        "report_field_kind": {"id": "Jenis", "en": "Kind"},
         "report_field_offer": {"id": "Tawaran", "en": "Offer"},
         "report_field_recruiter": {"id": "Perekrut", "en": "Recruiter"},
         "report_field_location": {"id": "Tempat", "en": "Place"},
@@ -191,26 +266,54 @@ _TEXTS.update(
         "report_field_danger": {"id": "Dalam bahaya", "en": "In danger"},
         "report_field_evidence": {"id": "Bukti", "en": "Evidence"},
         "report_field_contact": {"id": "Kontak", "en": "Contact"},
+        "report_field_person": {"id": "Siapa", "en": "Who"},
+        "report_field_since": {"id": "Sejak / kontak terakhir", "en": "Since / last contact"},
+        "report_field_where": {"id": "Terakhir berada", "en": "Last known place"},
+        "report_field_taken_by": {"id": "Diberangkatkan oleh", "en": "Taken by"},
+        "report_field_family_area": {"id": "Keluarga tinggal di", "en": "Family lives in"},
+        "report_field_fear": {"id": "Dikhawatirkan dalam bahaya", "en": "Feared in danger"},
         "report_send_button": {"id": "✅ Kirim", "en": "✅ Send"},
         "report_edit_button": {"id": "✏️ Ubah", "en": "✏️ Change"},
         "report_cancel_button": {"id": "✖️ Batal", "en": "✖️ Cancel"},
         "report_back_button": {"id": "⬅️ Kembali", "en": "⬅️ Back"},
         "report_no_consent": {
-            "id": "Tanpa persetujuan, laporan tidak kami teruskan, dan draf sudah dihapus. "
-            "Anda tetap bisa melapor langsung ke polisi (110) atau call center KP2MI.",
-            "en": "Without consent we do not forward the report, and the draft was deleted. "
-            "You can still report directly to the police (110) or the KP2MI call centre.",
+            "id": "Baik, laporan ini tidak kami teruskan. Jawaban Anda disimpan 7 hari bila "
+            "Anda berubah pikiran (tekan Lanjutkan laporan atau ketik /lapor), lalu dihapus "
+            "otomatis; atau hapus sekarang. Anda juga bisa melapor langsung ke:",
+            "en": "All right, we will not forward this report. Your answers are kept for 7 "
+            "days in case you change your mind (press Continue the report or type /lapor), "
+            "then deleted automatically; or delete them now. You can also report directly to:",
         },
         "report_received": {"id": "Laporan diterima", "en": "Report received"},
-        "report_receipt": {
-            "id": "Kode kasus Anda: {code}\n\nSimpan kode ini. Laporan Anda sudah tersimpan dan "
-            "diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman. Petugas bisa membalas lewat "
-            "bot ini; Anda akan diberi tahu bila status kasus berubah.\n\n"
-            "Cek kapan saja: /status {code}",
-            "en": "Your case code: {code}\n\nKeep this code. Your report is stored and forwarded "
-            "to the Kota Pariaman anti-trafficking task force. Officials can reply through this "
-            "bot; you will be told when the case status changes.\n\n"
-            "Check any time: /status {code}",
+        "report_receipt_code": {
+            "id": "Kode kasus Anda: {code}\nSimpan kode ini.",
+            "en": "Your case code: {code}\nKeep this code.",
+        },
+        "report_receipt_forwarded": {
+            "id": "Laporan Anda sudah tersimpan dan diteruskan ke petugas Gugus Tugas TPPO "
+            "Kota Pariaman.\n\nSelanjutnya: petugas mengonfirmasi penerimaannya paling lambat "
+            "{ack}, dan mulai menindaklanjuti paling lambat {act}. Petugas bisa membalas lewat "
+            "bot ini; Anda diberi tahu bila status kasus berubah.",
+            "en": "Your report is stored and forwarded to the Kota Pariaman anti-trafficking "
+            "task force.\n\nNext: officials confirm they have it by {ack} at the latest, and "
+            "start following it up by {act}. Officials can reply through this bot; you will "
+            "be told when the case status changes.",
+        },
+        "report_receipt_stored": {
+            "id": "Laporan Anda sudah tersimpan di bot ini, tetapi saat ini belum ada petugas "
+            "yang terhubung untuk menerimanya. Jangan menunggu: sampaikan juga langsung ke",
+            "en": "Your report is stored in this bot, but no officials are connected to "
+            "receive it yet. Do not wait: also tell",
+        },
+        "report_receipt_urgent": {
+            "id": "⚠️ Laporan ini ditandai MENDESAK. Bila ada yang dalam bahaya sekarang, "
+            "jangan tunggu balasan petugas:",
+            "en": "⚠️ This report is marked URGENT. If someone is in danger now, do not wait "
+            "for the officials' answer:",
+        },
+        "report_receipt_status": {
+            "id": "Cek kapan saja: /status {code}",
+            "en": "Check any time: /status {code}",
         },
         "nothing_to_cancel": {
             "id": "Tidak ada yang perlu dibatalkan. Ketik /menu untuk melihat topik.",

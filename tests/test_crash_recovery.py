@@ -51,12 +51,12 @@ EVIDENCE = 2  # photos per report: each becomes an outbox row after the card's
 DELIVERY_DELAY = 0.25
 
 
-FIRST_STEPS = report_steps()[:4]  # up to "4/9": the restart test stops there
+FIRST_STEPS = report_steps()[:6]  # up to "4/9": the restart test stops there
 
 
 def last_steps(photos: int = EVIDENCE) -> list[Action]:
     """From step 4 to the summary, sending `photos` screenshots as evidence."""
-    return report_steps(photos)[4:]
+    return report_steps(photos)[6:]
 
 
 class Bots:

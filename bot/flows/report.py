@@ -1,17 +1,25 @@
 """The report flow: steps described as data, one generic driver, a validator per step.
 
-The draft and the current step are saved after every answer, so a restart or a
-day away resumes exactly where the user was. Any message that matches the
-emergency topic shows the emergency contacts first and marks the report urgent.
+Two kinds of report share the driver: a suspicious job offer, and a family member abroad
+who cannot be reached. The draft and the current step are saved after every answer, so a
+restart or a day away resumes exactly where the user was. People type rather than press:
+typed answers to button steps ("blm", "gk tau", "alun"), navigation words ("kembali",
+"batal") and several short messages for one answer are all understood (bot/flows/replies.py).
+Any message that sounds like danger shows the emergency contacts first and marks the
+report urgent.
 """
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from bot.flows.receipt import ReceiptPolicy, receipt
+from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, option_for, words_of
+from bot.flows.steps import AREAS, KIND_STEP, KINDS, Option, Step, kind_options, steps_of
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
@@ -22,10 +30,17 @@ from bot.texts import text
 
 EMERGENCY_TOPIC = "darurat"
 MAX_ANSWER = 2000
+MAX_SHOWN = 300  # of an answer echoed back in "Tersimpan: «…»"
 MAX_EVIDENCE = 20
-# Kota Pariaman's four kecamatan, offered as buttons and used for statistics.
-AREAS = ("Pariaman Utara", "Pariaman Tengah", "Pariaman Selatan", "Pariaman Timur")
-OUTSIDE = "Di luar Kota Pariaman"
+SUMMARY = "summary"
+ACTION = "lapor"  # prefix of this flow's button actions: "lapor:opt:ya", "lapor:back", ...
+# Button data is parsed strictly: anything else (a forged or mangled press) changes nothing.
+_BUTTON = re.compile(
+    r"(?P<verb>back|next|cancel|drop|resume|send|edit|summary)"
+    r"|(?P<kind>opt|change|kind):(?P<value>[A-Za-z][A-Za-z _-]{0,39})"
+)
+# Keys of a draft that steer the flow and never reach the report.
+EDITING, OPEN, CONFIRM, DECLINED = "_editing", "_open", "_confirm", "_declined"
 # Destination names people type -> the country counted in statistics.
 COUNTRIES = {
     "malaysia": "Malaysia", "singapura": "Singapura", "singapore": "Singapura",
@@ -39,136 +54,25 @@ COUNTRIES = {
     "jerman": "Jerman", "germany": "Jerman", "polandia": "Polandia", "poland": "Polandia",
     "australia": "Australia", "inggris": "Inggris", "amerika": "Amerika Serikat",
 }  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Option:
-    value: str
-    label: dict[str, str]
-
-
-def _opt(value: str, id_label: str, en_label: str | None = None) -> Option:
-    return Option(value, {"id": id_label, "en": en_label or id_label})
-
-
-UNKNOWN = _opt("tidak tahu", "Tidak tahu", "I don't know")
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    prompt: dict[str, str]
-    options: tuple[Option, ...] = ()
-    free_text: bool = True  # False: only the options are accepted
-    evidence: bool = False  # collects attachments until "selesai"
-
-
-STEPS: tuple[Step, ...] = (
-    Step(
-        "offer",
-        {
-            "id": "1/9 Apa yang ditawarkan? Ceritakan tawarannya, atau tempel teks iklan / chat-nya.",
-            "en": "1/9 What was offered? Describe the offer, or paste the advert / chat text.",
-        },
-    ),
-    Step(
-        "recruiter",
-        {
-            "id": "2/9 Siapa yang menawarkan? Nama, perusahaan, nomor HP atau akun media sosial — "
-            "apa saja yang Anda tahu.",
-            "en": "2/9 Who made the offer? Name, company, phone number or social-media account — "
-            "anything you know.",
-        },
-        options=(UNKNOWN,),
-    ),
-    Step(
-        "location",
-        {
-            "id": "3/9 Di mana orang itu mendekati Anda? Pilih kecamatan, atau tulis kelurahan/desa.",
-            "en": "3/9 Where did they approach you? Choose the kecamatan, or type the village.",
-        },
-        options=(*(_opt(a, a) for a in AREAS), _opt(OUTSIDE, OUTSIDE, "Outside Kota Pariaman")),
-    ),
-    Step(
-        "destination",
-        {
-            "id": "4/9 Ke negara mana, dan untuk pekerjaan apa?",
-            "en": "4/9 To which country, and for what job?",
-        },
-        options=(UNKNOWN,),
-    ),
-    Step(
-        "departed",
-        {
-            "id": "5/9 Apakah sudah ada yang berangkat?",
-            "en": "5/9 Has anyone already left?",
-        },
-        options=(_opt("ya", "Ya, sudah", "Yes"), _opt("belum", "Belum", "Not yet"), UNKNOWN),
-        free_text=False,
-    ),
-    Step(
-        "danger",
-        {
-            "id": "6/9 Apakah ada yang dalam bahaya SEKARANG (dikurung, diancam, dipukul)?",
-            "en": "6/9 Is anyone in danger RIGHT NOW (locked up, threatened, beaten)?",
-        },
-        options=(_opt("ya", "Ya", "Yes"), _opt("tidak", "Tidak", "No"), UNKNOWN),
-        free_text=False,
-    ),
-    Step(
-        "evidence",
-        {
-            "id": "7/9 Kirim bukti bila ada: foto, tangkapan layar, dokumen, pesan suara. Boleh "
-            "beberapa. Tekan Selesai bila sudah.",
-            "en": "7/9 Send evidence if you have any: photos, screenshots, documents, voice notes. "
-            "Several are fine. Press Done when finished.",
-        },
-        options=(_opt("selesai", "Selesai", "Done"),),
-        free_text=False,
-        evidence=True,
-    ),
-    Step(
-        "contact",
-        {
-            "id": "8/9 Bagaimana petugas bisa menghubungi Anda? Tulis nomor HP atau nama, atau "
-            "pilih Anonim. Petugas tetap bisa membalas lewat bot ini tanpa tahu siapa Anda.",
-            "en": "8/9 How can officials reach you? Type a phone number or name, or choose "
-            "Anonymous. Officials can still reply through this bot without knowing who you are.",
-        },
-        options=(_opt("anonim", "Anonim", "Anonymous"),),
-    ),
-    Step(
-        "consent",
-        {
-            "id": "9/9 Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman?",
-            "en": "9/9 May this report be forwarded to the Kota Pariaman anti-trafficking task force?",
-        },
-        options=(_opt("ya", "Ya, teruskan", "Yes, forward it"), _opt("tidak", "Tidak", "No")),
-        free_text=False,
-    ),
+# Contacts shown at once when a family member abroad cannot be reached: the embassy path.
+MISSING_CONTACTS = (
+    "kbri_kjri",
+    "safe_travel",
+    "kemlu_pelindungan_wni",
+    "kp2mi_call_centre",
+    "kp2mi_luar_negeri",
+    "polisi",
 )
-STEP_NAMES = tuple(step.name for step in STEPS)
-SUMMARY = "summary"
-ACTION = "lapor"  # prefix of this flow's button actions: "lapor:opt:ya", "lapor:back", ...
-
-
-def validate_offer(value: str) -> str | None:
-    return "too_short" if len(clean(value)) < 5 else None
-
-
-def validate_contact(value: str) -> str | None:
-    return "too_long" if len(value) > 200 else None
-
-
-VALIDATORS: dict[str, Callable[[str], str | None]] = {
-    "offer": validate_offer,
-    "contact": validate_contact,
-}
+# Where else to report when the reporter does not want this bot to forward it.
+ELSEWHERE_CONTACTS = ("polisi", "kp2mi_call_centre", "kp2mi_whatsapp", "lapor_web", "lapor_sms")
+# Who to call when no officials' group receives reports.
+CALL_INSTEAD = ("polisi", "kp2mi_call_centre", "kp2mi_whatsapp")
 
 
 def area_of(location: str) -> str:
+    words = clean(location)
     for area in AREAS:
-        if clean(area) in clean(location):
+        if clean(area) in words:
             return area
     return "lainnya" if location and location != "tidak tahu" else "tidak diketahui"
 
@@ -192,156 +96,338 @@ class ReportFlow:
         matcher: Matcher,
         deliveries_for: Render,
         on_commit: Callable[[], None] = lambda: None,
+        policy: ReceiptPolicy | None = None,
     ) -> None:
         self.store = store
         self.kb = kb
         self.matcher = matcher
         self.deliveries_for = deliveries_for  # card and evidence rows for the officials
         self.on_commit = on_commit  # wakes the outbox worker
+        self.policy = policy or ReceiptPolicy()
 
     # --- entry points ----------------------------------------------------------------
 
-    async def start(self, user: UserKey, lang: str) -> list[Reply]:
+    async def start(self, user: UserKey, lang: str, kind: str | None = None) -> list[Reply]:
         draft = await self.store.get_draft(user)
         if draft is not None:
-            return [Reply(text("report_resume", lang)), self._prompt(draft, lang)]
-        draft = Draft(user, secrets.token_hex(16), STEP_NAMES[0])
+            for key in (DECLINED, CONFIRM):
+                draft.answers.pop(key, None)
+            await self.store.save_draft(draft)
+            return [Reply(text("report_resume", lang)), self._current(draft, lang)]
+        draft = Draft(user, secrets.token_hex(16), KIND_STEP)
+        intro = Reply(text("report_intro", lang))
+        if kind in KINDS:
+            return [intro, *await self._choose_kind(draft, kind, lang)]
         await self.store.save_draft(draft)
-        return [Reply(text("report_intro", lang)), self._prompt(draft, lang)]
+        return [intro, self._current(draft, lang)]
 
-    async def cancel(self, user: UserKey, lang: str) -> list[Reply]:
-        await self.store.delete_draft(user)
-        return [Reply(text("report_cancelled", lang))]
+    async def ask_cancel(self, user: UserKey, lang: str) -> list[Reply]:
+        """/batal, ✖️ Batal or a typed "batal": nothing is deleted without a yes."""
+        draft = await self.store.get_draft(user)
+        if draft is None:
+            return [Reply(text("nothing_to_cancel", lang))]
+        draft.answers[CONFIRM] = "cancel"
+        await self.store.save_draft(draft)
+        buttons = (
+            (Button(text("report_drop_button", lang), f"{ACTION}:drop"),),
+            (Button(text("report_keep_button", lang), f"{ACTION}:resume"),),
+        )
+        return [Reply(text("report_confirm_cancel", lang), buttons=buttons)]
 
-    async def has_draft(self, user: UserKey) -> bool:
-        return await self.store.get_draft(user) is not None
+    async def is_active(self, user: UserKey) -> bool:
+        """A draft the next message belongs to (not one set aside after "Tidak" to consent)."""
+        draft = await self.store.get_draft(user)
+        return draft is not None and not draft.answers.get(DECLINED)
 
     async def handle(self, incoming: Incoming, lang: str) -> list[Reply]:
         """A message or button while the user is inside the flow."""
         draft = await self.store.get_draft(incoming.user)
         if draft is None:
             return await self._stale(incoming, lang)
+        if incoming.choice is not None:
+            data = incoming.choice.removeprefix(f"{ACTION}:")
+            return await self._button(draft, data, lang)
+        typed = incoming.text.strip()
         replies: list[Reply] = []
-        if incoming.text and self.is_danger(incoming.text):
+        danger = bool(typed) and self.is_danger(typed)
+        if danger:
             draft.answers["urgent"] = True
             await self.store.save_draft(draft)
             replies.append(self.emergency(lang))
-        choice = incoming.choice or ""
-        if choice.startswith(f"{ACTION}:"):
-            replies += await self._button(draft, choice.removeprefix(f"{ACTION}:"), lang)
-        elif draft.step == SUMMARY:
-            replies.append(self._summary(draft, lang))
-        else:
-            replies += await self._answer(draft, incoming, lang)
-        return replies
+        words = words_of(typed)
+        if draft.answers.pop(CONFIRM, None) == "cancel" and not incoming.attachments:
+            if words in AFFIRM:
+                return await self._drop(draft, lang)
+            if words in DENY:
+                return await self._move(draft, draft.step, lang)
+        intent = None if incoming.attachments else intent_of(words)
+        if intent == "back":
+            return replies + await self._back(draft, lang)
+        if intent == "cancel":
+            await self.store.save_draft(draft)
+            return replies + await self.ask_cancel(draft.user, lang)
+        if draft.step == KIND_STEP:
+            return replies + await self._typed_kind(draft, typed, danger, lang)
+        if draft.step == SUMMARY:
+            if intent == "send" or words in ("kirim", "send"):
+                return replies + await self._submit(draft, lang)
+            return [*replies, self._safe_note(draft, lang, danger), self._summary(draft, lang)]
+        if intent == "next":
+            return replies + await self._next_typed(draft, lang)
+        return replies + await self._answer(draft, incoming, danger, lang)
 
     # --- the generic driver ----------------------------------------------------------
 
-    async def _answer(self, draft: Draft, incoming: Incoming, lang: str) -> list[Reply]:
-        step = _step(draft.step)
-        value = incoming.text.strip()
+    async def _answer(
+        self, draft: Draft, incoming: Incoming, danger: bool, lang: str
+    ) -> list[Reply]:
+        step = self._step(draft)
+        typed = incoming.text.strip()
         if step.evidence:
-            if not incoming.attachments and _option_for(step, value):  # typed "selesai"
-                return await self._move(draft, _next(draft), lang)
-            return await self._collect(draft, incoming.attachments, lang)
+            if not incoming.attachments and option_for(step, typed):  # "selesai", "gk ada"
+                return await self._move(draft, self._next(draft), lang)
+            return await self._collect(draft, incoming.attachments, typed, danger, lang)
+        picked = None if draft.answers.get(OPEN) == step.name else option_for(step, typed)
+        if picked is None and step.urgent_on and danger:
+            picked = step.urgent_on  # "dia dikurung!" answers "is anyone in danger?"
+        if picked is not None:
+            return await self._store_option(draft, step, picked, lang)
         if not step.free_text:
-            picked = _option_for(step, value)
-            if picked is None:
-                return [Reply(text("report_use_buttons", lang)), self._prompt(draft, lang)]
-            value = picked
-        if not value:
+            if danger:  # the emergency answer came first; no scolding about buttons after it
+                return [self._safe_note(draft, lang, danger, buttons=True)]
+            labels = " / ".join(o.label[lang] for o in step.options)
+            return [
+                Reply(text("report_use_buttons", lang, options=labels)),
+                self._prompt(draft, lang),
+            ]
+        if not typed:
             return [self._prompt(draft, lang)]
-        validator = VALIDATORS.get(step.name)
-        problem = validator(value) if validator else None
+        return await self._store_text(draft, step, typed, danger, lang)
+
+    async def _store_text(
+        self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
+    ) -> list[Reply]:
+        """A free-text answer; text typed before ➡️ Lanjut is added to the same answer, so
+        a story sent as three short messages never spills into the next questions."""
+        previous = draft.answers.get(step.name)
+        if draft.answers.get(OPEN) == step.name and isinstance(previous, str):
+            value = f"{previous} {typed}"
+        else:
+            value = typed
+        value = value[:MAX_ANSWER]
+        problem = step.validate(value) if step.validate else None
         if problem:
             return [Reply(text(f"report_{problem}", lang)), self._prompt(draft, lang)]
-        return await self._store_answer(draft, step, value[:MAX_ANSWER], lang)
+        draft.answers[step.name] = value
+        draft.answers[OPEN] = step.name
+        await self.store.save_draft(draft)
+        shown = value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 1] + "…"
+        lines = [text("report_saved", lang, answer=shown)]
+        if danger:
+            lines.append(self._safe_line(draft, lang))
+        return [Reply("\n\n".join(lines), buttons=self._saved_buttons(lang))]
 
-    async def _button(self, draft: Draft, action: str, lang: str) -> list[Reply]:
-        kind, _, value = action.partition(":")
-        if kind == "cancel":
-            return await self.cancel(draft.user, lang)
-        if kind == "back":
-            return await self._move(draft, _previous(draft.step), lang)
-        if kind == "send" and draft.step == SUMMARY:
-            return await self._submit(draft, lang)
-        if kind == "edit" and draft.step == SUMMARY:
-            rows = tuple(
-                (Button(text(f"report_field_{s.name}", lang), f"{ACTION}:change:{s.name}"),)
-                for s in STEPS
-                if s.name != "consent"
-            )
-            return [Reply(text("report_which", lang), buttons=rows)]
-        if kind == "change" and value in STEP_NAMES:
-            draft.answers["editing"] = True
-            return await self._move(draft, value, lang)
-        if kind == "opt" and draft.step in STEP_NAMES:
-            step = _step(draft.step)
-            if any(option.value == value for option in step.options):
-                if step.evidence:
-                    return await self._move(draft, _next(draft), lang)
-                return await self._store_answer(draft, step, value, lang)
-        return [self._current(draft, lang)]  # an old button: show where the user is
-
-    async def _store_answer(self, draft: Draft, step: Step, value: str, lang: str) -> list[Reply]:
+    async def _store_option(self, draft: Draft, step: Step, value: str, lang: str) -> list[Reply]:
         draft.answers[step.name] = value
         replies: list[Reply] = []
-        if step.name == "danger" and value == "ya":
+        if step.urgent_on and value == step.urgent_on:
+            if not draft.answers.get("urgent"):
+                replies.append(self.emergency(lang))
             draft.answers["urgent"] = True
-            replies.append(self.emergency(lang))
         if step.name == "consent" and value == "tidak":
-            await self.store.delete_draft(draft.user)
-            return [Reply(text("report_no_consent", lang))]
-        return replies + await self._move(draft, _next(draft), lang)
+            return await self._decline(draft, lang)
+        return replies + await self._move(draft, self._next(draft), lang)
+
+    async def _button(self, draft: Draft, data: str, lang: str) -> list[Reply]:
+        parsed = _BUTTON.fullmatch(data)
+        if parsed is None:
+            return [self._current(draft, lang)]
+        verb, kind, value = parsed.group("verb"), parsed.group("kind"), parsed.group("value")
+        if verb != "drop":
+            draft.answers.pop(CONFIRM, None)
+        if verb == "drop":
+            return await self._drop(draft, lang)
+        if verb == "resume":
+            draft.answers.pop(DECLINED, None)
+            return await self._move(draft, draft.step, lang)
+        if verb == "cancel":
+            await self.store.save_draft(draft)
+            return await self.ask_cancel(draft.user, lang)
+        if verb == "back":
+            return await self._back(draft, lang)
+        if verb == "next" and draft.step not in (KIND_STEP, SUMMARY):
+            return await self._next_typed(draft, lang)
+        if verb == "send" and draft.step == SUMMARY:
+            return await self._submit(draft, lang)
+        if verb == "summary" and draft.step == SUMMARY:
+            return [self._summary(draft, lang)]
+        if verb == "edit" and draft.step == SUMMARY:
+            return [self._field_list(draft, lang)]
+        if kind == "kind" and draft.step == KIND_STEP and value in KINDS:
+            return await self._choose_kind(draft, value, lang)
+        editable = {s.name for s in self._steps(draft) if s.editable}
+        if kind == "change" and draft.step == SUMMARY and value in editable:
+            draft.answers[EDITING] = True
+            return await self._move(draft, value, lang)
+        if kind == "opt" and draft.step in {s.name for s in self._steps(draft)}:
+            step = self._step(draft)
+            if any(option.value == value for option in step.options):
+                if step.evidence:
+                    return await self._move(draft, self._next(draft), lang)
+                return await self._store_option(draft, step, value, lang)
+        return [self._current(draft, lang)]  # an old button: show where the user is
+
+    async def _choose_kind(self, draft: Draft, kind: str, lang: str) -> list[Reply]:
+        draft.answers["kind"] = kind
+        replies = await self._move(draft, self._steps(draft)[0].name, lang)
+        if kind == "hilang":  # who to call comes before any question
+            lines = [text("report_missing_help", lang)]
+            lines += [f"• {self.kb.contacts[k].render(lang)}" for k in MISSING_CONTACTS]
+            replies.insert(0, Reply("\n".join(lines), title=text("report_missing_title", lang)))
+        return replies
+
+    async def _typed_kind(self, draft: Draft, typed: str, danger: bool, lang: str) -> list[Reply]:
+        kind = kind_of(typed)
+        if kind is None:
+            if danger:
+                return [self._safe_note(draft, lang, danger, buttons=True)]
+            return [Reply(text("report_choose_kind", lang)), self._current(draft, lang)]
+        replies = await self._choose_kind(draft, kind, lang)
+        if len(words_of(typed).split()) > 3:  # the story itself: the first answer, kept
+            draft = await self._reload(draft)
+            replies += await self._store_text(draft, self._step(draft), typed, danger, lang)
+        return replies
+
+    async def _next_typed(self, draft: Draft, lang: str) -> list[Reply]:
+        """➡️ Lanjut or a typed "lanjut": on, once this step has an answer."""
+        step = self._step(draft)
+        if step.evidence or draft.answers.get(step.name):
+            return await self._move(draft, self._next(draft), lang)
+        return [Reply(text("report_answer_first", lang)), self._prompt(draft, lang)]
+
+    async def _back(self, draft: Draft, lang: str) -> list[Reply]:
+        if draft.answers.pop(EDITING, False):  # editing one field: back to the summary
+            return await self._move(draft, SUMMARY, lang)
+        names = [s.name for s in self._steps(draft)]
+        if draft.step == SUMMARY:
+            return await self._move(draft, names[-1], lang)
+        if draft.step == KIND_STEP:
+            return [self._current(draft, lang)]
+        index = names.index(draft.step)
+        if index == 0 and "kind" in draft.answers:
+            return await self._move(draft, KIND_STEP, lang)
+        return await self._move(draft, names[max(0, index - 1)], lang)
 
     async def _collect(
-        self, draft: Draft, attachments: tuple[Attachment, ...], lang: str
+        self,
+        draft: Draft,
+        attachments: tuple[Attachment, ...],
+        note: str,
+        danger: bool,
+        lang: str,
     ) -> list[Reply]:
-        if not attachments:
+        """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
+        if not attachments and not note:
             return [Reply(text("report_send_media", lang)), self._prompt(draft, lang)]
         evidence: list[Any] = draft.answers.setdefault("evidence", [])
         room = MAX_EVIDENCE - len(evidence)
         evidence.extend([a.kind, a.ref] for a in attachments[:room])
+        if note:
+            earlier = str(draft.answers.get("evidence_note", ""))
+            draft.answers["evidence_note"] = f"{earlier} {note}".strip()[:MAX_ANSWER]
         await self.store.save_draft(draft)
-        count = str(len(evidence))
-        return [
-            Reply(
-                text("report_media_saved", lang, count=count),
-                buttons=self._step_buttons(draft, lang),
-            )
-        ]
+        lines = [text("report_media_saved", lang, count=str(len(evidence)))]
+        if note:
+            lines.insert(0, text("report_note_saved", lang))
+        if danger:
+            lines.append(self._safe_line(draft, lang))
+        return [Reply("\n".join(lines), buttons=self._step_buttons(draft, lang))]
+
+    async def _decline(self, draft: Draft, lang: str) -> list[Reply]:
+        """ "Tidak" to consent sets the draft aside (deleted with idle drafts) instead of
+        throwing eight answers away, and says where else to report."""
+        draft.answers[DECLINED] = True
+        await self.store.save_draft(draft)
+        lines = [text("report_no_consent", lang)]
+        lines += [f"• {self.kb.contacts[k].render(lang)}" for k in ELSEWHERE_CONTACTS]
+        buttons = (
+            (Button(text("report_continue_button", lang), f"{ACTION}:resume"),),
+            (Button(text("report_drop_button", lang), f"{ACTION}:drop"),),
+        )
+        return [Reply("\n".join(lines), buttons=buttons)]
+
+    async def _drop(self, draft: Draft, lang: str) -> list[Reply]:
+        await self.store.delete_draft(draft.user)
+        return [Reply(text("report_cancelled", lang))]
 
     async def _move(self, draft: Draft, step: str, lang: str) -> list[Reply]:
+        draft.answers.pop(OPEN, None)
         draft = replace(draft, step=step)
         await self.store.save_draft(draft)
         return [self._current(draft, lang)]
 
-    def _current(self, draft: Draft, lang: str) -> Reply:
-        return self._summary(draft, lang) if draft.step == SUMMARY else self._prompt(draft, lang)
+    async def _reload(self, draft: Draft) -> Draft:
+        return await self.store.get_draft(draft.user) or draft
 
-    def _prompt(self, draft: Draft, lang: str) -> Reply:
+    def _current(self, draft: Draft, lang: str) -> Reply:
         if draft.step == SUMMARY:
             return self._summary(draft, lang)
-        return Reply(_step(draft.step).prompt[lang], buttons=self._step_buttons(draft, lang))
+        if draft.step == KIND_STEP:
+            rows = tuple(
+                (Button(o.label[lang], f"{ACTION}:kind:{o.value}"),) for o in kind_options()
+            )
+            cancel = (Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),)
+            return Reply(text("report_kind", lang), buttons=(*rows, cancel))
+        return self._prompt(draft, lang)
+
+    def _prompt(self, draft: Draft, lang: str) -> Reply:
+        if draft.step in (SUMMARY, KIND_STEP):
+            return self._current(draft, lang)
+        steps = self._steps(draft)
+        number = [s.name for s in steps].index(draft.step) + 1
+        prompt = f"{number}/{len(steps)} {self._step(draft).prompt[lang]}"
+        return Reply(prompt, buttons=self._step_buttons(draft, lang))
 
     def _step_buttons(self, draft: Draft, lang: str) -> tuple[tuple[Button, ...], ...]:
-        step = _step(draft.step)
+        step = self._step(draft)
         rows = [(Button(o.label[lang], f"{ACTION}:opt:{o.value}"),) for o in step.options]
-        navigation = [Button(text("report_cancel_button", lang), f"{ACTION}:cancel")]
-        if draft.step != STEP_NAMES[0]:
-            navigation.insert(0, Button(text("report_back_button", lang), f"{ACTION}:back"))
-        return (*rows, tuple(navigation))
+        navigation = (
+            Button(text("report_back_button", lang), f"{ACTION}:back"),
+            Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),
+        )
+        return (*rows, navigation)
+
+    def _saved_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
+        return (
+            (
+                Button(text("report_next_button", lang), f"{ACTION}:next"),
+                Button(text("report_back_button", lang), f"{ACTION}:back"),
+            ),
+        )
+
+    def _field_list(self, draft: Draft, lang: str) -> Reply:
+        rows = [
+            (Button(text(f"report_field_{s.name}", lang), f"{ACTION}:change:{s.name}"),)
+            for s in self._steps(draft)
+            if s.editable
+        ]
+        rows.append((Button(text("report_to_summary_button", lang), f"{ACTION}:summary"),))
+        return Reply(text("report_which", lang), buttons=tuple(rows))
 
     def _summary(self, draft: Draft, lang: str) -> Reply:
         lines = [text("report_summary", lang)]
-        for step in STEPS:
-            if step.name == "consent":
+        kind = next(o for o in kind_options() if o.value == self._kind(draft))
+        lines.append(f"• {text('report_field_kind', lang)}: {kind.label[lang]}")
+        for step in self._steps(draft):
+            if not step.editable:
                 continue
             value = draft.answers.get(step.name, "-")
             if step.evidence:
                 value = text(
                     "report_files", lang, count=str(len(draft.answers.get("evidence", [])))
                 )
+                if draft.answers.get("evidence_note"):
+                    value += f"; {draft.answers['evidence_note']}"
             lines.append(f"• {text(f'report_field_{step.name}', lang)}: {value}")
         if draft.answers.get("urgent"):
             lines.append(text("report_urgent_marked", lang))
@@ -354,27 +440,77 @@ class ReportFlow:
         )
         return Reply("\n".join(lines), buttons=buttons)
 
+    def _safe_line(self, draft: Draft, lang: str) -> str:
+        if draft.step in (SUMMARY, KIND_STEP):
+            return text("report_safe_summary", lang)
+        steps = [s.name for s in self._steps(draft)]
+        number = steps.index(draft.step) + 1
+        return text("report_safe_step", lang, step=str(number), total=str(len(steps)))
+
+    def _safe_note(self, draft: Draft, lang: str, danger: bool, buttons: bool = False) -> Reply:
+        """After the emergency contacts: the report waits where it is."""
+        if not danger:
+            return Reply(text("report_at_summary", lang))
+        shown = self._current(draft, lang).buttons if buttons else ()
+        return Reply(self._safe_line(draft, lang), buttons=shown)
+
+    def missing(self, draft: Draft) -> str | None:
+        """The first step without a valid answer, or None when the draft may be sent.
+
+        Checked at send whatever buttons were pressed: forged button data cannot skip a
+        question or the consent."""
+        if self._kind(draft) not in KINDS:
+            return KIND_STEP
+        for step in self._steps(draft):
+            value = draft.answers.get(step.name)
+            if step.evidence:
+                continue
+            if not isinstance(value, str) or not value.strip():
+                return step.name
+            if not step.free_text and value not in {o.value for o in step.options}:
+                return step.name
+            if step.validate and step.validate(value):
+                return step.name
+        return None if draft.answers.get("consent") == "ya" else "consent"
+
     async def _submit(self, draft: Draft, lang: str) -> list[Reply]:
-        answers = draft.answers
-        offer = check_offer(str(answers.get("offer", "")), self.kb)
+        gap = self.missing(draft)
+        if gap is not None:
+            draft.answers.pop(EDITING, None)
+            return [Reply(text("report_incomplete", lang)), *await self._move(draft, gap, lang)]
+        answers = {k: v for k, v in draft.answers.items() if not k.startswith("_")}
+        answers["kind"] = self._kind(draft)
+        missing_person = answers["kind"] == "hilang"
+        offer = check_offer(
+            str(answers.get("taken_by" if missing_person else "offer", "")), self.kb
+        )
         answers["signs"] = [sign.id for sign in offer.signs]
-        urgent = bool(answers.get("urgent")) or answers.get("danger") == "ya"
+        urgent = bool(answers.get("urgent")) or any(
+            s.urgent_on and answers.get(s.name) == s.urgent_on for s in self._steps(draft)
+        )
+        place = answers.get("family_area" if missing_person else "location", "")
+        destination = answers.get("where" if missing_person else "destination", "")
         report, _ = await self.store.submit(
-            draft,
+            replace(draft, answers=answers),
             urgent=urgent,
             risk=offer.level,
-            area=area_of(str(answers.get("location", ""))),
-            destination=country_of(str(answers.get("destination", ""))),
+            area=area_of(str(place)),
+            destination=country_of(str(destination)),
             deliveries=self.deliveries_for,
         )
         self.on_commit()
-        return [receipt(report, lang)]
+        return [self.receipt(report, lang)]
+
+    def receipt(self, report: Report, lang: str) -> Reply:
+        emergency = self.emergency(lang).text if report.urgent else None
+        call = [self.kb.contacts[k].render(lang) for k in CALL_INSTEAD]
+        return receipt(report, lang, self.policy, emergency, call)
 
     async def _stale(self, incoming: Incoming, lang: str) -> list[Reply]:
         """A button from a finished flow, e.g. Telegram re-delivering the "Kirim" press."""
         reports = await self.store.of_reporter(incoming.user)
         if incoming.choice == f"{ACTION}:send" and reports:
-            return [receipt(reports[-1], lang)]
+            return [self.receipt(reports[-1], lang)]
         return [Reply(text("report_none_active", lang))]
 
     def is_danger(self, message: str) -> bool:
@@ -382,37 +518,28 @@ class ReportFlow:
         return match.rule == "trigger" and match.topic == EMERGENCY_TOPIC
 
     def emergency(self, lang: str) -> Reply:
+        """The emergency answer, without its "report via /lapor" line: the person is
+        reporting already, or is told where the report stands right after it."""
         entry = self.kb.entries[EMERGENCY_TOPIC]
-        return Reply(self.kb.render_answer(entry, lang), title=entry.title[lang])
+        lines = self.kb.render_answer(entry, lang).splitlines()
+        kept = [line for line in lines if "/lapor" not in line]
+        return Reply("\n".join(kept), title=entry.title[lang])
+
+    def _kind(self, draft: Draft) -> str:
+        return str(draft.answers.get("kind", "tawaran"))  # drafts from before kinds existed
+
+    def _steps(self, draft: Draft) -> tuple[Step, ...]:
+        return steps_of(self._kind(draft))
+
+    def _step(self, draft: Draft) -> Step:
+        return next(s for s in self._steps(draft) if s.name == draft.step)
+
+    def _next(self, draft: Draft) -> str:
+        if draft.answers.pop(EDITING, False):
+            return SUMMARY
+        names = [s.name for s in self._steps(draft)]
+        index = names.index(draft.step)
+        return names[index + 1] if index + 1 < len(names) else SUMMARY
 
 
-def receipt(report: Report, lang: str) -> Reply:
-    return Reply(
-        text("report_receipt", lang, code=report.code), title=text("report_received", lang)
-    )
-
-
-def _step(name: str) -> Step:
-    return STEPS[STEP_NAMES.index(name)]
-
-
-def _next(draft: Draft) -> str:
-    if draft.answers.pop("editing", False):
-        return SUMMARY
-    index = STEP_NAMES.index(draft.step)
-    return STEP_NAMES[index + 1] if index + 1 < len(STEP_NAMES) else SUMMARY
-
-
-def _previous(step: str) -> str:
-    if step == SUMMARY:
-        return STEP_NAMES[-1]
-    return STEP_NAMES[max(0, STEP_NAMES.index(step) - 1)]
-
-
-def _option_for(step: Step, typed: str) -> str | None:
-    """A typed answer to a buttons-only step: "ya", "Belum", "tidak tahu"."""
-    words = clean(typed)
-    for option in step.options:
-        if words in (clean(option.value), *(clean(label) for label in option.label.values())):
-            return option.value
-    return None
+__all__ = ["ACTION", "SUMMARY", "Option", "ReportFlow", "Step", "area_of", "country_of"]

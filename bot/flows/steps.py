@@ -1,0 +1,240 @@
+"""The questions of each kind of report, as data: the driver (bot/flows/report.py) walks
+whichever list the reporter chose. A step is a prompt, optional buttons with the words
+people type for them, and a validator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.flows import replies as said
+from bot.normalize import clean
+
+KIND_STEP = "kind"  # the first question: which kind of report
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: dict[str, str]
+    words: frozenset[str] = frozenset()  # typed forms that mean this button
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    prompt: dict[str, str]
+    options: tuple[Option, ...] = ()
+    free_text: bool = True  # False: only the options (or their typed forms) are accepted
+    evidence: bool = False  # collects attachments and typed notes until "selesai"
+    validate: Callable[[str], str | None] | None = None  # a problem's text key, or None
+    urgent_on: str | None = None  # this option marks the report urgent
+    editable: bool = True  # offered under ✏️ Ubah (consent is not)
+
+
+def _opt(
+    value: str, id_label: str, en_label: str | None = None, words: frozenset[str] = frozenset()
+) -> Option:
+    return Option(value, {"id": id_label, "en": en_label or id_label}, words)
+
+
+def validate_offer(value: str) -> str | None:
+    return "too_short" if len(clean(value)) < 5 else None
+
+
+def validate_contact(value: str) -> str | None:
+    return "too_long" if len(value) > 200 else None
+
+
+UNKNOWN = _opt("tidak tahu", "Tidak tahu", "I don't know", said.UNKNOWN)
+YES_NO_UNKNOWN = (
+    _opt("ya", "Ya", "Yes", said.AFFIRM),
+    _opt("tidak", "Tidak", "No", said.NO | said.NOT_YET),
+    UNKNOWN,
+)
+AREAS = ("Pariaman Utara", "Pariaman Tengah", "Pariaman Selatan", "Pariaman Timur")
+OUTSIDE = "Di luar Kota Pariaman"
+AREA_OPTIONS = (*(_opt(a, a) for a in AREAS), _opt(OUTSIDE, OUTSIDE, "Outside Kota Pariaman"))
+
+EVIDENCE = Step(
+    "evidence",
+    {
+        "id": "Kirim bukti bila ada: foto, tangkapan layar, dokumen, pesan suara — boleh "
+        "beberapa — atau tulis bukti apa yang ada. Tekan Selesai bila sudah.\n\n"
+        "⚠️ Foto dan dokumen yang dikirim sebagai file bisa menyimpan nama berkas, waktu "
+        "dan lokasi (GPS) yang menunjukkan siapa pengambilnya. Bila itu berbahaya bagi Anda, "
+        "kirim tangkapan layar saja, atau ceritakan buktinya dengan kata-kata.",
+        "en": "Send evidence if you have any: photos, screenshots, documents, voice notes — "
+        "several are fine — or write what evidence there is. Press Done when finished.\n\n"
+        "⚠️ Photos and documents sent as files can carry the file name, time and location "
+        "(GPS) that show who took them. If that could put you at risk, send screenshots "
+        "only, or describe the evidence in words.",
+    },
+    options=(_opt("selesai", "Selesai", "Done", said.DONE_EVIDENCE),),
+    free_text=False,
+    evidence=True,
+)
+CONTACT = Step(
+    "contact",
+    {
+        "id": "Bagaimana petugas bisa menghubungi Anda? Tulis nomor HP atau nama, atau "
+        "pilih Anonim. Petugas tetap bisa membalas lewat bot ini tanpa tahu siapa Anda.",
+        "en": "How can officials reach you? Type a phone number or name, or choose "
+        "Anonymous. Officials can still reply through this bot without knowing who you are.",
+    },
+    options=(_opt("anonim", "Anonim", "Anonymous", said.ANONYMOUS),),
+    validate=validate_contact,
+)
+CONSENT = Step(
+    "consent",
+    {
+        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman?",
+        "en": "May this report be forwarded to the Kota Pariaman anti-trafficking task force?",
+    },
+    options=(
+        _opt("ya", "Ya, teruskan", "Yes, forward it", said.AFFIRM | said.AGREE),
+        _opt("tidak", "Tidak", "No", said.NO | said.REFUSE),
+    ),
+    free_text=False,
+    editable=False,
+)
+
+OFFER_STEPS: tuple[Step, ...] = (
+    Step(
+        "offer",
+        {
+            "id": "Apa yang ditawarkan? Ceritakan tawarannya, atau tempel teks iklan / chat-nya.",
+            "en": "What was offered? Describe the offer, or paste the advert / chat text.",
+        },
+        validate=validate_offer,
+    ),
+    Step(
+        "recruiter",
+        {
+            "id": "Siapa yang menawarkan? Nama, perusahaan, nomor HP atau akun media sosial — "
+            "apa saja yang Anda tahu.",
+            "en": "Who made the offer? Name, company, phone number or social-media account — "
+            "anything you know.",
+        },
+        options=(UNKNOWN,),
+    ),
+    Step(
+        "location",
+        {
+            "id": "Di mana orang itu mendekati Anda? Pilih kecamatan, atau tulis kelurahan/desa.",
+            "en": "Where did they approach you? Choose the kecamatan, or type the village.",
+        },
+        options=AREA_OPTIONS,
+    ),
+    Step(
+        "destination",
+        {
+            "id": "Ke negara mana, dan untuk pekerjaan apa?",
+            "en": "To which country, and for what job?",
+        },
+        options=(UNKNOWN,),
+    ),
+    Step(
+        "departed",
+        {"id": "Apakah sudah ada yang berangkat?", "en": "Has anyone already left?"},
+        options=(
+            _opt("ya", "Ya, sudah", "Yes", said.AFFIRM | said.DONE),
+            _opt("belum", "Belum", "Not yet", said.NOT_YET | said.NO),
+            UNKNOWN,
+        ),
+        free_text=False,
+    ),
+    Step(
+        "danger",
+        {
+            "id": "Apakah ada yang dalam bahaya SEKARANG (dikurung, diancam, dipukul)?",
+            "en": "Is anyone in danger RIGHT NOW (locked up, threatened, beaten)?",
+        },
+        options=YES_NO_UNKNOWN,
+        free_text=False,
+        urgent_on="ya",
+    ),
+    EVIDENCE,
+    CONTACT,
+    CONSENT,
+)
+
+MISSING_STEPS: tuple[Step, ...] = (
+    Step(
+        "person",
+        {
+            "id": "Siapa yang tidak bisa dihubungi? Nama atau panggilan, hubungannya dengan "
+            "Anda, dan umurnya.",
+            "en": "Who cannot be reached? Name or nickname, how they are related to you, "
+            "and their age.",
+        },
+        validate=validate_offer,
+    ),
+    Step(
+        "since",
+        {
+            "id": "Sejak kapan tidak bisa dihubungi? Kapan dan lewat apa kontak terakhir, "
+            "dan apa katanya waktu itu?",
+            "en": "Since when can they not be reached? When and how was the last contact, "
+            "and what did they say?",
+        },
+        options=(UNKNOWN,),
+    ),
+    Step(
+        "where",
+        {
+            "id": "Di negara dan kota mana dia terakhir berada?",
+            "en": "In which country and city were they last?",
+        },
+        options=(UNKNOWN,),
+    ),
+    Step(
+        "taken_by",
+        {
+            "id": "Siapa yang memberangkatkan dan bagaimana caranya? Agen/PT, calo, teman; "
+            "lewat jalur resmi atau tidak; apa yang dijanjikan.",
+            "en": "Who arranged the departure and how? Agency, broker, friend; official "
+            "route or not; what was promised.",
+        },
+        options=(UNKNOWN,),
+    ),
+    Step(
+        "family_area",
+        {
+            "id": "Di mana keluarga tinggal? Pilih kecamatan, atau tulis kelurahan/desa.",
+            "en": "Where does the family live? Choose the kecamatan, or type the village.",
+        },
+        options=AREA_OPTIONS,
+    ),
+    Step(
+        "fear",
+        {
+            "id": "Apakah Anda khawatir dia dalam bahaya (dikurung, diancam, disakiti)?",
+            "en": "Do you fear they are in danger (locked up, threatened, hurt)?",
+        },
+        options=YES_NO_UNKNOWN,
+        free_text=False,
+        urgent_on="ya",
+    ),
+    EVIDENCE,
+    CONTACT,
+    CONSENT,
+)
+
+KINDS: dict[str, tuple[Step, ...]] = {"tawaran": OFFER_STEPS, "hilang": MISSING_STEPS}
+KIND_OPTIONS = (
+    _opt("tawaran", "🧾 Tawaran kerja mencurigakan", "🧾 A suspicious job offer"),
+    _opt(
+        "hilang",
+        "🆘 Keluarga di luar negeri tidak bisa dihubungi",
+        "🆘 Family abroad cannot be reached",
+    ),
+)
+
+
+def kind_options() -> tuple[Option, ...]:
+    return KIND_OPTIONS
+
+
+def steps_of(kind: str) -> tuple[Step, ...]:
+    return KINDS.get(kind, OFFER_STEPS)
