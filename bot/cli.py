@@ -14,8 +14,9 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from bot import runtime
+from bot import demo, runtime
 from bot.channels import console
+from bot.channels.console_officials import ConsoleOfficials
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import EncryptionKeyError, generate_key
 from bot.engine import Engine, offer_reply
@@ -134,8 +135,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
-    async with runtime.open_services(settings, kb) as services:
-        await console.run(services.engine)
+    """The terminal chat; without a real key, the demo (bot/demo.py) shows reporting too."""
+    if settings.reports_key:
+        async with runtime.open_services(settings, kb) as services:
+            await console.run(services.engine)
+        return
+    settings = demo.demo_settings(settings)
+    async with runtime.open_services(settings, kb, officials_present=True) as services:
+        assert services.outbox and services.desk and services.reports  # the demo key is set
+        officials = ConsoleOfficials(services.outbox, services.desk, services.reports)
+        banner = demo.BANNER.format(folder=demo.demo_folder(settings))
+        await console.run(services.engine, officials=officials, banner=banner)
 
 
 def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:

@@ -42,6 +42,23 @@ FIELDS = (
     ("departed", "Sudah berangkat"),
     ("danger", "Dalam bahaya"),
 )
+# A report about family abroad who cannot be reached (bot/flows/steps.py MISSING_STEPS).
+MISSING_FIELDS = (
+    ("person", "Yang hilang kontak"),
+    ("since", "Sejak / kontak terakhir"),
+    ("where", "Terakhir berada"),
+    ("taken_by", "Diberangkatkan oleh"),
+    ("family_area", "Keluarga tinggal di"),
+    ("fear", "Keluarga khawatir dia dalam bahaya"),
+)
+KIND_LABELS = {
+    "tawaran": "🧾 Tawaran kerja mencurigakan",
+    "hilang": "🆘 Keluarga di luar negeri tidak bisa dihubungi",
+}
+
+
+def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
 
 
 def card(report: Report, kb: KnowledgeBase) -> Reply:
@@ -51,16 +68,20 @@ def card(report: Report, kb: KnowledgeBase) -> Reply:
     if report.urgent:
         lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
     lines.append(f"Kode: {report.code}")
+    lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
     lines.append(f"Status: {STATUS_LABELS[report.status]}")
     if report.assigned_to:
         lines.append(f"Ditangani: petugas {report.assigned_to}")
-    for key, label in FIELDS:
+    for key, label in fields_of(answers):
         lines.append(f"{label}: {answers.get(key, '-')}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
-    lines.append(f"Risiko tawaran: {report.risk}")
+    missing_person = answers.get("kind") == "hilang"
+    lines.append(f"Risiko {'cara berangkat' if missing_person else 'tawaran'}: {report.risk}")
     lines.extend(f"⚠️ {explanation}" for explanation in found)
     lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
+    if answers.get("evidence_note"):
+        lines.append(f"Catatan bukti: {answers['evidence_note']}")
     contact = answers.get("contact", "anonim")
     lines.append(f"Kontak pelapor: {contact}")
     lines.append("Balas (reply) pesan ini untuk mengirim pesan ke pelapor lewat bot.")
@@ -212,16 +233,18 @@ class Desk:
         output = io.StringIO()
         writer = csv.writer(output)
         writer.writerow(
-            ["kode", "dibuat", "status", "mendesak", "risiko", "kecamatan", "negara",
-             *(label for _, label in FIELDS), "bukti", "kontak", "ditangani", "ditutup"]
+            ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
+             *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
+             "kontak", "ditangani", "ditutup"]
         )  # fmt: skip
         for case in cases:
             answers = case.answers
             writer.writerow(
-                [case.code, case.created_at, case.status, "ya" if case.urgent else "tidak",
-                 case.risk, case.area, case.destination,
-                 *(_cell(answers.get(key, "")) for key, _ in FIELDS),
-                 len(answers.get("evidence", [])), _cell(answers.get("contact", "anonim")),
+                [case.code, case.created_at, answers.get("kind", "tawaran"), case.status,
+                 "ya" if case.urgent else "tidak", case.risk, case.area, case.destination,
+                 *(_cell(answers.get(key, "")) for key, _ in FIELDS + MISSING_FIELDS),
+                 len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
+                 _cell(answers.get("contact", "anonim")),
                  case.assigned_to or "", case.closed_at or ""]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text

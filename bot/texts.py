@@ -180,6 +180,10 @@ _TEXTS.update(
             "id": "Catatan bukti tersimpan.",
             "en": "Evidence note saved.",
         },
+        "report_more_or_done": {
+            "id": "Kirim bukti atau catatan lain, atau tekan Selesai.",
+            "en": "Send more evidence or notes, or press Done.",
+        },
         "report_confirm_cancel": {
             "id": "Hapus laporan ini? Semua jawaban yang sudah Anda isi akan dihapus.",
             "en": "Delete this report? All the answers you gave will be deleted.",

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable
 from typing import TextIO
 
+from bot.channels.console_officials import ConsoleOfficials
 from bot.engine import Engine
 from bot.messages import Button, Incoming, Reply, UserKey
 
@@ -35,15 +36,25 @@ def _buttons(replies: Iterable[Reply]) -> list[Button]:
     return [button for reply in replies for row in reply.buttons for button in row]
 
 
-async def run(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+async def run(
+    engine: Engine,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    officials: ConsoleOfficials | None = None,
+    banner: str | None = None,
+) -> None:
+    """`officials`: the demo, where the officials' group is played in this terminal too."""
     interactive = stdin.isatty()
     write = stdout.write
     if interactive:
         write("Migran Aman — terminal chat. Ketik pertanyaan; /keluar untuk berhenti.\n")
+    if banner:
+        write(banner + "\n")
     offered: list[Button] = []
     while True:
         if interactive:
-            write("\nAnda> ")
+            seat = "Petugas" if officials and officials.seated else "Anda"
+            write(f"\n{seat}> ")
             stdout.flush()
         line = stdin.readline()
         if not line:
@@ -53,10 +64,16 @@ async def run(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.st
             break
         if not interactive:
             write(f"> {line}\n")
-        choice = None
-        if line.strip().isdigit() and 1 <= int(line) <= len(offered):
-            choice = offered[int(line) - 1].action
-        replies = await engine.handle(Incoming(USER, text=line, choice=choice))
-        offered = _buttons(replies) or offered
+        replies = await officials.handle(line) if officials else None
+        if replies is None:
+            choice = None
+            if line.strip().isdigit() and 1 <= int(line) <= len(offered):
+                choice = offered[int(line) - 1].action
+            replies = await engine.handle(Incoming(USER, text=line, choice=choice))
+            offered = _buttons(replies) or offered
+        if officials:
+            for_officials, for_reporter = await officials.deliveries()
+            offered = _buttons(for_reporter) or offered
+            replies = [*replies, *for_officials, *for_reporter]
         write("\n\n".join(render(reply) for reply in replies) + "\n")
         stdout.flush()

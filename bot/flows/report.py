@@ -57,7 +57,6 @@ COUNTRIES = {
 # Contacts shown at once when a family member abroad cannot be reached: the embassy path.
 MISSING_CONTACTS = (
     "kbri_kjri",
-    "safe_travel",
     "kemlu_pelindungan_wni",
     "kp2mi_call_centre",
     "kp2mi_luar_negeri",
@@ -336,9 +335,13 @@ class ReportFlow:
             earlier = str(draft.answers.get("evidence_note", ""))
             draft.answers["evidence_note"] = f"{earlier} {note}".strip()[:MAX_ANSWER]
         await self.store.save_draft(draft)
-        lines = [text("report_media_saved", lang, count=str(len(evidence)))]
+        lines = []
         if note:
-            lines.insert(0, text("report_note_saved", lang))
+            lines.append(text("report_note_saved", lang))
+        if attachments or not note:
+            lines.append(text("report_media_saved", lang, count=str(len(evidence))))
+        else:
+            lines.append(text("report_more_or_done", lang))
         if danger:
             lines.append(self._safe_line(draft, lang))
         return [Reply("\n".join(lines), buttons=self._step_buttons(draft, lang))]
