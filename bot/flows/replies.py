@@ -101,6 +101,9 @@ def option_for(step: Step, typed: str) -> str | None:
         names = {clean(option.value), *(clean(label) for label in option.label.values())}
         if words in names or clean(typed) in names or words in option.words:
             return option.value
+    for option in step.options:  # "iya boleh", "nggak belum": every word means this button
+        if option.words and all(word in option.words for word in words.split()):
+            return option.value
     return None
 
 
