@@ -157,7 +157,7 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
         username = asyncio.run(bot_username(settings))
     base = f"https://t.me/{username.lstrip('@')}?start="
     print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
-    for payload in ("lapor", "cek"):
+    for payload in ("lapor", "lapor_hilang", "cek"):
         print(f"{payload:<28} {base}{payload}")
     for group in kb.groups:
         for topic in group.entry_ids:

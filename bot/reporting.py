@@ -48,7 +48,7 @@ class Reporting:
             return await self._start(incoming, REPORT_COMMANDS[command], lang, session)
         if command in CANCEL_COMMANDS:
             replies = await self.flow.ask_cancel(user, lang)
-            mode = REPORT_MODE if await self.flow.is_active(user) else None
+            mode = REPORT_MODE if await self.flow.has_draft(user) else None  # "ya" follows
             return replies, session.with_changes(mode=mode)
         if command in STATUS_COMMANDS:
             return [await self.status(incoming, argument, lang)], session

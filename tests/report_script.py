@@ -23,13 +23,13 @@ def report_steps(photos: int = 2) -> list[Action]:
     """From /lapor to the summary, anonymous, sending `photos` screenshots as evidence."""
     return [
         ("say", "/lapor", "Apa yang ingin Anda laporkan"),
-        ("press", "Tawaran kerja", "1/9"),
+        ("press", "🧾 Tawaran kerja mencurigakan", "1/9"),
         ("say", OFFER, "Tersimpan: «Lowongan"),
-        ("press", "Lanjut", "2/9"),
+        ("press", "➡️ Lanjut", "2/9"),
         ("press", "Tidak tahu", "3/9"),
         ("press", "Pariaman Tengah", "4/9"),
         ("say", "Kamboja, admin", "Tersimpan: «Kamboja"),
-        ("press", "Lanjut", "5/9"),
+        ("press", "➡️ Lanjut", "5/9"),
         ("press", "Belum", "6/9"),
         ("press", "Tidak", "7/9"),
         *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),

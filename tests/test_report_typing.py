@@ -273,6 +273,16 @@ async def test_declined_draft_can_be_deleted_at_once(person: Reporter) -> None:
     assert person.services.reports and await person.services.reports.get_draft(person.user) is None
 
 
+async def test_declined_draft_deleted_later_with_a_typed_batal(person: Reporter) -> None:
+    await summary(person)
+    await person.press("Tidak")
+    await person.say("/batal")
+    assert "Hapus laporan ini?" in person.text
+    await person.say("iya")
+    assert "dihapus" in person.text
+    assert person.services.reports and await person.services.reports.get_draft(person.user) is None
+
+
 async def test_edit_list_and_back_return_to_the_summary(person: Reporter) -> None:
     await summary(person)
     await person.say("ya")

@@ -400,6 +400,7 @@ async def test_without_key_reporting_is_off_and_says_where_to_report(
         person = Reporter(opened)
         await person.say("/lapor")
         assert "belum aktif" in person.text and "110" in person.text
+        assert "/lapor" not in person.text  # not "not active here" then "type /lapor"
 
 
 async def test_closed_cases_are_purged_after_retention(

@@ -91,18 +91,18 @@ async def press(bot: Running, label: str, expect: str, user: int = REPORTER) -> 
 
 async def report(bot: Running, contact: str | None = None, user: int = REPORTER) -> str:
     await say(bot, "/lapor", "Apa yang ingin Anda laporkan", user)
-    await press(bot, "Tawaran kerja", "1/9", user)
+    await press(bot, "🧾 Tawaran kerja mencurigakan", "1/9", user)
     await say(
         bot,
         "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat",
         "Tersimpan",
         user,
     )
-    await press(bot, "Lanjut", "2/9", user)
+    await press(bot, "➡️ Lanjut", "2/9", user)
     await press(bot, "Tidak tahu", "3/9", user)
     await press(bot, "Pariaman Tengah", "4/9", user)
     await say(bot, "Kamboja, admin", "Tersimpan: «Kamboja", user)
-    await press(bot, "Lanjut", "5/9", user)
+    await press(bot, "➡️ Lanjut", "5/9", user)
     await press(bot, "Belum", "6/9", user)
     await press(bot, "Tidak", "7/9", user)
     for count in (1, 2):
@@ -113,7 +113,7 @@ async def report(bot: Running, contact: str | None = None, user: int = REPORTER)
         await press(bot, "Anonim", "9/9", user)
     else:
         await say(bot, contact, f"Tersimpan: «{contact[:5]}", user)
-        await press(bot, "Lanjut", "9/9", user)
+        await press(bot, "➡️ Lanjut", "9/9", user)
     await press(bot, "Ya, teruskan", "Periksa laporan", user)
     await press(bot, "✅ Kirim", "Kode kasus", user)
     [receipt] = await bot.tg.async_wait_for_message(user, contains="Kode kasus")

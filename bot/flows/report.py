@@ -133,6 +133,9 @@ class ReportFlow:
         )
         return [Reply(text("report_confirm_cancel", lang), buttons=buttons)]
 
+    async def has_draft(self, user: UserKey) -> bool:
+        return await self.store.get_draft(user) is not None
+
     async def is_active(self, user: UserKey) -> bool:
         """A draft the next message belongs to (not one set aside after "Tidak" to consent)."""
         draft = await self.store.get_draft(user)
@@ -157,7 +160,8 @@ class ReportFlow:
         if draft.answers.pop(CONFIRM, None) == "cancel" and not incoming.attachments:
             if words in AFFIRM:
                 return await self._drop(draft, lang)
-            if words in DENY:
+            if words in DENY:  # keep it, and be back inside the report
+                draft.answers.pop(DECLINED, None)
                 return await self._move(draft, draft.step, lang)
         intent = None if incoming.attachments else intent_of(words)
         if intent == "back":
