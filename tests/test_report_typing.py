@@ -573,3 +573,19 @@ def test_a_real_key_never_uses_the_demo(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "DEMO" not in result.stdout and "Apa yang ingin Anda laporkan" in result.stdout
     assert not (tmp_path / "data" / "demo").exists()
+
+
+async def test_english_story_picks_the_kind_and_cancel_with_nothing_typed_needs_no_question(
+    person: Reporter,
+) -> None:
+    await person.say("/report")
+    await person.say("my brother cannot be contacted in malaysia")
+    assert (await answers(person))["person"] == "my brother cannot be contacted in malaysia"
+    await person.say("/lapor")  # a second draft is not started: the first one resumes
+    assert "1/9" in person.text and "Saved: «my brother" in person.text
+    await person.say("he went 3 weeks ago")  # joins the answer still open
+    assert (await answers(person))["person"].endswith("malaysia he went 3 weeks ago")
+    other = Reporter(person.services, "502")
+    await other.say("/lapor")
+    await other.say("cancel")
+    assert "dihapus" in other.text and "Hapus laporan ini?" not in other.text

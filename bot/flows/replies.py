@@ -75,9 +75,13 @@ FILLERS = frozenset(
     "aja saja deh dong sih kok nih kak min pak bu mas mbak bang uda uni please ya yah".split()
 )
 # Words that tell which kind of report a typed first answer means.
-MISSING_WORDS = frozenset("hilang dihubungi hubungi kabar menghilang 2 missing contact".split())
+MISSING_WORDS = frozenset(
+    "hilang dihubungi hubungi kabar menghilang kontak 2 missing contact contacted reach "
+    "reached lost".split()
+)
 OFFER_WORDS = frozenset(
-    "tawaran ditawari lowongan loker iklan kerja kerjo calo agen perekrut 1 offer job".split()
+    "tawaran ditawari lowongan loker iklan kerja kerjo calo agen perekrut 1 offer offered "
+    "job work recruiter agent advert".split()
 )
 
 

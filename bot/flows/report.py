@@ -112,7 +112,10 @@ class ReportFlow:
             for key in (DECLINED, CONFIRM):
                 draft.answers.pop(key, None)
             await self.store.save_draft(draft)
-            return [Reply(text("report_resume", lang)), self._current(draft, lang)]
+            replies = [Reply(text("report_resume", lang)), self._current(draft, lang)]
+            if draft.answers.get(OPEN) == draft.step:  # what is typed next joins this answer
+                replies.append(self._saved(str(draft.answers.get(draft.step, "")), lang))
+            return replies
         draft = Draft(user, secrets.token_hex(16), KIND_STEP)
         intro = Reply(text("report_intro", lang))
         if kind in KINDS:
@@ -125,6 +128,8 @@ class ReportFlow:
         draft = await self.store.get_draft(user)
         if draft is None:
             return [Reply(text("nothing_to_cancel", lang))]
+        if not any(k != "kind" and not k.startswith("_") for k in draft.answers):
+            return await self._drop(draft, lang)  # nothing typed yet: nothing to lose
         draft.answers[CONFIRM] = "cancel"
         await self.store.save_draft(draft)
         buttons = (
@@ -224,11 +229,14 @@ class ReportFlow:
         draft.answers[step.name] = value
         draft.answers[OPEN] = step.name
         await self.store.save_draft(draft)
-        shown = value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 1] + "…"
-        lines = [text("report_saved", lang, answer=shown)]
+        saved = self._saved(value, lang)
         if danger:
-            lines.append(self._safe_line(draft, lang))
-        return [Reply("\n\n".join(lines), buttons=self._saved_buttons(lang))]
+            saved = replace(saved, text=f"{saved.text}\n\n{self._safe_line(draft, lang)}")
+        return [saved]
+
+    def _saved(self, value: str, lang: str) -> Reply:
+        shown = value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 1] + "…"
+        return Reply(text("report_saved", lang, answer=shown), buttons=self._saved_buttons(lang))
 
     async def _store_option(self, draft: Draft, step: Step, value: str, lang: str) -> list[Reply]:
         draft.answers[step.name] = value
