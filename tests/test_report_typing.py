@@ -166,6 +166,16 @@ async def test_batal_asks_first_and_no_keeps_everything(person: Reporter, word: 
     assert person.services.reports and await person.services.reports.get_draft(person.user) is None
 
 
+async def test_a_yes_long_after_the_delete_question_answers_the_question_instead(
+    person: Reporter,
+) -> None:
+    await to_departed(person)
+    await person.say("batal")
+    await person.say("mungkin")  # neither yes nor no: the delete question is dropped
+    await person.say("ya")
+    assert (await answers(person))["departed"] == "ya" and "6/9" in person.text
+
+
 async def test_the_batal_button_asks_too(person: Reporter) -> None:
     await to_departed(person)
     await person.press("Batal")

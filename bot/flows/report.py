@@ -162,12 +162,14 @@ class ReportFlow:
             await self.store.save_draft(draft)
             replies.append(self.emergency(lang))
         words = words_of(typed)
-        if draft.answers.pop(CONFIRM, None) == "cancel" and not incoming.attachments:
-            if words in AFFIRM:
+        if draft.answers.pop(CONFIRM, None) == "cancel":
+            if words in AFFIRM and not incoming.attachments:
                 return await self._drop(draft, lang)
             if words in DENY:  # keep it, and be back inside the report
                 draft.answers.pop(DECLINED, None)
                 return await self._move(draft, draft.step, lang)
+            # Anything else answers the question on screen; a later "ya" must not delete.
+            await self.store.save_draft(draft)
         intent = None if incoming.attachments else intent_of(words)
         if intent == "back":
             return replies + await self._back(draft, lang)
