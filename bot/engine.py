@@ -121,6 +121,9 @@ class Engine:
 
     def reply_to_match(self, match: Match, lang: str) -> Reply:
         """The answer, or "I don't know" with any topics close enough to offer."""
+        if match.topic is not None and match.rule == "trigger":
+            # Danger first, and the question the message also asked one tap away.
+            return self.answer(self.kb.entries[match.topic], lang, also=match.alternatives)
         if match.topic is not None:
             return self.answer(self.kb.entries[match.topic], lang, match.alternatives)
         unsure = self.dont_know(lang)
@@ -206,13 +209,21 @@ class Engine:
 
     # --- replies ---------------------------------------------------------------------
 
-    def answer(self, entry: Entry, lang: str, alternatives: tuple[str, ...] = ()) -> Reply:
-        rows: list[tuple[Button, ...]] = []
+    def answer(
+        self,
+        entry: Entry,
+        lang: str,
+        alternatives: tuple[str, ...] = (),
+        also: tuple[str, ...] = (),
+    ) -> Reply:
+        """`alternatives`: topics the question may have meant ("Maksud Anda: ..."); `also`:
+        topics the message asked about besides this one, offered first as plain buttons."""
+        rows: list[tuple[Button, ...]] = [(self._topic_button(topic, lang),) for topic in also]
         for topic in alternatives:
             title = self.kb.entries[topic].title[lang]
             rows.append((Button(text("did_you_mean", lang, title=title), f"topic:{topic}"),))
         for topic in entry.related[:MAX_RELATED_BUTTONS]:
-            if topic not in alternatives:
+            if topic not in alternatives and topic not in also:
                 rows.append((self._topic_button(topic, lang),))
         rows.append(self._main_menu_row(lang))
         rows.append(
