@@ -241,7 +241,10 @@ class Engine:
 
     def _source_note(self, entry: Entry, lang: str) -> str:
         note = text(
-            "source", lang, sources="; ".join(entry.sources), date=_date(entry.reviewed, lang)
+            "source",
+            lang,
+            sources="; ".join(source[lang] for source in entry.sources),
+            date=_date(entry.reviewed, lang),
         )
         if entry.verify_note:
             note += " " + text("verify_hint", lang)
