@@ -57,10 +57,10 @@ MIN_FUZZY_WORD_LEN = 4  # shorter words are too easy to confuse ("sim" -> "visa"
 # Ranking: BM25 relative to the best candidate, blended with the closest example.
 FUZZY_WEIGHT = 0.2
 # Then blended with the classifier's probability relative to the best candidate's.
-MODEL_WEIGHT = 0.5
+MODEL_WEIGHT = 0.3
 MODEL_CANDIDATES = 3  # the classifier's favourite topics join BM25's candidates
 # Share of the confidence that is the classifier's "this is one of ours" (1 - P(out of scope)).
-MODEL_SAY = 0.3
+MODEL_SAY = 0.2
 AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Maksud Anda")
 
 # Confidence: the share of the evidence that points at a topic rather than at the
