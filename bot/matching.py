@@ -68,7 +68,7 @@ AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Ma
 # evidence at all. Chosen on questions written apart from the knowledge base.
 FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the confidence proportionally
 THRESHOLD = 55  # below this confidence: "I don't know"
-SUGGEST_FLOOR = 35  # from here to THRESHOLD: offer "did you mean" buttons
+SUGGEST_FLOOR = 45  # from here to THRESHOLD: offer "did you mean" buttons
 
 
 @dataclass(frozen=True)
