@@ -214,10 +214,10 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
 
 def test_real_messages_people_wrote(matcher: Matcher) -> None:
     # Stories, pleas and off-topic questions that share our words, collected from public
-    # pages: a floor a little under today's figures (0.779 helpful, 0.866 declined).
+    # pages: a floor a little under today's figures (0.812 helpful, 0.854 declined).
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
-    assert result.accuracy >= 0.75, result.misses
-    assert result.refusal_rate >= 0.83, result.misses
+    assert result.accuracy >= 0.78, result.misses
+    assert result.refusal_rate >= 0.82, result.misses
 
 
 @pytest.mark.skipif(
