@@ -230,9 +230,16 @@ def _read(path: Path, expected_classes: list[str]) -> Scorer | None:
 def _prune(keep: Path) -> None:
     """Drop the oldest cache files beyond KEEP_CACHES; another process may hold one open,
     so a failure to delete is harmless."""
-    files = sorted(
-        keep.parent.glob(f"{CACHE_PREFIX}*.npz"), key=lambda p: p.stat().st_mtime, reverse=True
-    )
+    def written(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:  # deleted meanwhile by another process
+            return 0.0
+
+    files = sorted(keep.parent.glob(f"{CACHE_PREFIX}*.npz"), key=written, reverse=True)
     for old in files[KEEP_CACHES:]:
         if old != keep:
-            old.unlink(missing_ok=True)
+            try:
+                old.unlink(missing_ok=True)
+            except OSError:
+                pass

@@ -37,10 +37,12 @@ def test_only_the_first_start_trains_and_a_corrupt_cache_is_trained_again(
     (saved,) = cache.glob("topic-model-*.npz")
     written = saved.stat().st_mtime_ns
 
-    second = run_main("eval", str(questions), env=_environ(cache))
+    # PYTHONPROFILEIMPORTTIME lists every module imported on stderr
+    second = run_main("eval", str(questions), env=_environ(cache, PYTHONPROFILEIMPORTTIME="1"))
     assert second.returncode == 0, second.stderr
     assert f"topic model: cache {saved}" in second.stdout
     assert saved.stat().st_mtime_ns == written  # read, not written again
+    assert "sklearn" not in second.stderr  # a cached start does without scikit-learn
     assert "in-scope top-1 accuracy: 1.000 (1/1)" in second.stdout
 
     saved.write_bytes(b"not a model\x00" * 10)
