@@ -19,6 +19,7 @@ only logged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -230,6 +231,7 @@ def _read(path: Path, expected_classes: list[str]) -> Scorer | None:
 def _prune(keep: Path) -> None:
     """Drop the oldest cache files beyond KEEP_CACHES; another process may hold one open,
     so a failure to delete is harmless."""
+
     def written(path: Path) -> float:
         try:
             return path.stat().st_mtime
@@ -239,7 +241,5 @@ def _prune(keep: Path) -> None:
     files = sorted(keep.parent.glob(f"{CACHE_PREFIX}*.npz"), key=written, reverse=True)
     for old in files[KEEP_CACHES:]:
         if old != keep:
-            try:
+            with contextlib.suppress(OSError):
                 old.unlink(missing_ok=True)
-            except OSError:
-                pass
