@@ -61,6 +61,9 @@ FUZZY_WEIGHT = 0.2
 # weight to the classifier lost right answers to stories that touch several topics.
 MODEL_WEIGHT = 0.3
 MODEL_CANDIDATES = 3  # the classifier's favourite topics join BM25's candidates
+# An unsure classifier (its best topic below this) speaks no louder than this: relative to
+# a best of 0.14, a 0.10 would otherwise weigh as if it were sure.
+MODEL_SURE = 0.25
 # Share of the confidence that is the classifier's "this is one of ours" (1 - P(out of scope)).
 MODEL_SAY = 0.2
 AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Maksud Anda")
@@ -69,10 +72,11 @@ AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Ma
 # everyday questions of out_of_scope.yaml, scaled down when there is little
 # evidence at all, blended with the classifier's MODEL_SAY.
 FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the confidence proportionally
-THRESHOLD = 55  # below this confidence: "I don't know"
-# From here to THRESHOLD: offer "did you mean" buttons. Below 45 they were, on every set,
-# offered only to messages that are not ours.
-SUGGEST_FLOOR = 45
+THRESHOLD = 56  # below this confidence: "I don't know"
+# From here to THRESHOLD: offer "did you mean" buttons. Below 50 they were, on every set,
+# offered only to messages that are not ours (and above it nearly so: kept for typing that
+# none of the sets has).
+SUGGEST_FLOOR = 50
 
 
 @dataclass(frozen=True)
@@ -344,7 +348,7 @@ class Matcher:
         # The classifier may see a topic BM25 missed (a story told in other words).
         favourites = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
         candidates = [*lexical, *(t for t in favourites[:MODEL_CANDIDATES] if t not in lexical)]
-        best_probability = max(probabilities[t] for t in candidates) or 1.0
+        best_probability = max(MODEL_SURE, *(probabilities[t] for t in candidates))
         blended = sorted(
             (
                 (

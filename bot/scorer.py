@@ -57,7 +57,10 @@ def training_examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
     """(normalised text, class) pairs: what the model learns from."""
     pairs = []
     for entry in kb.entries.values():
-        for text in (*entry.questions, *entry.title.values(), *entry.keywords):
+        # The keywords as one text: each alone, a one-word "question" taught the model that
+        # short messages with one of our words are ours (more off-topic ones got an answer).
+        keywords = " ".join(entry.keywords)
+        for text in (*entry.questions, *entry.title.values(), keywords):
             pairs.append((normalize(text, kb.lexicon), entry.id))
     pairs += [(normalize(q, kb.lexicon), OUT_OF_SCOPE) for q in kb.out_of_scope]
     return [(text, label) for text, label in pairs if text]
