@@ -32,8 +32,10 @@ lint: $(VENV)/.installed-dev
 check-kb: $(VENV)/.installed
 	$(BIN)/python main.py check-kb
 
+# Every question set there is: ../shared/eval/dev-questions.yaml when present, the validation
+# set and the real messages in tests/data.
 eval: $(VENV)/.installed
-	$(BIN)/python main.py eval ../shared/eval/dev-questions.yaml
+	$(BIN)/python main.py eval
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher

@@ -17,7 +17,7 @@ from typing import NoReturn
 from bot import demo, runtime
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.crypto import EncryptionKeyError, generate_key
 from bot.engine import Engine, offer_reply
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
@@ -50,8 +50,10 @@ def _parser() -> argparse.ArgumentParser:
     offer = commands.add_parser("check-offer", help="look for warning signs in a job offer")
     offer.add_argument("text", nargs="?", help="the offer text (omit to read stdin)")
     offer.add_argument("--json", action="store_true", help="print JSON")
-    evaluate_cmd = commands.add_parser("eval", help="measure the matcher on a question file")
-    evaluate_cmd.add_argument("file", type=Path)
+    evaluate_cmd = commands.add_parser(
+        "eval", help="measure the matcher on question files (default: every set there is)"
+    )
+    evaluate_cmd.add_argument("files", type=Path, nargs="*", metavar="FILE")
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
     links = commands.add_parser("links", help="print t.me deep links for posters and pamphlets")
     links.add_argument("--username", help="the bot's username (default: asked from Telegram)")
@@ -113,13 +115,13 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _check_kb(settings.knowledge_dir)
     kb = load_knowledge(settings.knowledge_dir)
     if args.command == "ask":
-        return _ask(kb, args.question, args.json)
+        if args.question is None and not args.json:
+            raise UsageError("ask needs a question, or --json to read questions from stdin")
+        return _ask(Matcher(kb, cache_dir=settings.model_cache_dir), args.question, args.json)
     if args.command == "check-offer":
         return _check_offer(kb, args.text, args.json)
     if args.command == "eval":
-        questions = load_questions(args.file)
-        print(format_report(evaluate(Matcher(kb), questions)))
-        return 0
+        return _eval(kb, settings, args.files)
     if args.command == "links":
         return _links(kb, settings, args.username)
     if args.command == "unanswered":
@@ -213,6 +215,29 @@ async def _unanswered(settings: Settings, limit: int) -> int:
     return 0
 
 
+# The sets `eval` measures when given none: the shared development set (outside the
+# repository), the validation set and the real messages.
+EVAL_SETS = (
+    PROJECT_ROOT.parent / "shared" / "eval" / "dev-questions.yaml",
+    PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml",
+    PROJECT_ROOT / "tests" / "data" / "real-messages.yaml",
+)
+
+
+def _eval(kb: KnowledgeBase, settings: Settings, files: list[Path]) -> int:
+    if not files:
+        files = [path for path in EVAL_SETS if path.exists()]
+        for missing in sorted(set(EVAL_SETS) - set(files)):
+            print(f"(no {missing}: not measured)")
+    sets = [(path, load_questions(path)) for path in files]  # a bad file fails before work
+    matcher = Matcher(kb, cache_dir=settings.model_cache_dir)
+    print(f"topic model: {matcher.scorer.source}")
+    for path, questions in sets:
+        print(f"\n=== {path.name} ({len(questions)} questions)")
+        print(format_report(evaluate(matcher, questions)))
+    return 0
+
+
 def _check_kb(directory: Path) -> int:
     try:
         kb = load_knowledge(directory)
@@ -230,10 +255,8 @@ def _check_kb(directory: Path) -> int:
     return 0
 
 
-def _ask(kb: KnowledgeBase, question: str | None, as_json: bool) -> int:
-    if question is None and not as_json:
-        raise UsageError("ask needs a question, or --json to read questions from stdin")
-    engine = Engine(kb, MemorySessionStore())
+def _ask(matcher: Matcher, question: str | None, as_json: bool) -> int:
+    engine = Engine(matcher.kb, MemorySessionStore(), matcher=matcher)
     lines = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
     for line in lines:
         match = engine.matcher.match(line)

@@ -37,6 +37,7 @@ class Secret:
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
+    model_cache_dir: Path
     database_path: Path
     log_level: str
     telegram_token: Secret
@@ -68,6 +69,7 @@ class Settings:
             raise ConfigError(f"LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR, not {log_level!r}")
         return cls(
             knowledge_dir=_path(get("KNOWLEDGE_DIR", "knowledge")),
+            model_cache_dir=_path(get("MODEL_CACHE_DIR", "data/cache")),
             database_path=_path(get("DATABASE_PATH", "data/migran-aman.sqlite3")),
             log_level=log_level,
             telegram_token=Secret(get("TELEGRAM_BOT_TOKEN")),

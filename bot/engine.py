@@ -124,6 +124,9 @@ class Engine:
 
     def reply_to_match(self, match: Match, lang: str) -> Reply:
         """The answer, or "I don't know" with any topics close enough to offer."""
+        if match.topic is not None and match.rule == "trigger":
+            # Danger first, and the question the message also asked one tap away.
+            return self.answer(self.kb.entries[match.topic], lang, also=match.alternatives)
         if match.topic is not None:
             return self.answer(self.kb.entries[match.topic], lang, match.alternatives)
         unsure = self.dont_know(lang)
@@ -211,8 +214,16 @@ class Engine:
 
     # --- replies ---------------------------------------------------------------------
 
-    def answer(self, entry: Entry, lang: str, alternatives: tuple[str, ...] = ()) -> Reply:
-        rows: list[tuple[Button, ...]] = []
+    def answer(
+        self,
+        entry: Entry,
+        lang: str,
+        alternatives: tuple[str, ...] = (),
+        also: tuple[str, ...] = (),
+    ) -> Reply:
+        """`alternatives`: topics the question may have meant ("Maksud Anda: ..."); `also`:
+        topics the message asked about besides this one, offered first as plain buttons."""
+        rows: list[tuple[Button, ...]] = [(self._topic_button(topic, lang),) for topic in also]
         if MISSING_REPORT_COMMAND in entry.answer[lang]:
             label = text("report_missing_button", lang)
             rows.append((Button(label, f"cmd:{MISSING_REPORT_COMMAND[1:]}"),))
@@ -220,7 +231,7 @@ class Engine:
             title = self.kb.entries[topic].title[lang]
             rows.append((Button(text("did_you_mean", lang, title=title), f"topic:{topic}"),))
         for topic in entry.related[:MAX_RELATED_BUTTONS]:
-            if topic not in alternatives:
+            if topic not in alternatives and topic not in also:
                 rows.append((self._topic_button(topic, lang),))
         rows.append(self._main_menu_row(lang))
         rows.append(
@@ -238,7 +249,10 @@ class Engine:
 
     def _source_note(self, entry: Entry, lang: str) -> str:
         note = text(
-            "source", lang, sources="; ".join(entry.sources), date=_date(entry.reviewed, lang)
+            "source",
+            lang,
+            sources="; ".join(source[lang] for source in entry.sources),
+            date=_date(entry.reviewed, lang),
         )
         if entry.verify_note:
             note += " " + text("verify_hint", lang)

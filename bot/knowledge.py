@@ -34,6 +34,11 @@ _CONTACT_PLACEHOLDER = re.compile(r"\{kontak:([^{}]*)\}")
 PHONE_LIKE = re.compile(r"(?<![\w/])\+?\d(?:[\s.\-]?\d){4,}")
 _YEAR_RANGE = re.compile(r"^(19|20)\d\d[\s\-]+(19|20)\d\d$")  # "2019-2020" is no phone
 _ID_FORMAT = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+# Editors' notes that must never reach a citizen: the facts sheet's name, bracketed
+# tags such as "[verify]" or "[cek]", and to-do markers.
+_INTERNAL_TAG = re.compile(
+    r"facts\.md|\[\s*[a-z][a-z ?!]*\]|\b(?:TODO|FIXME|TBD|XXX)\b", re.IGNORECASE
+)
 
 Text = Mapping[str, str]  # language code -> text
 
@@ -83,7 +88,7 @@ class Entry:
     questions: tuple[str, ...]
     keywords: tuple[str, ...]
     related: tuple[str, ...]
-    sources: tuple[str, ...]
+    sources: tuple[Text, ...]  # each a citation in both languages
     reviewed: dt.date
     verify_note: str | None = None
     # Phrases that decide the topic wherever they appear ("dikurung" -> darurat).
@@ -240,6 +245,24 @@ def _strings(value: Any, file: str, entry: str, key: str, report: _Collector) ->
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 
+def _sources(value: Any, file: str, entry: str, report: _Collector) -> tuple[Text, ...]:
+    """Each source a citation: one text for both languages, or an {id: ..., en: ...} pair."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        report.add(file, entry, "'sources' must be a list")
+        return ()
+    out: list[Text] = []
+    for position, item in enumerate(value, start=1):
+        if isinstance(item, str | int) and str(item).strip():
+            out.append({lang: str(item).strip() for lang in LANGUAGES})
+        elif isinstance(item, dict):
+            out.append(_text(item, file, entry, f"sources #{position}", report))
+        else:
+            report.add(file, entry, f"'sources' #{position} must be a text or {{id: ..., en: ...}}")
+    return tuple(out)
+
+
 def _date(value: Any, file: str, entry: str, report: _Collector) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -319,7 +342,7 @@ def _load_entry(file: str, group: str, position: int, raw: Any, report: _Collect
         questions=_strings(raw.get("questions"), file, entry_id, "questions", report),
         keywords=_strings(raw.get("keywords"), file, entry_id, "keywords", report),
         related=_strings(raw.get("related"), file, entry_id, "related", report),
-        sources=_strings(raw.get("sources"), file, entry_id, "sources", report),
+        sources=_sources(raw.get("sources"), file, entry_id, report),
         reviewed=reviewed,
         verify_note=verify_note,
         triggers=_strings(raw.get("triggers"), file, entry_id, "triggers", report),
@@ -461,6 +484,7 @@ def _check_links(
     """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length."""
     for entry in entries.values():
         where = entry.file
+        _check_internal_tags(entry, report)
         for related in entry.related:
             if related not in entries:
                 report.add(where, entry.id, f"'related' names unknown topic '{related}'")
@@ -487,6 +511,26 @@ def _check_links(
                         f"answer ({lang}) is {length} characters; the limit is "
                         f"{ANSWER_HARD_LIMIT} (aim for 700)",
                     )
+
+
+def _check_internal_tags(entry: Entry, report: _Collector) -> None:
+    """Sources, titles and answers are read by citizens: no editors' tags in them."""
+    shown: list[tuple[str, str]] = []
+    for position, source in enumerate(entry.sources, start=1):
+        if source["id"] == source["en"]:
+            shown.append((f"source #{position}", source["id"]))
+        else:
+            shown += [(f"source #{position} ({lang})", source[lang]) for lang in LANGUAGES]
+    shown += [(f"title ({lang})", entry.title[lang]) for lang in LANGUAGES]
+    shown += [(f"answer ({lang})", entry.answer[lang]) for lang in LANGUAGES]
+    for where, shown_text in shown:
+        for tag in dict.fromkeys(_INTERNAL_TAG.findall(shown_text)):
+            report.add(
+                entry.file,
+                entry.id,
+                f"{where} shows the internal tag {tag!r} to citizens; cite the public "
+                "source instead, and put what is still to confirm in reviewed.verify",
+            )
 
 
 def _raw_numbers(text: str, contacts: Mapping[str, Contact]) -> list[str]:

@@ -88,7 +88,7 @@ async def open_services(
     configured); the receipt promises forwarding only then."""
     database = await Database.open(settings.database_path)
     try:
-        matcher = matcher or Matcher(kb)
+        matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)
         usage = UsageLog(database)
         sessions = SqliteSessionStore(database)
         cipher = await open_cipher(database, settings.reports_key.value)

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -24,6 +25,11 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 KNOWLEDGE_DIR = PROJECT_ROOT / "knowledge"
 SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
+# One topic-model cache for every start-up in the tests (in-process and `main.py` runs):
+# only the first start after a knowledge change trains. It outlives the run on purpose;
+# its files are named after what they were trained on, so a stale one is never read.
+MODEL_CACHE = Path(tempfile.gettempdir()) / "migran-aman-tests" / "model-cache"
+os.environ.setdefault("MODEL_CACHE_DIR", str(MODEL_CACHE))  # for bots the tests start
 
 
 def run_main(
@@ -36,7 +42,7 @@ def run_main(
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
-        env=dict(env),
+        env={"MODEL_CACHE_DIR": str(MODEL_CACHE), **env},
         timeout=60,
     )
 
@@ -48,7 +54,7 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb)
+    return Matcher(kb, cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture

@@ -85,6 +85,21 @@ def test_eval_reports_accuracy_refusal_and_misses(tmp_path: Path) -> None:
     assert "expected visa" in result.stdout and "halo" in result.stdout
 
 
+def test_eval_without_files_reports_every_set_per_category_with_calibration() -> None:
+    result = run("eval")
+    assert result.returncode == 0, result.stderr
+    assert "=== validation-questions.yaml" in result.stdout
+    assert "=== real-messages.yaml" in result.stdout
+    # the development set lives outside the repository: measured, or said to be missing
+    assert "=== dev-questions.yaml" in result.stdout or "dev-questions.yaml: not measured" in (
+        result.stdout
+    )
+    for category in ("short", "story", "offtopic", "english", "minang"):
+        assert f"\n{category} " in result.stdout
+    assert "Maksud Anda" in result.stdout
+    assert ">=  95:" in result.stdout
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

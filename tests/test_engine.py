@@ -79,6 +79,20 @@ async def test_danger_always_comes_first(chat: Chat) -> None:
     assert "110" in replies[0].text
 
 
+async def test_danger_answer_offers_the_topic_the_message_also_asked_about(chat: Chat) -> None:
+    replies = await chat.say("sy disekap agen di kamboja, paspor sy ditahan")
+    assert replies[0].title and "bahaya" in replies[0].title.casefold()
+    assert _labels(replies)[0] == "Paspor atau dokumen ditahan"
+    answer = await chat.press("Paspor atau dokumen ditahan")
+    assert answer[0].title == "Paspor atau dokumen ditahan"
+
+
+async def test_polite_tolong_gets_the_answer_not_the_emergency(chat: Chat) -> None:
+    replies = await chat.say("tolong min, cara cek pt resmi gmn?")
+    assert replies[0].title and "bahaya" not in replies[0].title.casefold()
+    assert "Maksud Anda" not in " ".join(_labels(replies))
+
+
 async def test_offer_check_in_chat(chat: Chat) -> None:
     prompt = await chat.say("/cek")
     assert "tempel" in prompt[0].text.casefold()

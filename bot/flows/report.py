@@ -531,8 +531,10 @@ class ReportFlow:
         return [Reply(text("report_none_active", lang))]
 
     def is_danger(self, message: str) -> bool:
+        # A sign of danger anywhere, or a bare cry for help ("tolong!!"), not the ranking:
+        # "tolong, ini nomor agennya" is an answer to the form's question.
         match = self.matcher.match(message)
-        return match.rule == "trigger" and match.topic == EMERGENCY_TOPIC
+        return match.rule in ("trigger", "standalone") and match.topic == EMERGENCY_TOPIC
 
     def emergency(self, lang: str) -> Reply:
         """The emergency answer, without its "report via /lapor" line: the person is

@@ -1,0 +1,91 @@
+"""The topic model's cache as an operator meets it, through `python main.py`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.scorer import char_ngrams
+from tests.conftest import PROJECT_ROOT, run_main
+
+
+def _environ(cache: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "MODEL_CACHE_DIR": str(cache), **extra}
+
+
+def _questions(tmp_path: Path) -> Path:
+    path = tmp_path / "q.yaml"
+    path.write_text(
+        'questions:\n  - q: "paspor sy ditahan agen"\n    expect: [paspor-ditahan]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_only_the_first_start_trains_and_a_corrupt_cache_is_trained_again(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    questions = _questions(tmp_path)
+    first = run_main("eval", str(questions), env=_environ(cache))
+    assert first.returncode == 0, first.stderr
+    assert "topic model: trained" in first.stdout
+    (saved,) = cache.glob("topic-model-*.npz")
+    written = saved.stat().st_mtime_ns
+
+    # PYTHONPROFILEIMPORTTIME lists every module imported on stderr
+    second = run_main("eval", str(questions), env=_environ(cache, PYTHONPROFILEIMPORTTIME="1"))
+    assert second.returncode == 0, second.stderr
+    assert f"topic model: cache {saved}" in second.stdout
+    assert saved.stat().st_mtime_ns == written  # read, not written again
+    assert "sklearn" not in second.stderr  # a cached start does without scikit-learn
+    assert "in-scope top-1 accuracy: 1.000 (1/1)" in second.stdout
+
+    saved.write_bytes(b"not a model\x00" * 10)
+    third = run_main("eval", str(questions), env=_environ(cache))
+    assert third.returncode == 0, third.stderr
+    assert "topic model: trained" in third.stdout
+    assert "Traceback" not in third.stderr
+    assert saved.read_bytes().startswith(b"PK")  # a whole model file again (a zip)
+
+
+def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run_main("ask", "paspor sy ditahan agen", env=_environ(blocker / "cache"))
+    assert result.returncode == 0, result.stderr
+    assert "Paspor" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("check-kb",), ("gen-key",), ("outbox",), ("links", "--username", "migran_aman_bot")],
+)
+def test_commands_that_answer_nothing_never_load_the_model(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    cache = tmp_path / "cache"
+    environ = _environ(cache, DATABASE_PATH=str(tmp_path / "none.sqlite3"))
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "main.py", *args],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environ,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not cache.exists()  # nothing trained, nothing read
+    assert "sklearn" not in result.stderr  # -X importtime lists every module imported
+
+
+@pytest.mark.parametrize("text", ["paspor ditahan", "a", "tki ke hong kong 2026", "   "])
+def test_ngrams_are_the_ones_scikit_learn_fitted_on(text: str) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
+    assert char_ngrams(text) == analyse(text)
