@@ -195,20 +195,10 @@ class Engine:
         """Read the picture and check the text like a pasted offer, showing what was read;
         the offer check stays open for the corrected text."""
         session = session.with_changes(mode="offer")
-        picture = next((a for a in incoming.attachments if a.read is not None), None)
-        if picture is None or picture.read is None:
-            photo = any(a.kind == "photo" for a in incoming.attachments)
-            return [
-                Reply(text("offer_image_unreadable" if photo else "offer_not_image", lang))
-            ], session
         try:
-            read = await self.reader.read(await picture.read())
-        except OSError:  # the channel could not fetch the file
-            return [Reply(text("offer_image_unreadable", lang))], session
+            read = await self.reader.read_attachments(incoming.attachments)
         except OcrError as error:
             return [Reply(text(f"offer_image_{error.reason}", lang))], session
-        if not normalize(read):
-            return [Reply(text("offer_image_empty", lang))], session
         read = read[:MAX_CHARS]
         verdict = offer_reply(check_offer(read, self.kb), self.kb, lang, "offer_result_image")
         return [verdict, Reply(text("offer_read_text", lang, text=read))], session

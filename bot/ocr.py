@@ -16,11 +16,14 @@ import re
 import shutil
 import subprocess
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
 
 import pytesseract
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
+
+from bot.messages import Attachment
 
 LANGUAGES = ("ind", "eng")  # Indonesian adverts quote English words ("admin", "customer service")
 MAX_BYTES = 10 * 1024 * 1024  # Telegram sends photos far smaller; a bigger file is not a screenshot
@@ -35,7 +38,7 @@ class OcrError(Exception):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # unavailable, unreadable, busy
+        self.reason = reason  # unavailable, unreadable, busy, empty, not_image
 
 
 @cache
@@ -76,6 +79,24 @@ class ImageReader:
             return await loop.run_in_executor(self._worker, read_image, data)
         finally:
             self._waiting -= 1
+
+    async def read_attachments(self, attachments: Sequence[Attachment]) -> str:
+        """The text of the first picture a message carries (the offer check, and the offer
+        step of a report); OcrError when there is none or it cannot be read."""
+        picture = next((a for a in attachments if a.read is not None), None)
+        if picture is None or picture.read is None:
+            photo = any(a.kind == "photo" for a in attachments)
+            raise OcrError("unreadable" if photo else "not_image")
+        if not available():  # say so before fetching a file nobody can read
+            raise OcrError("unavailable")
+        try:
+            data = await picture.read()
+        except OSError as error:  # the channel could not fetch the file
+            raise OcrError("unreadable") from error
+        read = await self.read(data)
+        if not any(character.isalnum() for character in read):
+            raise OcrError("empty")
+        return read
 
     def close(self) -> None:
         self._worker.shutdown(wait=False, cancel_futures=True)

@@ -166,7 +166,7 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "text of the offer and send it as a message."
         ),
     },
-    "offer_not_image": {
+    "offer_image_not_image": {
         "id": "Untuk cek tawaran, kirim teksnya atau screenshot (gambar) iklannya.",
         "en": "To check an offer, send its text or a screenshot (picture) of the advert.",
     },
@@ -192,12 +192,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "media_outside_report": {
         "id": (
-            "Untuk cek tawaran dari screenshot, ketik /cek lalu kirim gambarnya. "
-            "Untuk mengirim bukti, gunakan /lapor."
+            "Saya hanya bisa membaca teks dan screenshot tawaran kerja (ketik /cek lalu kirim "
+            "gambarnya). Untuk mengirim bukti, gunakan /lapor."
         ),
         "en": (
-            "To check an offer from a screenshot, type /cek and then send the picture. "
-            "To send evidence, use /lapor."
+            "I can only read text and screenshots of job offers (type /cek, then send the "
+            "picture). To send evidence, use /lapor."
         ),
     },
     "slow_down": {

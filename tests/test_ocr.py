@@ -132,6 +132,17 @@ async def test_picture_after_cek_gets_the_verdict_and_the_text_read(kb: Knowledg
     assert again.text.startswith("🔎 Hasil cek tawaran: risiko")
 
 
+async def test_a_voice_note_after_cek_asks_for_text_or_a_screenshot(kb: KnowledgeBase) -> None:
+    engine = Engine(kb, MemorySessionStore())
+    user = UserKey("test", "ocr3", "ocr3")
+    await engine.handle(Incoming(user, text="/cek"))
+    [reply] = await engine.handle(Incoming(user, attachments=(Attachment("voice", "v-1"),)))
+    assert "kirim teksnya atau screenshot" in reply.text
+    # Still checking: the text sent next gets a verdict.
+    [verdict] = await engine.handle(Incoming(user, text="Kerja di Malaysia lewat jalur belakang"))
+    assert verdict.text.startswith("🔎 Hasil cek tawaran")
+
+
 @needs_tesseract
 async def test_a_broken_picture_is_answered_not_crashed(kb: KnowledgeBase) -> None:
     engine = Engine(kb, MemorySessionStore())
