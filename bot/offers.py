@@ -10,6 +10,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.knowledge import KnowledgeBase, WarningSign
 from bot.messages import Button, Reply
@@ -30,16 +31,18 @@ _BREAK = "|"  # stands for a clause break in the forms the signs are searched in
 # Negatives as typed (chat spelling, Minangkabau, English) and as the lexicon writes them.
 NEGATIVES = frozenset(
     "tidak tdk tak gak ga gk nggak ngga enggak engga ndak indak nda kagak bukan tanpa bebas "
-    "non anti no not without never zero".split()
+    "non anti no not without never zero jangan jgn "
+    # A warning against the sign is no sign either: a poster saying "Waspada calo!".
+    "waspada waspadai awas hindari hati beware avoid".split()
 )
 # Words that may stand between a negative and the sign it negates: "tidak *dipungut*
 # biaya", "tidak *ada* potongan gaji", "tidak *melalui* calo", "no *need to pay a* fee".
 _LIGHT = frozenset(
     "ada ado dipungut memungut ditarik menarik dikenakan dikenai mengenakan dibebankan diminta "
     "dimintai meminta minta perlu paralu usah harus akan pernah boleh melalui lewat via pakai "
-    "pake memakai menggunakan bayar membayar biaya uang sama sekali any a an the is are will be "
-    "need needed required charge charged charges ask asked through via use using pay to for "
-    "do does".split()
+    "pake memakai menggunakan bayar membayar biaya uang sama sekali ke kepada pada terhadap "
+    "percaya mau tergiur modus berangkat pergi masuk any a an the is are will be need needed required charge "
+    "charged charges ask asked through via use using pay to for do does of".split()
 )
 _MAX_LIGHT = 3
 # "kalau tidak bayar biaya admin ..." is a threat, not a reassurance.
@@ -81,10 +84,7 @@ def _shows(sign: WarningSign, forms: set[str]) -> bool:
 def _starts(sign: WarningSign, form: str) -> Iterator[int]:
     """Where each occurrence of the sign's phrases and patterns begins in `form`."""
     padded = f" {form} "
-    for phrase in sign.phrases:
-        needle = f" {clean(phrase)} "
-        if needle == "  ":
-            continue
+    for needle in _needles(sign.phrases):
         position = padded.find(needle)
         while position >= 0:
             yield position  # index in `form` of the phrase's first letter
@@ -92,6 +92,12 @@ def _starts(sign: WarningSign, form: str) -> Iterator[int]:
     for pattern in sign.patterns:
         for match in pattern.finditer(form):
             yield match.start()
+
+
+@lru_cache(maxsize=128)
+def _needles(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """Each phrase cleaned like the text, once per knowledge base rather than per offer."""
+    return tuple(f" {cleaned} " for cleaned in map(clean, phrases) if cleaned)
 
 
 def _negated(form: str, start: int) -> bool:

@@ -117,6 +117,9 @@ def test_licensed_agency_japan_caregiver_advert_is_low_risk(kb: KnowledgeBase) -
         "Indak ado potongan gaji.",
         "No registration fee, not through a broker, without any loan.",
         "Berangkat resmi, bukan visa turis. Paspor dipegang sendiri oleh pekerja.",
+        # A warning poster warns against the signs; it is not an offer with them.
+        "Waspada calo! Jangan berangkat lewat jalur belakang. Hati-hati modus visa turis.",
+        "Jangan percaya calo, jangan bayar biaya pendaftaran.",
     ],
 )
 def test_negated_signs_are_reassurances(kb: KnowledgeBase, reassurance: str) -> None:
