@@ -33,6 +33,12 @@ TIMEOUT = 30.0  # seconds; measured 0.3-0.7 s for a 1080-pixel chat screenshot
 MAX_WAITING = 8  # readings queued at once; more and the bot says it is busy
 
 
+# Tesseract's OpenMP would spread one picture over every core and starve the bot; one thread
+# per reading is also faster on small images. pytesseract starts the child with this
+# process's environment, so the limit is set for the process when OCR is first imported.
+os.environ["OMP_THREAD_LIMIT"] = "1"
+
+
 class OcrError(Exception):
     """The picture could not be read; `reason` names which message the user gets."""
 
@@ -60,10 +66,6 @@ class ImageReader:
     """Reads pictures one at a time in its own worker thread."""
 
     def __init__(self) -> None:
-        # Tesseract's OpenMP would spread one picture over every core and starve the bot;
-        # one thread per reading is also faster on small images. pytesseract starts the
-        # child with this process's environment, so the limit is set here.
-        os.environ["OMP_THREAD_LIMIT"] = "1"
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
         self._waiting = 0
 

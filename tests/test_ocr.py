@@ -1,7 +1,7 @@
 """Screenshots of job adverts: read with Tesseract and checked like pasted text.
 
-The screenshots are drawn here with Pillow (a WhatsApp-like chat bubble), so the tests know
-exactly what a perfect reading would be. Tests that need Tesseract skip, saying why, on a
+The screenshots are drawn with Pillow (tests/screenshots.py: a WhatsApp-like chat bubble),
+so the tests know exactly what a perfect reading would be. Tests that need Tesseract skip, saying why, on a
 machine without it; what the bot says there is tested too.
 """
 
@@ -10,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import io
 import os
-import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw, ImageFont, features
 
 from bot import ocr
 from bot.channels import console
@@ -30,6 +28,7 @@ from bot.runtime import open_services
 from bot.sessions import MemorySessionStore
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
+from tests.screenshots import CAN_DRAW, DUMAI_AD, chat_screenshot
 
 needs_tesseract = pytest.mark.skipif(
     not ocr.available(),
@@ -37,38 +36,8 @@ needs_tesseract = pytest.mark.skipif(
     "(apt-get install tesseract-ocr tesseract-ocr-ind)",
 )
 needs_freetype = pytest.mark.skipif(
-    not features.check("freetype2"), reason="Pillow was built without FreeType: no fonts to draw"
+    not CAN_DRAW, reason="Pillow was built without FreeType: no fonts to draw"
 )
-
-DUMAI_AD = (
-    "LOWONGAN KERJA KEBUN SAWIT MALAYSIA. Gaji 5 juta per bulan. Berangkat lewat Dumai naik "
-    "kapal ke Malaka, paspor diurus di sana. Berangkat minggu depan! Tidak dipungut biaya "
-    "pendaftaran. Minat hub WA 0812 3456 7890"
-)
-
-
-def chat_screenshot(message: str, dark: bool = False, width: int = 1080) -> bytes:
-    """A phone screenshot of a group chat with `message` in one bubble, as PNG."""
-    font = ImageFont.load_default(size=40)
-    lines = [line for part in message.split("\n") for line in textwrap.wrap(part, 38) or [""]]
-    bubble_height = 52 * len(lines) + 90
-    background, bubble, ink = (
-        ((11, 20, 26), (32, 44, 51), (233, 237, 239))
-        if dark
-        else ((236, 229, 221), (255, 255, 255), (17, 27, 33))
-    )
-    image = Image.new("RGB", (width, bubble_height + 260), background)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 0, width, 140), fill=(0, 128, 105))
-    draw.text((40, 50), "Info Loker Sumbar", font=font, fill=(255, 255, 255))
-    draw.rounded_rectangle((40, 180, width - 120, 180 + bubble_height), radius=24, fill=bubble)
-    for number, line in enumerate(lines):
-        draw.text((70, 210 + 52 * number), line, font=font, fill=ink)
-    small = ImageFont.load_default(size=28)
-    draw.text((width - 300, 130 + bubble_height), "21.47", font=small, fill=(120, 120, 120))
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
 
 
 def _picture(data: bytes) -> Attachment:
