@@ -197,3 +197,16 @@ async def test_telegram_photo_captioned_cek_is_checked(telegram: FakeTelegram) -
     telegram.send_photo(602, caption="/cek", content=chat_screenshot(advert))
     [verdict] = await telegram.async_wait_for_message(602, contains="Hasil cek", timeout=20)
     assert "risiko TINGGI" in verdict["text"]
+
+
+@needs_tesseract
+@needs_freetype
+async def test_telegram_screenshot_sent_as_a_file_is_read_too(telegram: FakeTelegram) -> None:
+    telegram.send_text(603, "/cek")
+    await telegram.async_wait_for_message(603, contains="screenshot")
+    advert = "Dicari karyawan restoran di Malaysia. Jangan bilang2 ke keluarga ya, japri aja."
+    telegram.send_document(
+        603, file_name="Screenshot_2026.png", mime_type="image/png", content=chat_screenshot(advert)
+    )
+    [verdict] = await telegram.async_wait_for_message(603, contains="Hasil cek", timeout=20)
+    assert "Diminta merahasiakan" in verdict["text"]

@@ -61,15 +61,17 @@ async def run(engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.st
         choice = None
         if line.strip().isdigit() and 1 <= int(line) <= len(offered):
             choice = offered[int(line) - 1].action
-        picture = _picture(line)
-        if picture is not None:
-            incoming = Incoming(USER, attachments=(picture,))
-        else:
-            incoming = Incoming(USER, text=line, choice=choice)
-        replies = await engine.handle(incoming)
+        replies = await engine.handle(_incoming(line, choice))
         offered = _buttons(replies) or offered
         write("\n\n".join(render(reply) for reply in replies) + "\n")
         stdout.flush()
+
+
+def _incoming(line: str, choice: str | None) -> Incoming:
+    picture = _picture(line)
+    if picture is not None:
+        return Incoming(USER, attachments=(picture,))
+    return Incoming(USER, text=line, choice=choice)
 
 
 def _picture(line: str) -> Attachment | None:
