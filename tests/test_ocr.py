@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from bot import ocr
 from bot.channels import console
@@ -210,3 +211,13 @@ async def test_telegram_screenshot_sent_as_a_file_is_read_too(telegram: FakeTele
     )
     [verdict] = await telegram.async_wait_for_message(603, contains="Hasil cek", timeout=20)
     assert "Diminta merahasiakan" in verdict["text"]
+
+
+def test_a_picture_too_big_to_decode_is_refused_before_decoding() -> None:
+    # A tiny file that would unpack to 30 million pixels: refused from its header alone.
+    out = io.BytesIO()
+    Image.new("1", (6000, 5000)).save(out, "PNG")
+    assert len(out.getvalue()) < 100_000
+    with pytest.raises(ocr.OcrError) as refused:
+        ocr.read_image(out.getvalue())
+    assert refused.value.reason == "unreadable"

@@ -114,7 +114,7 @@ def test_licensed_agency_japan_caregiver_advert_is_low_risk(kb: KnowledgeBase) -
         "Tidak ada potongan gaji di luar kontrak.",
         "Tidak melalui calo.",
         "tdk ada potongan gaji, gak pake calo, tanpa biaya admin",
-        "Indak ado potongan gaji.",
+        "Indak ado potongan gaji. Nggak ada biaya admin.",
         "No registration fee, not through a broker, without any loan.",
         "Berangkat resmi, bukan visa turis. Paspor dipegang sendiri oleh pekerja.",
         # A warning poster warns against the signs; it is not an offer with them.
