@@ -176,7 +176,8 @@ def why_reply(value: str, kb: KnowledgeBase, lang: str) -> Reply | None:
         return None
     if kind != "why" or tag != _tag(ids) or mask <= 0 or mask >= 1 << len(ids):
         return None
-    signs = [sign for n, sign in enumerate(kb.warning_signs) if mask >> n & 1]
+    chosen = (sign for n, sign in enumerate(kb.warning_signs) if mask >> n & 1)
+    signs = sorted(chosen, key=lambda sign: -sign.weight)  # in the verdict's order
     body = "\n\n".join(f"⚠️ {sign.title[lang]}\n{sign.explanation[lang]}" for sign in signs)
     rows: list[tuple[Button, ...]] = []
     if VERIFY_TOPIC in kb.entries:

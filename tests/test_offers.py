@@ -179,13 +179,17 @@ def test_many_signs_are_short_lines_and_the_rest_is_counted(kb: KnowledgeBase) -
 
 async def test_details_button_explains_each_sign(chat: Chat) -> None:
     await chat.say("/cek")
-    [verdict] = await chat.say("Kerja di Dubai pakai visa turis, paspor nanti dipegang agen")
+    [verdict] = await chat.say("Kerja di Dubai pakai visa turis, paspor nanti dipegang agen. Japri")
     assert "TINGGI" in verdict.text
     [detail] = await chat.press("Penjelasan")
     assert detail.title == "Penjelasan tanda bahaya"
     assert "visa kerja" in detail.text  # the visa-turis explanation
     assert "UU 6/2011" in detail.text  # the passport explanation
     assert "SISKOP2MI" in detail.text
+    # In the verdict's order, so the lines read there are found here in turn.
+    titles = [line[3:] for line in verdict.text.splitlines() if line.startswith("⚠️")]
+    explained = [line[3:] for line in detail.text.splitlines() if line.startswith("⚠️")]
+    assert explained[: len(titles)] == titles
 
 
 async def test_details_button_from_before_a_signs_edit_is_refused(
