@@ -45,6 +45,24 @@ _LIGHT = frozenset(
     "charged charges ask asked through via use using pay to for do does of".split()
 )
 _MAX_LIGHT = 3
+# What cancels a sign from behind it: "potongan gaji: tidak ada", "biaya pendaftaran gratis".
+_CANCELLED_AFTER = tuple(
+    f"{words} "
+    for words in (
+        "nihil",
+        "none",
+        "ditiadakan",
+        "dibebaskan",
+        "tidak ada",
+        "tidak dipungut",
+        "tidak dikenakan",
+        "tidak ditarik",
+        "tidak diminta",
+    )
+)
+# "Free" after a cost cancels it; after a promise that everything is paid it repeats it.
+_FREE_AFTER = ("gratis ", "free ", "nol ", "0 ")
+_PROMISE_OF_FREE = re.compile(r"gratis|free|ditanggung|paid|covered")
 # "kalau tidak bayar biaya admin ..." is a threat, not a reassurance.
 _CONDITIONALS = frozenset("kalau kalo klo kl jika jikalau bila apabila asal if unless".split())
 
@@ -78,20 +96,24 @@ def check_offer(text: str, kb: KnowledgeBase) -> OfferCheck:
 
 
 def _shows(sign: WarningSign, forms: set[str]) -> bool:
-    return any(not _negated(form, start) for form in forms for start in _starts(sign, form))
+    return any(
+        not _negated(form, start, end) for form in forms for start, end in _spans(sign, form)
+    )
 
 
-def _starts(sign: WarningSign, form: str) -> Iterator[int]:
-    """Where each occurrence of the sign's phrases and patterns begins in `form`."""
+def _spans(sign: WarningSign, form: str) -> Iterator[tuple[int, int]]:
+    """Where each occurrence of the sign's phrases and patterns begins and ends in `form`."""
     padded = f" {form} "
     for needle in _needles(sign.phrases):
         position = padded.find(needle)
         while position >= 0:
-            yield position  # index in `form` of the phrase's first letter
+            # `position` is where the phrase's first letter sits in `form` (padded has one
+            # more space in front, and the needle one before the phrase).
+            yield position, position + len(needle) - 2
             position = padded.find(needle, position + 1)
     for pattern in sign.patterns:
         for match in pattern.finditer(form):
-            yield match.start()
+            yield match.start(), match.end()
 
 
 @lru_cache(maxsize=128)
@@ -100,8 +122,14 @@ def _needles(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f" {cleaned} " for cleaned in map(clean, phrases) if cleaned)
 
 
-def _negated(form: str, start: int) -> bool:
-    """A negative just before `start`, past at most a few light words, in the same clause."""
+def _negated(form: str, start: int, end: int) -> bool:
+    """A negative just before the sign (past at most a few light words, in the same clause),
+    or "gratis" / "tidak ada" right after it: "biaya pendaftaran: gratis"."""
+    after = f"{form[end:]} ".lstrip()
+    if after.startswith(_CANCELLED_AFTER):
+        return True
+    if after.startswith(_FREE_AFTER) and not _PROMISE_OF_FREE.search(form[start:end]):
+        return True
     if form[start].isdigit():  # a phone number or an amount: "No. 0812..." is "nomor"
         return False
     before = form[:start].split()

@@ -115,6 +115,7 @@ def test_licensed_agency_japan_caregiver_advert_is_low_risk(kb: KnowledgeBase) -
         "Tidak melalui calo.",
         "tdk ada potongan gaji, gak pake calo, tanpa biaya admin",
         "Indak ado potongan gaji. Nggak ada biaya admin.",
+        "Biaya pendaftaran: GRATIS. Potongan gaji: tidak ada.",
         "No registration fee, not through a broker, without any loan.",
         "Berangkat resmi, bukan visa turis. Paspor dipegang sendiri oleh pekerja.",
         # A warning poster warns against the signs; it is not an offer with them.
@@ -132,6 +133,12 @@ def test_a_negative_does_not_reach_into_the_next_clause(kb: KnowledgeBase) -> No
 
 def test_a_threat_with_if_not_is_still_a_sign(kb: KnowledgeBase) -> None:
     assert "biaya-pendaftaran" in _ids("Kalau tidak bayar biaya admin, tidak bisa berangkat", kb)
+
+
+def test_free_after_a_promise_that_everything_is_paid_is_still_that_promise(
+    kb: KnowledgeBase,
+) -> None:
+    assert "semua-ditanggung" in _ids("Semua biaya ditanggung gratis!", kb)
 
 
 def test_a_sign_repeated_after_its_negation_still_counts(kb: KnowledgeBase) -> None:
