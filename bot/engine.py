@@ -144,6 +144,9 @@ class Engine:
             return [self._unknown_command(word, lang)], session
         if action == "start":
             return self._start(payload.strip(), lang, session)
+        if action == "cek" and payload.strip():  # "/cek loker malaysia lewat dumai"
+            verdict = offer_reply(check_offer(payload[:MAX_CHARS], self.kb), self.kb, lang)
+            return [verdict], session.with_changes(mode=None)
         if action == "cek":
             return [Reply(text("offer_prompt", lang))], session.with_changes(mode="offer")
         reply = {

@@ -227,3 +227,9 @@ async def test_english_offer_gets_an_english_verdict(kb: KnowledgeBase) -> None:
     )
     assert "No check can guarantee" in replies[0].text
     assert "Passport to be held by someone else" in replies[0].text
+
+
+async def test_offer_typed_after_the_command_is_checked_at_once(chat: Chat) -> None:
+    [verdict] = await chat.say("/cek kerja sawit malaysia lewat dumai naik kapal, tanpa paspor")
+    assert verdict.text.startswith("🔎 Hasil cek tawaran: risiko")
+    assert "Jalur belakang" in verdict.text
