@@ -28,40 +28,30 @@ VERIFY_TOPIC = "cek-agensi"  # how to check an agency, offered under every verdi
 _CLAUSE_BREAK = re.compile(r"[.!?;,\n]+(?=\s|$)|[!?;\n]+")
 _BREAK = "|"  # stands for a clause break in the forms the signs are searched in
 
-# Negatives as typed (chat spelling, Minangkabau, English) and as the lexicon writes them.
-NEGATIVES = frozenset(
-    "tidak tdk tak gak ga gk nggak ngga enggak engga ndak indak nda kagak bukan tanpa bebas "
-    "non anti no not without never zero jangan jgn "
+# "Not" as typed (chat spelling, Minangkabau) and as the lexicon writes it.
+_NOT = frozenset("tidak tdk tak gak ga gk nggak ngga enggak engga ndak indak nda kagak".split())
+NEGATIVES = _NOT | frozenset(
+    "bukan tanpa bebas non anti no not without never zero jangan jgn "
     # A warning against the sign is no sign either: a poster saying "Waspada calo!".
     "waspada waspadai awas hindari hati beware avoid".split()
 )
 # Words that may stand between a negative and the sign it negates: "tidak *dipungut*
 # biaya", "tidak *ada* potongan gaji", "tidak *melalui* calo", "no *need to pay a* fee".
 _LIGHT = frozenset(
-    "ada ado dipungut memungut ditarik menarik dikenakan dikenai mengenakan dibebankan diminta "
-    "dimintai meminta minta perlu paralu usah harus akan pernah boleh melalui lewat via pakai "
-    "pake memakai menggunakan bayar membayar biaya uang sama sekali ke kepada pada terhadap "
-    "percaya mau tergiur modus berangkat pergi masuk any a an the is are will be need needed required charge "
-    "charged charges ask asked through via use using pay to for do does of".split()
+    "ada ado dipungut memungut ditarik menarik dikenakan dikenai mengenakan dibebankan "
+    "diminta dimintai meminta minta perlu paralu usah harus akan pernah boleh melalui lewat "
+    "via pakai pake memakai menggunakan bayar membayar biaya uang sama sekali ke kepada pada "
+    "terhadap percaya mau tergiur modus berangkat pergi masuk "
+    "any a an the is are will be need needed required charge charged charges ask asked "
+    "through use using pay to for do does of".split()
 )
 _MAX_LIGHT = 3
-# What cancels a sign from behind it: "potongan gaji: tidak ada", "biaya pendaftaran gratis".
-_CANCELLED_AFTER = tuple(
-    f"{words} "
-    for words in (
-        "nihil",
-        "none",
-        "ditiadakan",
-        "dibebaskan",
-        "tidak ada",
-        "tidak dipungut",
-        "tidak dikenakan",
-        "tidak ditarik",
-        "tidak diminta",
-    )
-)
-# "Free" after a cost cancels it; after a promise that everything is paid it repeats it.
-_FREE_AFTER = ("gratis ", "free ", "nol ", "0 ")
+# What cancels a sign from behind it: "potongan gaji: tidak ada", "biaya admin: gak dipungut".
+_NONE_AFTER = frozenset("nihil none ditiadakan dibebaskan".split())
+_NOT_AFTER = frozenset("ada ado dipungut dikenakan ditarik diminta".split())
+# "Free" after a cost cancels it ("biaya pendaftaran gratis"); after a promise that
+# everything is paid it only repeats the promise.
+_FREE_AFTER = frozenset("gratis free nol 0".split())
 _PROMISE_OF_FREE = re.compile(r"gratis|free|ditanggung|paid|covered")
 # "kalau tidak bayar biaya admin ..." is a threat, not a reassurance.
 _CONDITIONALS = frozenset("kalau kalo klo kl jika jikalau bila apabila asal if unless".split())
@@ -125,10 +115,10 @@ def _needles(phrases: tuple[str, ...]) -> tuple[str, ...]:
 def _negated(form: str, start: int, end: int) -> bool:
     """A negative just before the sign (past at most a few light words, in the same clause),
     or "gratis" / "tidak ada" right after it: "biaya pendaftaran: gratis"."""
-    after = f"{form[end:]} ".lstrip()
-    if after.startswith(_CANCELLED_AFTER):
+    after = [*form[end:].split()[:2], "", ""]
+    if after[0] in _NONE_AFTER or (after[0] in _NOT and after[1] in _NOT_AFTER):
         return True
-    if after.startswith(_FREE_AFTER) and not _PROMISE_OF_FREE.search(form[start:end]):
+    if after[0] in _FREE_AFTER and not _PROMISE_OF_FREE.search(form[start:end]):
         return True
     if form[start].isdigit():  # a phone number or an amount: "No. 0812..." is "nomor"
         return False

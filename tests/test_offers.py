@@ -115,7 +115,7 @@ def test_licensed_agency_japan_caregiver_advert_is_low_risk(kb: KnowledgeBase) -
         "Tidak melalui calo.",
         "tdk ada potongan gaji, gak pake calo, tanpa biaya admin",
         "Indak ado potongan gaji. Nggak ada biaya admin.",
-        "Biaya pendaftaran: GRATIS. Potongan gaji: tidak ada.",
+        "Biaya pendaftaran: GRATIS. Potongan gaji: gak ada. Calo: tidak ada.",
         "No registration fee, not through a broker, without any loan.",
         "Berangkat resmi, bukan visa turis. Paspor dipegang sendiri oleh pekerja.",
         # A warning poster warns against the signs; it is not an offer with them.
