@@ -9,6 +9,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# Tesseract with Indonesian reads screenshots of job adverts for /cek (bot/ocr.py); without
+# it the bot asks for the text instead.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-ind \
+    && rm -rf /var/lib/apt/lists/*
+
 # A dedicated user without a login shell; the code stays owned by root and read-only to it.
 RUN useradd --system --user-group --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin migran-aman

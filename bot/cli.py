@@ -14,17 +14,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from bot import demo, runtime
+from bot import demo, ocr, runtime
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
 from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
 from bot.crypto import EncryptionKeyError, generate_key
-from bot.engine import Engine, offer_reply
+from bot.engine import Engine
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.language import detect
 from bot.matching import Matcher
-from bot.offers import check_offer
+from bot.offers import check_offer, offer_reply
 from bot.outbox import Outbox
 from bot.sessions import MemorySessionStore
 from bot.storage import Database, StorageError, UsageLog
@@ -50,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
     offer = commands.add_parser("check-offer", help="look for warning signs in a job offer")
     offer.add_argument("text", nargs="?", help="the offer text (omit to read stdin)")
     offer.add_argument("--json", action="store_true", help="print JSON")
+    offer.add_argument(
+        "--image", type=Path, metavar="FILE", help="read the offer from a screenshot (Tesseract)"
+    )
     evaluate_cmd = commands.add_parser(
         "eval", help="measure the matcher on question files (default: every set there is)"
     )
@@ -119,7 +122,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
             raise UsageError("ask needs a question, or --json to read questions from stdin")
         return _ask(Matcher(kb, cache_dir=settings.model_cache_dir), args.question, args.json)
     if args.command == "check-offer":
-        return _check_offer(kb, args.text, args.json)
+        return _check_offer(kb, args.text, args.json, args.image)
     if args.command == "eval":
         return _eval(kb, settings, args.files)
     if args.command == "links":
@@ -285,12 +288,15 @@ def json_line(record: object) -> str:
     return json.dumps(record, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
-def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool) -> int:
-    offer = text if text is not None else sys.stdin.read()
+def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool, image: Path | None) -> int:
+    if image is not None:
+        offer = _read_picture(image)
+    else:
+        offer = text if text is not None else sys.stdin.read()
     result = check_offer(offer, kb)
     lang = detect(offer) or "id"
     if as_json:
-        record = {
+        record: dict[str, object] = {
             "level": result.level,
             "score": result.score,
             "signs": [
@@ -298,7 +304,32 @@ def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool) -> int:
                 for s in result.signs
             ],
         }
+        if image is not None:
+            record["text"] = offer
         print(json_line(record))
     else:
-        print(console.render(offer_reply(result, lang)))
+        if image is not None:
+            print(f"{offer}\n")
+        print(console.render(offer_reply(result, kb, lang)))
     return 0
+
+
+def _read_picture(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror}") from None
+    reader = ocr.ImageReader()
+    try:
+        return asyncio.run(reader.read(data))
+    except ocr.OcrError as error:
+        raise UsageError(OCR_PROBLEMS[error.reason].format(path=path)) from None
+    finally:
+        reader.close()
+
+
+OCR_PROBLEMS = {
+    "unavailable": "cannot read pictures: install tesseract-ocr and tesseract-ocr-ind (README)",
+    "unreadable": "{path} is not a picture Tesseract can read",
+    "busy": "the picture reader is busy",
+}

@@ -16,7 +16,9 @@ from bot.knowledge import PHONE_LIKE, Entry, KnowledgeBase
 from bot.matching import Match, Matcher
 from bot.messages import Button, Incoming, Reply
 from bot.normalize import MAX_CHARS, normalize
-from bot.offers import OfferCheck, check_offer
+from bot.ocr import ImageReader, OcrError
+from bot.offers import ACTION as OFFER_ACTION
+from bot.offers import check_offer, offer_reply, why_reply
 from bot.reporting import Reporting
 from bot.sessions import Session, SessionStore
 from bot.texts import HUMAN_HELP_CONTACT, text
@@ -66,12 +68,14 @@ class Engine:
         matcher: Matcher | None = None,
         usage: UsageRecorder | None = None,
         reporting: Reporting | None = None,
+        reader: ImageReader | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
         self.sessions = sessions
         self.usage = usage
         self.reporting = reporting  # None: reports are not configured (no key / no database)
+        self.reader = reader or ImageReader()  # screenshots of job adverts, for the offer check
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         stored = session = await self.sessions.get(incoming.user)
@@ -83,6 +87,8 @@ class Engine:
             replies, session = routed
         elif incoming.choice is not None:
             replies, session = await self._choice(incoming.choice, lang, session)
+        elif _offer_picture(incoming, session):
+            replies, session = await self._check_picture(incoming, lang, session)
         elif incoming.attachments and not incoming.text.strip():
             replies = [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
         else:
@@ -111,7 +117,7 @@ class Engine:
             return [Reply(text("empty", lang), buttons=self._menu_buttons(lang))], session
         match = self.matcher.match(stripped)
         if session.mode == "offer" and match.rule != "trigger":
-            verdict = offer_reply(check_offer(stripped, self.kb), lang)
+            verdict = offer_reply(check_offer(stripped, self.kb), self.kb, lang)
             return [verdict], session.with_changes(mode=None)
         return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
 
@@ -144,6 +150,9 @@ class Engine:
             return [self._unknown_command(word, lang)], session
         if action == "start":
             return self._start(payload.strip(), lang, session)
+        if action == "cek" and payload.strip():  # "/cek loker malaysia lewat dumai"
+            verdict = offer_reply(check_offer(payload[:MAX_CHARS], self.kb), self.kb, lang)
+            return [verdict], session.with_changes(mode=None)
         if action == "cek":
             return [Reply(text("offer_prompt", lang))], session.with_changes(mode="offer")
         reply = {
@@ -189,6 +198,22 @@ class Engine:
         message += " " + text("command_suggestion", lang, suggestion=suggestion)
         return Reply(message, buttons=((Button(suggestion, f"cmd:{close[0]}"),),))
 
+    # --- screenshots of job adverts --------------------------------------------------
+
+    async def _check_picture(
+        self, incoming: Incoming, lang: str, session: Session
+    ) -> tuple[list[Reply], Session]:
+        """Read the picture and check the text like a pasted offer, showing what was read;
+        the offer check stays open for the corrected text."""
+        session = session.with_changes(mode="offer")
+        try:
+            read = await self.reader.read_attachments(incoming.attachments)
+        except OcrError as error:
+            return [Reply(text(f"offer_image_{error.reason}", lang))], session
+        read = read[:MAX_CHARS]
+        verdict = offer_reply(check_offer(read, self.kb), self.kb, lang, "offer_result_image")
+        return [verdict, Reply(text("offer_read_text", lang, text=read))], session
+
     # --- buttons ---------------------------------------------------------------------
 
     async def _choice(
@@ -206,6 +231,8 @@ class Engine:
             return [Reply(text("language_set", value), buttons=self._menu_buttons(value))], session
         if kind == "cmd" and value in COMMANDS:
             return self._command(f"/{value}", lang, session)
+        if kind == OFFER_ACTION and (detail := why_reply(value, self.kb, lang)) is not None:
+            return [detail], session
         if kind in ("up", "down") and value in self.kb.entries:
             if self.usage is not None:
                 await self.usage.feedback(value, helpful=kind == "up")
@@ -305,22 +332,6 @@ class Engine:
         return (Button(text("main_menu", lang), "menu"),)
 
 
-def offer_reply(result: OfferCheck, lang: str) -> Reply:
-    """The offer-check verdict as a user reads it (chat and command line)."""
-    level = text(f"risk_{result.level}", lang)
-    lines = [text("offer_result", lang, level=level.upper())]
-    if not result.signs:
-        lines.append(text("offer_none", lang))
-    for sign in result.signs:
-        lines.append(f"⚠️ {sign.explanation[lang]}")
-    if result.level == "tinggi":
-        lines.append(text("offer_high", lang))
-    elif result.level == "sedang":
-        lines.append(text("offer_medium", lang))
-    buttons = ((Button(text("report_button", lang), "cmd:lapor"),),)
-    return Reply("\n\n".join(lines), buttons=buttons)
-
-
 _MONTHS = {
     "id": ["Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
@@ -329,3 +340,11 @@ _MONTHS = {
 
 def _date(day: dt.date, lang: str) -> str:
     return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
+def _offer_picture(incoming: Incoming, session: Session) -> bool:
+    """A picture for the offer check: sent after /cek, or with "/cek" as its caption."""
+    if not incoming.attachments:
+        return False
+    word = incoming.text.strip().partition(" ")[0].split("@", 1)[0].casefold()
+    return session.mode == "offer" or word in ("/cek", "/check")

@@ -112,6 +112,7 @@ class WarningSign:
     phrases: tuple[str, ...]
     patterns: tuple[re.Pattern[str], ...]
     explanation: Text
+    title: Text  # one short line for the phone-sized verdict; the explanation sits behind a button
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,7 @@ ENTRY_KEYS = {
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
 CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify"}
-SIGN_KEYS = {"id", "weight", "phrases", "patterns", "explanation"}
+SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation"}
 
 
 class _Collector:
@@ -475,6 +476,7 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
         phrases=phrases,
         patterns=tuple(patterns),
         explanation=_text(raw.get("explanation"), file, sign_id, "explanation", report),
+        title=_text(raw.get("title"), file, sign_id, "title", report),
     )
 
 

@@ -6,6 +6,7 @@ platform send; the core never sees a Telegram or WhatsApp object.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -25,6 +26,9 @@ class UserKey:
 class Attachment:
     kind: str  # photo, document, voice, video, sticker, location, ...
     ref: str  # the channel's own handle for the file (e.g. Telegram file_id)
+    # The bytes of a picture, fetched only when the core asks (the offer check reads
+    # screenshots); None where the channel cannot fetch it. Raises OSError on failure.
+    read: Callable[[], Awaitable[bytes]] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

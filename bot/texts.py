@@ -65,24 +65,30 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "offer_prompt": {
         "id": (
-            "Tempel (paste) teks tawaran kerja atau iklan lowongannya di sini, "
-            "lalu kirim. Saya akan mencari tanda bahayanya."
-        ),
-        "en": "Paste the job offer or advert text here and send it. I will look for warning signs.",
-    },
-    "offer_result": {
-        "id": "Hasil cek tawaran: risiko {level}.",
-        "en": "Offer check result: {level} risk.",
-    },
-    "offer_none": {
-        "id": (
-            "Saya tidak menemukan tanda bahaya yang saya kenal. Ini bukan jaminan aman: "
-            "pastikan perusahaannya resmi (P3MI) dan ada perjanjian kerja tertulis."
+            "Tempel (paste) teks tawaran kerja atau iklan lowongannya di sini, lalu kirim. "
+            "Bisa juga kirim screenshot (tangkapan layar) iklannya. "
+            "Saya akan mencari tanda bahayanya."
         ),
         "en": (
-            "I found none of the warning signs I know. That is no guarantee: make sure the "
-            "company is a licensed P3MI and there is a written employment contract."
+            "Paste the job offer or advert text here and send it, or send a screenshot of "
+            "the advert. I will look for warning signs."
         ),
+    },
+    "offer_result": {
+        "id": "🔎 Hasil cek tawaran: risiko {level}.",
+        "en": "🔎 Offer check result: {level} risk.",
+    },
+    "offer_result_image": {
+        "id": "🔎 Hasil cek tawaran dari gambar: risiko {level}.",
+        "en": "🔎 Offer check of the picture: {level} risk.",
+    },
+    "offer_none": {
+        "id": "Saya tidak menemukan tanda bahaya yang saya kenal.",
+        "en": "I found none of the warning signs I know.",
+    },
+    "offer_low": {
+        "id": "Tanda di atas lemah, tetapi tetap periksa sebelum melangkah.",
+        "en": "These signs are weak, but check before going any further.",
     },
     "offer_high": {
         "id": "Tawaran ini sangat mencurigakan. Jangan bayar dan jangan serahkan dokumen. "
@@ -93,6 +99,80 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     "offer_medium": {
         "id": "Hati-hati. Cek perusahaannya sebelum melangkah lebih jauh.",
         "en": "Be careful. Check the company before going any further.",
+    },
+    # Under every verdict, RENDAH too: the check only knows the signs it was taught.
+    "offer_verify": {
+        "id": (
+            "Tidak ada cek yang bisa menjamin tawaran aman. Pastikan perusahaannya P3MI "
+            "berizin dan job order-nya ada di SISKOP2MI, atau tanyakan ke dinas tenaga kerja "
+            "setempat (Kota Pariaman: DPMPTSP-TK)."
+        ),
+        "en": (
+            "No check can guarantee that an offer is safe. Make sure the company is a "
+            "licensed P3MI with its job order in SISKOP2MI, or ask your local manpower office "
+            "(in Kota Pariaman: the DPMPTSP-TK)."
+        ),
+    },
+    "offer_more_signs": {
+        "id": "…dan {count} tanda lain (lihat Penjelasan).",
+        "en": "…and {count} more (see Details).",
+    },
+    "offer_detail_button": {"id": "ℹ️ Penjelasan", "en": "ℹ️ Details"},
+    "offer_detail_title": {"id": "Penjelasan tanda bahaya", "en": "The warning signs explained"},
+    "offer_again_button": {"id": "🔎 Cek tawaran lain", "en": "🔎 Check another offer"},
+    "offer_read_text": {
+        "id": (
+            "📝 Teks yang saya baca dari gambar (bisa ada yang salah baca):\n\n{text}\n\n"
+            "Kalau ada yang salah, salin teks ini, perbaiki, lalu kirim: saya cek ulang."
+        ),
+        "en": (
+            "📝 The text I read from the picture (some words may be misread):\n\n{text}\n\n"
+            "If something is wrong, copy this text, correct it and send it: I will check again."
+        ),
+    },
+    "offer_image_unavailable": {
+        "id": (
+            "Maaf, saya belum bisa membaca gambar di sini. Mohon salin (copy) teks "
+            "tawarannya, lalu kirim sebagai pesan biasa."
+        ),
+        "en": (
+            "Sorry, I cannot read pictures here yet. Please copy the text of the offer and "
+            "send it as a normal message."
+        ),
+    },
+    "offer_image_unreadable": {
+        "id": (
+            "Gambar ini tidak bisa saya baca. Kirim screenshot yang jelas, atau salin teks "
+            "tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "I cannot read this picture. Send a clear screenshot, or copy the text of the "
+            "offer and send it as a message."
+        ),
+    },
+    "offer_image_empty": {
+        "id": (
+            "Saya tidak menemukan tulisan di gambar ini. Kirim screenshot yang lebih jelas, "
+            "atau salin teks tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "I found no writing in this picture. Send a clearer screenshot, or copy the text "
+            "of the offer and send it as a message."
+        ),
+    },
+    "offer_image_busy": {
+        "id": (
+            "Banyak gambar sedang saya baca. Kirim lagi sebentar lagi, atau salin teks "
+            "tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "I am reading many pictures right now. Send it again in a moment, or copy the "
+            "text of the offer and send it as a message."
+        ),
+    },
+    "offer_image_not_image": {
+        "id": "Untuk cek tawaran, kirim teksnya atau screenshot (gambar) iklannya.",
+        "en": "To check an offer, send its text or a screenshot (picture) of the advert.",
     },
     "risk_rendah": {"id": "rendah", "en": "low"},
     "risk_sedang": {"id": "sedang", "en": "medium"},
@@ -115,8 +195,14 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "Thank you for the feedback.",
     },
     "media_outside_report": {
-        "id": "Saya hanya bisa membaca teks. Untuk mengirim bukti, gunakan /lapor.",
-        "en": "I can only read text. To send evidence, use /lapor.",
+        "id": (
+            "Saya hanya bisa membaca teks dan screenshot tawaran kerja (ketik /cek lalu kirim "
+            "gambarnya). Untuk mengirim bukti, gunakan /lapor."
+        ),
+        "en": (
+            "I can only read text and screenshots of job offers (type /cek, then send the "
+            "picture). To send evidence, use /lapor."
+        ),
     },
     "slow_down": {
         "id": "Pelan-pelan ya 🙏 Pesan Anda terlalu banyak; tunggu sebentar lalu kirim lagi.",

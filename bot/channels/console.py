@@ -1,21 +1,26 @@
 """Terminal chat: type questions, see answers; buttons appear numbered.
 
 Works interactively and with piped input (one message a line), so it can be
-scripted: `printf 'halo\\n1\\n' | python main.py chat`.
+scripted: `printf 'halo\\n1\\n' | python main.py chat`. A line that is the path of a
+picture (typed, or dropped onto the terminal) is sent as a photo: after /cek it is read
+like a screenshot of a job advert.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TextIO
 
 from bot.channels.console_officials import ConsoleOfficials
 from bot.engine import Engine
-from bot.messages import Button, Incoming, Reply, UserKey
+from bot.messages import Attachment, Button, Incoming, Reply, UserKey
 
 USER = UserKey("console", "local", "local")
 QUIT_WORDS = {"/keluar", "/exit", "/quit"}
+PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
 def render(reply: Reply) -> str:
@@ -69,7 +74,7 @@ async def run(
             choice = None
             if line.strip().isdigit() and 1 <= int(line) <= len(offered):
                 choice = offered[int(line) - 1].action
-            replies = await engine.handle(Incoming(USER, text=line, choice=choice))
+            replies = await engine.handle(_incoming(line, choice))
             offered = _buttons(replies) or offered
         if officials:
             for_officials, for_reporter = await officials.deliveries()
@@ -77,3 +82,25 @@ async def run(
             replies = [*replies, *for_officials, *for_reporter]
         write("\n\n".join(render(reply) for reply in replies) + "\n")
         stdout.flush()
+
+
+def _incoming(line: str, choice: str | None) -> Incoming:
+    picture = _picture(line)
+    if picture is not None:
+        return Incoming(USER, attachments=(picture,))
+    return Incoming(USER, text=line, choice=choice)
+
+
+def _picture(line: str) -> Attachment | None:
+    """The photo a line names, if it is the path of a picture file ('quotes' allowed)."""
+    name = line.strip().strip("'\"")
+    if Path(name).suffix.casefold() not in PICTURE_SUFFIXES:
+        return None
+    path = Path(name).expanduser()
+    if not path.is_file():
+        return None
+
+    async def read() -> bytes:
+        return await asyncio.to_thread(path.read_bytes)
+
+    return Attachment("photo", path.name, read)

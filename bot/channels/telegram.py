@@ -28,10 +28,12 @@ from telegram import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
     CallbackQuery,
+    Document,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     Message,
+    PhotoSize,
     ReplyParameters,
     Update,
 )
@@ -78,6 +80,7 @@ CHANNEL = "telegram"
 FLOOD_LIMIT = 20  # messages a user may send ...
 FLOOD_WINDOW = 60.0  # ... in this many seconds
 MAX_CONCURRENT_UPDATES = 256
+MAX_PICTURE_BYTES = 10 * 1024 * 1024  # a bigger "screenshot" is not one; Telegram serves 20 MB
 # A pause after each getUpdates lets updates gather: under load one call then carries many
 # of them instead of about one each, and a call costs the bot the same CPU whether it
 # brings one update or fifty. Nobody notices 25 ms beside Telegram's own delivery time.
@@ -490,11 +493,13 @@ async def _edit(query: CallbackQuery, body: str, markup: InlineKeyboardMarkup | 
 def _attachments(message: Message) -> tuple[Attachment, ...]:
     found: list[Attachment] = []
     if message.photo:
-        found.append(Attachment("photo", message.photo[-1].file_id))
+        photo = message.photo[-1]  # the largest size
+        found.append(Attachment("photo", photo.file_id, _reader(photo)))
     for kind in ("document", "voice", "audio", "video", "video_note", "sticker", "animation"):
         media = getattr(message, kind)
         if media is not None:
-            found.append(Attachment(kind, media.file_id))
+            picture = kind == "document" and (media.mime_type or "").startswith("image/")
+            found.append(Attachment(kind, media.file_id, _reader(media) if picture else None))
     if message.location is not None:
         found.append(
             Attachment("location", f"{message.location.latitude},{message.location.longitude}")
@@ -502,6 +507,21 @@ def _attachments(message: Message) -> tuple[Attachment, ...]:
     if message.contact is not None:
         found.append(Attachment("contact", message.contact.phone_number))
     return tuple(found)
+
+
+def _reader(media: PhotoSize | Document) -> Callable[[], Awaitable[bytes]] | None:
+    """Fetches a picture's bytes when the core asks (the offer check reads screenshots)."""
+    if media.file_size is not None and media.file_size > MAX_PICTURE_BYTES:
+        return None
+
+    async def read() -> bytes:
+        try:
+            file = await media.get_file()
+            return bytes(await file.download_as_bytearray())
+        except TelegramError as error:  # the core knows no Telegram errors
+            raise OSError(f"download failed: {type(error).__name__}") from None
+
+    return read
 
 
 # --- delivering the outbox --------------------------------------------------------------
