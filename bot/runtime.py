@@ -20,6 +20,7 @@ from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
 from bot.outbox import Outbox
 from bot.reporting import Reporting
@@ -93,6 +94,7 @@ async def open_services(
         sessions = SqliteSessionStore(database)
         cipher = await open_cipher(database, settings.reports_key.value)
         reports = outbox = desk = reporting = None
+        reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             reports = ReportStore(database, cipher, settings.case_code_prefix)
             outbox = Outbox(database, cipher)
@@ -105,11 +107,15 @@ async def open_services(
                 action_working_days=settings.response_action_working_days,
                 holidays=settings.response_holidays,
             )
-            flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify, policy)
+            flow = ReportFlow(
+                reports, kb, matcher, new_case_deliveries(kb), outbox.notify, policy, reader
+            )
             reporting = Reporting(flow, desk, reports)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
-        engine = Engine(kb, sessions, matcher=matcher, usage=usage, reporting=reporting)
+        engine = Engine(
+            kb, sessions, matcher=matcher, usage=usage, reporting=reporting, reader=reader
+        )
         yield Services(database, engine, usage, reports, outbox, desk)
     finally:
         await database.close()

@@ -24,6 +24,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
 from bot.normalize import clean
+from bot.ocr import ImageReader, OcrError
 from bot.offers import check_offer
 from bot.reports import Draft, OutboxRow, Report, ReportStore
 from bot.texts import text
@@ -96,6 +97,7 @@ class ReportFlow:
         deliveries_for: Render,
         on_commit: Callable[[], None] = lambda: None,
         policy: ReceiptPolicy | None = None,
+        reader: ImageReader | None = None,
     ) -> None:
         self.store = store
         self.kb = kb
@@ -103,6 +105,7 @@ class ReportFlow:
         self.deliveries_for = deliveries_for  # card and evidence rows for the officials
         self.on_commit = on_commit  # wakes the outbox worker
         self.policy = policy or ReceiptPolicy()
+        self.reader = reader  # screenshots at the offer step; None: kept as evidence only
 
     # --- entry points ----------------------------------------------------------------
 
@@ -210,9 +213,27 @@ class ReportFlow:
                 Reply(text("report_use_buttons", lang, options=labels)),
                 self._prompt(draft, lang),
             ]
+        if step.name == "offer" and incoming.attachments:
+            typed = await self._offer_picture(draft, incoming.attachments, typed)
         if not typed:
             return [self._prompt(draft, lang)]
         return await self._store_text(draft, step, typed, danger, lang)
+
+    async def _offer_picture(
+        self, draft: Draft, attachments: tuple[Attachment, ...], typed: str
+    ) -> str:
+        """A screenshot of the advert at the offer step: kept as evidence, and the text read
+        from it (where OCR is installed) answers the step, after anything typed with it."""
+        evidence: list[Any] = draft.answers.setdefault("evidence", [])
+        evidence.extend([a.kind, a.ref] for a in attachments[: MAX_EVIDENCE - len(evidence)])
+        await self.store.save_draft(draft)
+        if self.reader is None:
+            return typed
+        try:
+            read = await self.reader.read_attachments(attachments)
+        except OcrError:
+            return typed
+        return f"{typed}\n{read}".strip()
 
     async def _store_text(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
