@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot import logredact
 from bot.config import Settings
 from bot.engine import Engine
 from bot.flows.report import ReportFlow
@@ -30,6 +31,7 @@ log = logging.getLogger("bot")
 
 
 def configure_logging(level: str) -> None:
+    logredact.install()
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -58,6 +60,7 @@ class Services:
 async def open_services(
     settings: Settings, kb: KnowledgeBase, matcher: Matcher | None = None
 ) -> AsyncIterator[Services]:
+    logredact.install()
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb)
