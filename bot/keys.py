@@ -201,6 +201,8 @@ async def rotate(
                 changed += len(stale)
                 if on_batch is not None:
                     on_batch(changed)
+    # Old pages in the write-ahead log still hold the old ciphertexts: fold them in now.
+    await database.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
     return changed
 
 
