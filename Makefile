@@ -43,9 +43,10 @@ lock: | $(TOOLS)/uv
 	echo "$(BUILD_REQUIREMENT)" | $(TOOLS)/uv pip compile pyproject.toml - --extra dev \
 		-c $(LOCK) $(LOCK_FLAGS) $(UPGRADE) -o $(DEV_LOCK)
 
-# Known vulnerabilities in the locked versions; needs the network (PyPI's advisory data).
+# Known vulnerabilities in the locked versions; needs PyPI's JSON API (advisory data).
+# --strict: a package that could not be checked fails the audit instead of passing silently.
 audit: | $(TOOLS)/uv
-	$(TOOLS)/pip-audit --require-hashes --disable-pip -r $(DEV_LOCK)
+	$(TOOLS)/pip-audit --strict --require-hashes --disable-pip -r $(DEV_LOCK)
 
 run: $(VENV)/.installed
 	$(BIN)/python main.py
