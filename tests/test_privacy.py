@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import re
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
+from tests.test_metadata import GPS, photo_jpeg
 
 OFFICIALS = -100200300
 # Long ids: a short one would turn up by chance inside the encrypted tokens' base64.
@@ -192,6 +193,42 @@ async def test_no_file_or_log_links_the_reporter_to_the_case(
     # Debug logging on, the library's included: still nothing to link anyone to anything.
     logged = caplog.text
     assert caplog.records and all(n not in logged for n in [*needles, code])
+
+
+async def file_report(bot: Running, evidence: Callable[[], object]) -> str:
+    """The shortest report, with the evidence that `evidence()` sends; returns its code."""
+    await say(bot, "/lapor", "1/9")
+    await say(bot, "Lowongan admin di Kamboja, visa turis", "2/9")
+    await press(bot, "Tidak tahu", "3/9")
+    await press(bot, "Pariaman Tengah", "4/9")
+    await say(bot, "Kamboja", "5/9")
+    await press(bot, "Belum", "6/9")
+    await press(bot, "Tidak", "7/9")
+    evidence()
+    await bot.tg.async_wait_for_message(REPORTER, contains="Bukti tersimpan (1)")
+    await press(bot, "Selesai", "8/9")
+    await press(bot, "Anonim", "9/9")
+    await press(bot, "Ya, teruskan", "Periksa laporan")
+    receipt = await press(bot, "✅ Kirim", "Kode kasus")
+    found = CODE.search(str(receipt["text"]))
+    assert found
+    return found.group()
+
+
+async def test_evidence_documents_reach_officials_without_gps_or_file_name(bot: Running) -> None:
+    jpeg, image_data = photo_jpeg()
+    assert GPS in jpeg
+    code = await file_report(
+        bot,
+        lambda: bot.tg.send_document(
+            REPORTER, file_name="KTP_Siti_Rahayu.jpg", mime_type="image/jpeg", content=jpeg
+        ),
+    )
+    [upload] = await bot.tg.async_wait_for_call("sendDocument", timeout=10)
+    assert upload.params["chat_id"] == OFFICIALS and code in upload.params["caption"]
+    sent = upload.files["document"]
+    assert GPS not in sent.content and sent.content.endswith(image_data)
+    assert sent.filename == "bukti.jpg"
 
 
 def unreadable_update(number: int) -> dict[str, object]:

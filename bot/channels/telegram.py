@@ -63,6 +63,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, RequestData
 
 from bot import housekeeping, logredact
+from bot.channels.telegram_files import cleaned_document
 from bot.channels.telegram_intake import (
     TolerantBot,
     WebhookServer,
@@ -594,6 +595,8 @@ class TelegramTransport:
             method, takes_caption = sender
             extra = {"caption": caption} if takes_caption else {}
             send = getattr(self.bot, method)
+            if kind == "document":  # without EXIF and the original file name
+                ref = await cleaned_document(self.bot, ref)
             sent = await send(chat_id, ref, reply_parameters=parameters, **extra)
         return sent.message_id
 
