@@ -115,15 +115,18 @@ def _webhook_secret(url: str, value: str) -> Secret:
 
 
 def env_file_warning(path: Path) -> str | None:
-    """A warning when `.env` (which holds the keys) can be read by other users here."""
+    """A warning when `.env` (which holds the keys) can be read by other users here: anyone
+    at all, or a group other than this process's own (root:migran-aman 0640 is fine)."""
     try:
-        mode = path.stat().st_mode
+        info = path.stat()
     except OSError:
         return None
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+    others = info.st_mode & stat.S_IRWXO
+    group = info.st_mode & stat.S_IRWXG and info.st_gid != os.getegid()
+    if others or group:
         return (
             f"warning: {path.name} can be read by other users of this machine "
-            f"(mode {stat.S_IMODE(mode):o}); it holds the bot's secrets: chmod 600 {path}"
+            f"(mode {stat.S_IMODE(info.st_mode):o}); it holds the bot's secrets: chmod 600 {path}"
         )
     return None
 

@@ -76,6 +76,8 @@ def test_readable_env_file_is_warned_about(tmp_path: Path) -> None:
     assert warning and "chmod 600" in warning
     env_file.chmod(0o600)
     assert env_file_warning(env_file) is None
+    env_file.chmod(0o640)  # as deploy/ sets it up: readable by the bot's own group only
+    assert env_file_warning(env_file) is None
 
 
 def test_encryption_key_without_hash_key_names_what_to_add(tmp_path: Path) -> None:
