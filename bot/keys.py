@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token
+from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, split_keys
 from bot.messages import UserKey
 from bot.storage import Database
 
@@ -58,6 +58,10 @@ async def open_keys(
         raise EncryptionKeyError(
             "encrypted reports exist but REPORTS_ENCRYPTION_KEY is not set; "
             "set the key they were written with"
+        )
+    if hash_key and hash_key in split_keys(encryption_keys):
+        raise EncryptionKeyError(
+            "REPORTS_HASH_KEY must be a key of its own, not one of REPORTS_ENCRYPTION_KEY's"
         )
     hasher = Hasher(hash_key) if hash_key else None
     cipher = Cipher(encryption_keys, hasher) if hasher and encryption_keys else None

@@ -213,9 +213,15 @@ async def test_previous_version_database_is_migrated_with_the_new_hash_key(
             pass
 
 
-def test_hash_key_must_be_a_real_key(tmp_path: Path) -> None:
+async def test_hash_key_must_be_a_real_key_of_its_own(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
     from bot.crypto import Hasher
 
     for bad in ("", "short", base64.urlsafe_b64encode(b"x" * 16).decode()):
         with pytest.raises(EncryptionKeyError, match="REPORTS_HASH_KEY"):
             Hasher(bad)
+    key = generate_key()
+    with pytest.raises(EncryptionKeyError, match="a key of its own"):
+        async with open_services(settings(tmp_path, f"{generate_key()},{key}", key), kb, matcher):
+            pass
