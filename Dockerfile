@@ -21,10 +21,12 @@ RUN useradd --system --user-group --home-dir /app --no-create-home \
 
 WORKDIR /app
 
-# Dependencies first, so a knowledge-base edit does not reinstall them.
-COPY pyproject.toml README.md ./
+# Dependencies first, so a knowledge-base edit does not reinstall them: the exact versions
+# and hashes of requirements.lock, then the project itself without resolving anything.
+COPY pyproject.toml README.md requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 COPY bot/ bot/
-RUN pip install . && rm -rf build *.egg-info
+RUN pip install --no-deps --no-build-isolation . && rm -rf build *.egg-info
 
 COPY . .
 

@@ -3,20 +3,50 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench check-kb eval clean
+# Exact versions with their sha256 hashes, for what runs (LOCK) and for what tests (DEV_LOCK).
+# pip refuses any file whose hash is not listed, and any dependency that is not pinned.
+LOCK := requirements.lock
+DEV_LOCK := requirements-dev.lock
+# uv (to write the locks) and pip-audit (to check them) live apart from the project's venv.
+TOOLS := .venv-tools/bin
+# The build backend is locked too, so that installing the project itself fetches nothing.
+BUILD_REQUIREMENT := setuptools>=69
+LOCK_FLAGS := --universal --python-version 3.11 --generate-hashes --quiet \
+	--custom-compile-command "make lock"
+
+.PHONY: run test lint bench check-kb eval clean lock audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the dependency list changes.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Reinstall only when a lock changes. The project itself: no dependencies, no build isolation
+# (its build backend came from the lock).
+$(VENV)/.installed: $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+$(VENV)/.installed-dev: $(DEV_LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@ $(VENV)/.installed
+
+$(TOOLS)/uv:
+	$(PYTHON) -m venv .venv-tools
+	$(TOOLS)/python -m pip install --quiet uv pip-audit
+
+# Rewrite both locks from pyproject.toml after a dependency changed. Versions already locked
+# are kept where they still fit; `make lock UPGRADE=--upgrade` moves everything to the newest.
+lock: | $(TOOLS)/uv
+	echo "$(BUILD_REQUIREMENT)" | $(TOOLS)/uv pip compile pyproject.toml - $(LOCK_FLAGS) \
+		$(UPGRADE) -o $(LOCK)
+	echo "$(BUILD_REQUIREMENT)" | $(TOOLS)/uv pip compile pyproject.toml - --extra dev \
+		-c $(LOCK) $(LOCK_FLAGS) $(UPGRADE) -o $(DEV_LOCK)
+
+# Known vulnerabilities in the locked versions; needs PyPI's JSON API (advisory data).
+# --strict: a package that could not be checked fails the audit instead of passing silently.
+audit: | $(TOOLS)/uv
+	$(TOOLS)/pip-audit --strict --require-hashes --disable-pip -r $(DEV_LOCK)
 
 run: $(VENV)/.installed
 	$(BIN)/python main.py
@@ -45,4 +75,4 @@ bench: $(VENV)/.installed-dev
 
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) .venv-tools build *.egg-info

@@ -44,7 +44,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram import TelegramChannel, serve
 from bot.config import PROJECT_ROOT, Settings
-from bot.crypto import generate_key
+from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import load_knowledge
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
@@ -189,6 +189,7 @@ async def load(users: int, photos: int, seconds: float) -> Run:
                 "OFFICIALS_CHAT_ID": str(OFFICIALS),
                 "OFFICIAL_USER_IDS": str(OFFICIAL),
                 "REPORTS_ENCRYPTION_KEY": generate_key(),
+                "REPORTS_HASH_KEY": generate_hash_key(),
             }
         )
         async with open_services(settings, kb) as services:

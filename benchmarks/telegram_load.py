@@ -35,7 +35,7 @@ from telegram.ext import AIORateLimiter
 from benchmarks.telegram_side import Conversation, TelegramSide
 from bot.channels.telegram import FLOOD_LIMIT, TelegramChannel, serve
 from bot.config import PROJECT_ROOT, Settings
-from bot.crypto import generate_key
+from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase, load_knowledge
 from bot.runtime import open_services
 
@@ -77,6 +77,7 @@ async def load(users: int, per_user: int, seconds: float) -> tuple[Conversation,
                 "TELEGRAM_BASE_FILE_URL": tg.base_file_url,
                 "DATABASE_PATH": str(Path(folder) / "load.sqlite3"),
                 "REPORTS_ENCRYPTION_KEY": generate_key(),
+                "REPORTS_HASH_KEY": generate_hash_key(),
                 "OFFICIALS_CHAT_ID": str(OFFICIALS_CHAT_ID),
             }
         )

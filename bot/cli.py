@@ -8,6 +8,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import secrets
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -15,10 +17,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from bot import demo, ocr, runtime
+from bot import keys as key_store
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
-from bot.config import PROJECT_ROOT, ConfigError, Settings, load_settings
-from bot.crypto import EncryptionKeyError, generate_key
+from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, load_settings
+from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
@@ -64,7 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         "unanswered", help="most frequent unanswered questions and most 👎 topics"
     )
     unanswered.add_argument("--limit", type=int, default=20)
-    commands.add_parser("gen-key", help="print a new REPORTS_ENCRYPTION_KEY")
+    commands.add_parser(
+        "gen-key",
+        help="print a new REPORTS_ENCRYPTION_KEY, REPORTS_HASH_KEY and TELEGRAM_WEBHOOK_SECRET",
+    )
+    commands.add_parser(
+        "rotate-key",
+        help="re-encrypt all stored data with the first key of REPORTS_ENCRYPTION_KEY",
+    )
     outbox = commands.add_parser("outbox", help="list pending and failed deliveries")
     outbox.add_argument("--all", action="store_true", help="include delivered rows")
     return parser
@@ -81,12 +91,18 @@ EXPECTED_FAILURES: tuple[tuple[type[Exception], str, int], ...] = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever this process creates (the data folder, the database and its journal files)
+    # is for this user alone: 0700 folders, 0600 files, whatever the shell's umask says.
+    os.umask(0o077)
     # Piped input may hold anything; a broken byte must not end the run.
     for stream in (sys.stdin, sys.stdout):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     try:
         args = _parser().parse_args(argv)
+        warning = env_file_warning(PROJECT_ROOT / ".env")
+        if warning:
+            print(warning, file=sys.stderr)
         settings = load_settings()
         return _dispatch(args, settings)
     except KnowledgeError as error:
@@ -110,8 +126,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "gen-key":
-        print(generate_key())
+        # KEY=VALUE lines, ready for .env; to rotate, put only the new encryption key first.
+        print(f"REPORTS_ENCRYPTION_KEY={generate_key()}")
+        print(f"REPORTS_HASH_KEY={generate_hash_key()}")
+        print(f"TELEGRAM_WEBHOOK_SECRET={secrets.token_urlsafe(32)}")
         return 0
+    if args.command == "rotate-key":
+        return asyncio.run(_rotate_key(settings))
     if args.command == "outbox":
         return asyncio.run(_outbox(settings, args.all))
     if args.command == "check-kb":
@@ -188,7 +209,10 @@ async def _outbox(settings: Settings, include_sent: bool) -> int:
     async with _existing_database(settings) as database:
         if database is None:
             return 0
-        cipher = await runtime.open_cipher(database, settings.reports_key.value)
+        keys = await key_store.open_keys(
+            database, settings.reports_key.value, settings.hash_key.value
+        )
+        cipher = keys.cipher
         if cipher is None:
             print("reporting is off (no REPORTS_ENCRYPTION_KEY): no outbox")
             return 0
@@ -201,6 +225,27 @@ async def _outbox(settings: Settings, include_sent: bool) -> int:
             f"#{entry.id:<5} {entry.status:<8} {entry.role:<12} case {entry.report_code or '-':<15}"
             f" tries {entry.attempts:<3} since {entry.created_at}{error}"
         )
+    return 0
+
+
+async def _rotate_key(settings: Settings) -> int:
+    async with _existing_database(settings) as database:
+        if database is None:
+            return 0
+        if not settings.reports_key:
+            raise EncryptionKeyError("REPORTS_ENCRYPTION_KEY is not set: nothing to rotate")
+        keys = await key_store.open_keys(
+            database, settings.reports_key.value, settings.hash_key.value, rehash=True
+        )
+        assert keys.cipher is not None  # both keys are set, or open_keys raised
+
+        def progress(done: int) -> None:
+            print(f"re-encrypted {done} values so far", flush=True)
+
+        changed = await key_store.rotate(database, keys.cipher, on_batch=progress)
+    print(f"done: {changed} values re-encrypted with the first key of REPORTS_ENCRYPTION_KEY.")
+    if keys.cipher.key_count > 1:
+        print("The older keys are no longer needed: remove them from REPORTS_ENCRYPTION_KEY.")
     return 0
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +51,8 @@ class Settings:
     webhook_port: int
     officials_chat_id: int | None
     official_user_ids: frozenset[int]
-    reports_key: Secret
+    reports_key: Secret  # one or more Fernet keys, comma-separated, newest first
+    hash_key: Secret
     retention_days: int
     case_code_prefix: str
     # What the receipt promises and reminders check (bot/deadlines.py).
@@ -78,7 +81,9 @@ class Settings:
                 "TELEGRAM_BASE_FILE_URL", "https://api.telegram.org/file/bot"
             ),
             webhook_url=get("TELEGRAM_WEBHOOK_URL"),
-            webhook_secret=Secret(get("TELEGRAM_WEBHOOK_SECRET")),
+            webhook_secret=_webhook_secret(
+                get("TELEGRAM_WEBHOOK_URL"), get("TELEGRAM_WEBHOOK_SECRET")
+            ),
             webhook_listen=get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
             webhook_port=_int("TELEGRAM_WEBHOOK_PORT", get("TELEGRAM_WEBHOOK_PORT", "8443")),
             officials_chat_id=(
@@ -91,6 +96,7 @@ class Settings:
                 for part in get("OFFICIAL_USER_IDS").replace(",", " ").split()
             ),
             reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
+            hash_key=Secret(get("REPORTS_HASH_KEY")),
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
             response_ack_hours=_positive("RESPONSE_ACK_HOURS", get("RESPONSE_ACK_HOURS", "24")),
@@ -99,6 +105,42 @@ class Settings:
             ),
             response_holidays=_dates("RESPONSE_HOLIDAYS", get("RESPONSE_HOLIDAYS")),
         )
+
+
+# What Telegram accepts as a webhook secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+def _webhook_secret(url: str, value: str) -> Secret:
+    """Without a secret anyone who learns the webhook URL can post forged updates (fake
+    "officials' replies" to reporters): webhook mode does not start without one."""
+    if url and not value:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_URL is set but TELEGRAM_WEBHOOK_SECRET is empty; "
+            "make one with: python main.py gen-key"
+        )
+    if value and not WEBHOOK_SECRET.fullmatch(value):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1 to 256 of the characters A-Z a-z 0-9 _ -"
+        )
+    return Secret(value)
+
+
+def env_file_warning(path: Path) -> str | None:
+    """A warning when `.env` (which holds the keys) can be read by other users here: anyone
+    at all, or a group other than this process's own (root:migran-aman 0640 is fine)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    others = info.st_mode & stat.S_IRWXO
+    group = info.st_mode & stat.S_IRWXG and info.st_gid != os.getegid()
+    if others or group:
+        return (
+            f"warning: {path.name} can be read by other users of this machine "
+            f"(mode {stat.S_IMODE(info.st_mode):o}); it holds the bot's secrets: chmod 600 {path}"
+        )
+    return None
 
 
 def _path(value: str) -> Path:

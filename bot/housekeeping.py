@@ -15,6 +15,8 @@ from bot.texts import text
 
 log = logging.getLogger(__name__)
 
+# Drafts' times are rounded down to the hour (bot.reports): a reminder comes 23-25 h after
+# the last answer, the hourly run included.
 REMIND_AFTER_HOURS = 24
 DISCARD_AFTER_HOURS = 7 * 24
 INTERVAL_SECONDS = 3600

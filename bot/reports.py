@@ -2,8 +2,11 @@
 
 A report, its history event and its outbox rows are written in one transaction;
 the reporter is given the case code only after that COMMIT. Personal fields and
-free text are encrypted with the report key; status, area, destination country
-and dates stay plain because statistics need them and they identify nobody.
+free text are encrypted with the report key, and so are officials' ids (who changed
+a status, who took a case); status, area, destination country and the report's and
+events' dates stay plain because statistics and response times need them and they
+identify nobody. A draft's times are rounded to the hour: an exact time would match
+the report it becomes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import aiosqlite
 
 from bot.crypto import Cipher
 from bot.messages import UserKey
-from bot.storage import Database, batched_writes, now
+from bot.storage import Database, batched_writes, now, this_hour
 
 STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
 CLOSED = frozenset({"selesai", "tidak_valid"})
@@ -106,7 +109,7 @@ class ReportStore:
         return Draft(user, draft_id, step, dict(stored["answers"]), created, updated)
 
     async def save_draft(self, draft: Draft) -> None:
-        stamp = now()
+        stamp = this_hour()
         key = self.recipient_hash(draft.user)
         await self._draft_saves(
             key,
@@ -234,9 +237,10 @@ class ReportStore:
             if assign:
                 await db.execute(
                     "UPDATE reports SET assigned_to = ?, updated_at = ? WHERE id = ?",
-                    (actor, stamp, report.id),
+                    (self.cipher.seal(actor), stamp, report.id),
                 )
-                await self._event(db, report.id, actor, "assign", actor)
+                # who took it is the (encrypted) actor; the value must not repeat it in clear
+                await self._event(db, report.id, actor, "assign", "tangani")
             for row in deliveries:
                 await self._enqueue(db, row)
             updated = await self._by(db, "id = ?", report.id)
@@ -267,7 +271,7 @@ class ReportStore:
             "SELECT at, actor, kind, value FROM report_events WHERE report_id = ? ORDER BY id",
             (report.id,),
         )
-        return [(str(a), str(b), str(c), str(d)) for a, b, c, d in rows]
+        return [(str(a), str(self.cipher.unseal(b)), str(c), str(d)) for a, b, c, d in rows]
 
     async def purge_closed(self, older_than_days: int) -> int:
         """Delete cases closed before the retention period; secure_delete overwrites them."""
@@ -299,7 +303,8 @@ class ReportStore:
     async def remind(self, draft: Draft, deliveries: Iterable[OutboxRow]) -> None:
         async with self.database.transaction() as db:
             await db.execute(
-                "UPDATE drafts SET reminded_at = ? WHERE draft_id = ?", (now(), draft.draft_id)
+                "UPDATE drafts SET reminded_at = ? WHERE draft_id = ?",
+                (this_hour(), draft.draft_id),
             )
             for row in deliveries:
                 await self._enqueue(db, row)
@@ -321,7 +326,7 @@ class ReportStore:
     ) -> None:
         await db.execute(
             "INSERT INTO report_events (report_id, actor, kind, value, at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, actor, kind, value, now()),
+            (report_id, self.cipher.seal(actor), kind, value, now()),
         )
 
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
@@ -382,7 +387,7 @@ class ReportStore:
             area=str(area),
             destination=str(dest),
             status=str(status),
-            assigned_to=assigned,
+            assigned_to=self.cipher.unseal(assigned),
             card_message_id=card,
             created_at=str(created),
             closed_at=closed,

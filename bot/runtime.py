@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot import logredact
 from bot.config import Settings
-from bot.crypto import Cipher, EncryptionKeyError
 from bot.engine import Engine
 from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
+from bot.keys import open_keys
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.ocr import ImageReader
@@ -25,12 +26,14 @@ from bot.officials import Desk, new_case_deliveries
 from bot.outbox import Outbox
 from bot.reporting import Reporting
 from bot.reports import ReportStore
+from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
 
 log = logging.getLogger("bot")
 
 
 def configure_logging(level: str) -> None:
+    logredact.install()
     logging.basicConfig(
         level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -55,29 +58,6 @@ class Services:
     desk: Desk | None
 
 
-async def open_cipher(database: Database, key: str) -> Cipher | None:
-    """The report cipher, or None when reporting is off. Refuses a wrong or missing key
-    when encrypted data exists: starting anyway would strand every stored report."""
-    rows = await database.fetchall("SELECT value FROM meta WHERE name = 'key_check'")
-    stored = rows[0][0] if rows else None
-    if not key:
-        if stored is not None:
-            raise EncryptionKeyError(
-                "encrypted reports exist but REPORTS_ENCRYPTION_KEY is not set; "
-                "set the key they were written with"
-            )
-        return None
-    cipher = Cipher(key)
-    if stored is None:
-        async with database.transaction() as db:
-            await db.execute(
-                "INSERT INTO meta (name, value) VALUES ('key_check', ?)", (cipher.key_check(),)
-            )
-    else:
-        cipher.verify(stored)
-    return cipher
-
-
 @asynccontextmanager
 async def open_services(
     settings: Settings,
@@ -87,12 +67,22 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """`officials_present`: someone receives the cards (default: an officials' chat is
     configured); the receipt promises forwarding only then."""
+    logredact.install()
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)
         usage = UsageLog(database)
-        sessions = SqliteSessionStore(database)
-        cipher = await open_cipher(database, settings.reports_key.value)
+        keys = await open_keys(database, settings.reports_key.value, settings.hash_key.value)
+        cipher = keys.cipher
+        sessions: SessionStore
+        if keys.hasher is not None:
+            sessions = SqliteSessionStore(database, keys.hasher, cipher)
+        else:
+            sessions = MemorySessionStore()
+            log.warning(
+                "REPORTS_HASH_KEY is not set: language choices are kept in memory only, "
+                "not on disk (make one with: python main.py gen-key)"
+            )
         reports = outbox = desk = reporting = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:

@@ -21,6 +21,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.batching import Batcher
+from bot.crypto import Cipher, Hasher
 from bot.messages import UserKey
 from bot.sessions import Session
 
@@ -125,6 +126,21 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX outbox_pending ON outbox (status, recipient_hash, id)",
     ),
+    (
+        # Sessions were keyed "telegram:<chat>:<user>" in clear and their mode could read
+        # "reply:<case code>": a plain link from a person to a case. The new table is keyed
+        # by an HMAC (REPORTS_HASH_KEY), the mode is encrypted when reporting is on, and
+        # updated_at is rounded to the hour. The old rows are converted (or, without the
+        # hash key, deleted) at start-up by bot.keys, which has the keys this SQL lacks.
+        "ALTER TABLE sessions RENAME TO legacy_sessions",
+        """CREATE TABLE sessions (
+            session_key TEXT PRIMARY KEY,
+            language TEXT,
+            last_language TEXT,
+            mode,
+            updated_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 
@@ -134,6 +150,12 @@ class StorageError(Exception):
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def this_hour() -> str:
+    """For rows tied to a person (sessions, drafts): an exact time would match the
+    `created_at` of the report they led to, and so link the person to the case."""
+    return dt.datetime.now(dt.UTC).replace(minute=0, second=0).isoformat(timespec="seconds")
 
 
 class Database:
@@ -230,6 +252,9 @@ class SqliteSessionStore:
     """Conversation state that survives a restart, with a write-through memory cache:
     this process is the only writer, so a cached session is always the stored one.
 
+    Rows are found by a keyed hash of the user key, never the user key itself; the mode
+    (which may name a case) is encrypted when a cipher is given (reporting on).
+
     Reads of uncached sessions and writes are batched (bot.batching): a crowd of new
     users costs a few queries and commits, not two round trips and an fsync each.
     """
@@ -237,14 +262,16 @@ class SqliteSessionStore:
     CACHE_SIZE = 10_000
     READ_CHUNK = 500  # user keys per SELECT ... IN (...), well below SQLite's limit
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, hasher: Hasher, cipher: Cipher | None = None) -> None:
         self.database = database
+        self.hasher = hasher
+        self.cipher = cipher
         self._cache: OrderedDict[UserKey, Session] = OrderedDict()
         self._reads: Batcher[str, None, Session] = Batcher(self._read_many)
         self._writes = batched_writes(
             database,
-            "INSERT INTO sessions (user_key, language, last_language, mode, updated_at) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_key) DO UPDATE SET "
+            "INSERT INTO sessions (session_key, language, last_language, mode, updated_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_key) DO UPDATE SET "
             "language = excluded.language, last_language = excluded.last_language, "
             "mode = excluded.mode, updated_at = excluded.updated_at",
         )
@@ -254,7 +281,7 @@ class SqliteSessionStore:
         if cached is not None:
             self._cache.move_to_end(user)
             return cached
-        session = await self._reads(str(user), None) or Session()
+        session = await self._reads(self.hasher.session_key(str(user)), None) or Session()
         self._remember(user, session)
         return session
 
@@ -265,8 +292,9 @@ class SqliteSessionStore:
             self._cache.popitem(last=False)
 
     async def put(self, user: UserKey, session: Session) -> None:
-        key = str(user)
-        await self._writes(key, (key, session.language, session.last_language, session.mode, now()))
+        key = self.hasher.session_key(str(user))
+        mode = self.cipher.seal(session.mode) if self.cipher else session.mode
+        await self._writes(key, (key, session.language, session.last_language, mode, this_hour()))
         self._remember(user, session)
 
     async def _read_many(self, wanted: dict[str, None]) -> dict[str, Session]:
@@ -275,13 +303,19 @@ class SqliteSessionStore:
         for start in range(0, len(keys), self.READ_CHUNK):
             chunk = keys[start : start + self.READ_CHUNK]
             rows = await self.database.fetchall(
-                "SELECT user_key, language, last_language, mode FROM sessions "
-                f"WHERE user_key IN ({', '.join('?' * len(chunk))})",
+                "SELECT session_key, language, last_language, mode FROM sessions "
+                f"WHERE session_key IN ({', '.join('?' * len(chunk))})",
                 tuple(chunk),
             )
             for key, language, last_language, mode in rows:
-                found[key] = Session(language=language, last_language=last_language, mode=mode)
+                found[key] = Session(language, last_language, self._open_mode(mode))
         return found
+
+    def _open_mode(self, stored: object) -> str | None:
+        # Written before reporting was switched on: plain (and then never a case code).
+        if isinstance(stored, bytes) and self.cipher is not None:
+            return self.cipher.unseal(stored)
+        return stored if isinstance(stored, str) else None
 
 
 @dataclass(frozen=True)

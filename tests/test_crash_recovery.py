@@ -33,7 +33,7 @@ from typing import IO
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.crypto import generate_key
+from bot.crypto import generate_hash_key, generate_key
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import CODE, OFFER, SUBMIT, Action, perform, report_steps
@@ -66,6 +66,7 @@ class Bots:
         self.tg = tg
         self.folder = folder
         self.database = folder / "bot.sqlite3"
+        self.hash_key = generate_hash_key()
         environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
         environ.update(
             {
@@ -75,6 +76,7 @@ class Bots:
                 "OFFICIALS_CHAT_ID": str(OFFICIALS),
                 "OFFICIAL_USER_IDS": str(OFFICIAL),
                 "REPORTS_ENCRYPTION_KEY": key,
+                "REPORTS_HASH_KEY": self.hash_key,
                 "KNOWLEDGE_DIR": str(PROJECT_ROOT / "knowledge"),
                 "CASE_CODE_PREFIX": "PRM",
                 "LOG_LEVEL": "INFO",

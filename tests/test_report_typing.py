@@ -15,7 +15,7 @@ import pytest
 
 from bot import deadlines, housekeeping
 from bot.config import Settings
-from bot.crypto import generate_key
+from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Incoming
@@ -24,11 +24,17 @@ from tests.conftest import run_main
 from tests.test_reports import CODE, Reporter
 
 KEY = generate_key()
+HASH_KEY = generate_hash_key()
 
 
 def make_settings(tmp_path: Path, **extra: str) -> Settings:
     return Settings.from_environ(
-        {"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "REPORTS_ENCRYPTION_KEY": KEY, **extra}
+        {
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "REPORTS_ENCRYPTION_KEY": KEY,
+            "REPORTS_HASH_KEY": HASH_KEY,
+            **extra,
+        }
     )
 
 
@@ -578,7 +584,10 @@ def test_a_whole_demo_report_piped_into_main(tmp_path: Path) -> None:
 
 
 def test_a_real_key_never_uses_the_demo(tmp_path: Path) -> None:
-    env = clean_env(tmp_path) | {"REPORTS_ENCRYPTION_KEY": generate_key()}
+    env = clean_env(tmp_path) | {
+        "REPORTS_ENCRYPTION_KEY": generate_key(),
+        "REPORTS_HASH_KEY": generate_hash_key(),
+    }
     result = run_main("chat", env=env, stdin="/lapor\n")
     assert result.returncode == 0, result.stderr
     assert "DEMO" not in result.stdout and "Apa yang ingin Anda laporkan" in result.stdout

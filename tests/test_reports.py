@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.crypto import EncryptionKeyError, generate_key
+from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
@@ -18,11 +18,16 @@ from bot.runtime import Services, open_services
 
 CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
 KEY = generate_key()
+HASH_KEY = generate_hash_key()
 
 
-def settings(tmp_path: Path, key: str = KEY) -> Settings:
+def settings(tmp_path: Path, key: str = KEY, hash_key: str = HASH_KEY) -> Settings:
     return Settings.from_environ(
-        {"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "REPORTS_ENCRYPTION_KEY": key}
+        {
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "REPORTS_ENCRYPTION_KEY": key,
+            "REPORTS_HASH_KEY": hash_key,
+        }
     )
 
 

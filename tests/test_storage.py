@@ -7,11 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.crypto import Hasher, generate_hash_key
 from bot.messages import UserKey
 from bot.sessions import Session
 from bot.storage import MIGRATIONS, Database, SqliteSessionStore, StorageError, UsageLog
 
 USER = UserKey("telegram", "42", "42")
+HASHER = Hasher(generate_hash_key())
 
 
 async def test_database_is_durable_and_versioned(tmp_path: Path) -> None:
@@ -28,14 +30,17 @@ async def test_database_is_durable_and_versioned(tmp_path: Path) -> None:
 async def test_session_survives_a_restart(tmp_path: Path) -> None:
     path = tmp_path / "bot.sqlite3"
     database = await Database.open(path)
-    await SqliteSessionStore(database).put(USER, Session(language="en", mode="offer"))
+    await SqliteSessionStore(database, HASHER).put(USER, Session(language="en", mode="offer"))
     await database.close()
 
     reopened = await Database.open(path)
     try:
-        session = await SqliteSessionStore(reopened).get(USER)
+        session = await SqliteSessionStore(reopened, HASHER).get(USER)
         assert (session.language, session.mode) == ("en", "offer")
-        assert await SqliteSessionStore(reopened).get(UserKey("telegram", "1", "1")) == Session()
+        assert (
+            await SqliteSessionStore(reopened, HASHER).get(UserKey("telegram", "1", "1"))
+            == Session()
+        )
     finally:
         await reopened.close()
 
@@ -92,7 +97,7 @@ async def test_a_crowd_arriving_at_once_is_read_and_stored_completely(tmp_path: 
     database = await Database.open(path)
     crowd = [UserKey("telegram", str(n), str(n)) for n in range(1000, 1700)]  # > a SELECT chunk
     languages = ["en" if n % 2 else "id" for n in range(len(crowd))]
-    store = SqliteSessionStore(database)
+    store = SqliteSessionStore(database, HASHER)
 
     assert await asyncio.gather(*(store.get(user) for user in crowd)) == [Session()] * len(crowd)
     await asyncio.gather(
@@ -107,7 +112,7 @@ async def test_a_crowd_arriving_at_once_is_read_and_stored_completely(tmp_path: 
 
     reopened = await Database.open(path)
     try:
-        fresh = SqliteSessionStore(reopened)
+        fresh = SqliteSessionStore(reopened, HASHER)
         stored = await asyncio.gather(*(fresh.get(user) for user in crowd))
         assert [session.last_language for session in stored] == languages
         assert await fresh.get(USER) == Session()

@@ -15,7 +15,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram import TelegramChannel, serve
 from bot.config import Settings
-from bot.crypto import generate_key
+from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
@@ -42,6 +42,7 @@ def settings_for(tg: FakeTelegram, tmp_path: Path, key: str) -> Settings:
             "OFFICIALS_CHAT_ID": str(OFFICIALS),
             "OFFICIAL_USER_IDS": f"{OFFICIAL}",
             "REPORTS_ENCRYPTION_KEY": key,
+            "REPORTS_HASH_KEY": generate_hash_key(),
         }
     )
 

@@ -64,7 +64,14 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from bot import housekeeping
+from bot import housekeeping, logredact
+from bot.channels.telegram_files import cleaned_document
+from bot.channels.telegram_intake import (
+    TolerantBot,
+    WebhookServer,
+    start_webhook,
+    stop_polling_or_webhook,
+)
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
@@ -608,6 +615,8 @@ class TelegramTransport:
             method, takes_caption = sender
             extra = {"caption": caption} if takes_caption else {}
             send = getattr(self.bot, method)
+            if kind == "document":  # without EXIF and the original file name
+                ref = await cleaned_document(self.bot, ref)
             sent = await send(chat_id, ref, reply_parameters=parameters, **extra)
         return sent.message_id
 
@@ -720,14 +729,18 @@ def build_application(
     channel: TelegramChannel,
     rate_limiter: AIORateLimiter | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
+    logredact.install()  # the library logs update payloads; never let them through
+    bot = TolerantBot(
+        token=settings.telegram_token.value,
+        base_url=settings.telegram_base_url,
+        base_file_url=settings.telegram_base_file_url,
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(pool_size=1),
+        rate_limiter=rate_limiter or AIORateLimiter(),
+    )
     app = (
         ApplicationBuilder()
-        .token(settings.telegram_token.value)
-        .base_url(settings.telegram_base_url)
-        .base_file_url(settings.telegram_base_file_url)
-        .request(AiohttpRequest())
-        .get_updates_request(AiohttpRequest(pool_size=1))
-        .rate_limiter(rate_limiter or AIORateLimiter())
+        .bot(bot)
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .build()
     )
@@ -749,13 +762,14 @@ async def serve(
         await app.start()
         updater = app.updater
         assert updater is not None  # built with the default updater
+        server: WebhookServer | None = None
         if settings.webhook_url:
-            await updater.start_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret.value or None,
-                allowed_updates=Update.ALL_TYPES,
+            server = await start_webhook(
+                app,
+                settings.webhook_url,
+                settings.webhook_secret.value,
+                settings.webhook_listen,
+                settings.webhook_port,
             )
             log.info("Telegram channel started (webhook)")
         else:
@@ -769,7 +783,7 @@ async def serve(
         await stop.wait()
         log.info("stopping the Telegram channel")
         await asyncio.gather(*workers, return_exceptions=True)
-        await updater.stop()
+        await stop_polling_or_webhook(app, server)
         await app.stop()
 
 

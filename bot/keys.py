@@ -1,0 +1,234 @@
+"""Opening the database's keys at start-up, the migrations that need them, and rotation.
+
+Schema migrations (bot.storage) are plain SQL; a few changes need the keys as well:
+re-hashing who-is-who with REPORTS_HASH_KEY, encrypting officials' ids written in clear
+by older versions, converting the old plain-keyed sessions. They run here, each in one
+transaction, the first time the bot starts with both keys, and are recorded in `meta`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, split_keys
+from bot.messages import UserKey
+from bot.storage import Database
+
+log = logging.getLogger(__name__)
+
+MISSING_HASH_KEY = (
+    "REPORTS_HASH_KEY is not set. Reporting now needs it beside REPORTS_ENCRYPTION_KEY: run "
+    "`python main.py gen-key`, add its REPORTS_HASH_KEY=... line to .env (keep your "
+    "REPORTS_ENCRYPTION_KEY as it is) and start again; the database is then migrated"
+)
+ROTATE_BATCH = 200  # values re-encrypted per transaction by rotate-key
+
+
+@dataclass(frozen=True)
+class Keys:
+    cipher: Cipher | None  # None: reporting is off
+    hasher: Hasher | None  # None: sessions are not stored (nothing to key them by)
+
+
+async def _meta(database: Database, name: str) -> Any:
+    rows = await database.fetchall("SELECT value FROM meta WHERE name = ?", (name,))
+    return rows[0][0] if rows else None
+
+
+async def open_keys(
+    database: Database, encryption_keys: str, hash_key: str, *, rehash: bool = False
+) -> Keys:
+    """The keys, checked against the database; refuses a wrong or missing key when data
+    written with it exists, since starting anyway would strand every stored report.
+
+    Reporting needs both keys. With the encryption key but no hash key the bot does not
+    start at all (rather than report with a weaker hash, or silently stop delivering the
+    cases it holds): an upgrade is a moment an operator watches, and the message says
+    exactly what to add. `rehash=True` (rotate-key) re-hashes with a new hash key when
+    the old one was lost, instead of refusing.
+    """
+    key_check = await _meta(database, "key_check")
+    if encryption_keys and not hash_key:
+        raise EncryptionKeyError(MISSING_HASH_KEY)
+    if not encryption_keys and key_check is not None:
+        raise EncryptionKeyError(
+            "encrypted reports exist but REPORTS_ENCRYPTION_KEY is not set; "
+            "set the key they were written with"
+        )
+    if hash_key and hash_key in split_keys(encryption_keys):
+        raise EncryptionKeyError(
+            "REPORTS_HASH_KEY must be a key of its own, not one of REPORTS_ENCRYPTION_KEY's"
+        )
+    hasher = Hasher(hash_key) if hash_key else None
+    cipher = Cipher(encryption_keys, hasher) if hasher and encryption_keys else None
+    if cipher is not None:
+        if key_check is None:
+            await database.write(
+                "INSERT INTO meta (name, value) VALUES ('key_check', ?)", (cipher.key_check(),)
+            )
+        else:
+            cipher.verify(key_check)
+    if hasher is not None:
+        hash_check = await _meta(database, "hash_check")
+        if hash_check is not None and not rehash:
+            hasher.verify(hash_check)
+        elif hash_check is None or hash_check != hasher.check():
+            await _rehash(database, hasher, cipher, forget_sessions=hash_check is not None)
+    await _convert_legacy_sessions(database, hasher, cipher)
+    return Keys(cipher, hasher)
+
+
+async def _rehash(
+    database: Database, hasher: Hasher, cipher: Cipher | None, *, forget_sessions: bool
+) -> None:
+    """Recompute every keyed hash from the encrypted data it stands for, encrypt officials'
+    ids that older versions kept in clear, and round old drafts' times to the hour."""
+    async with database.transaction() as db:
+        if cipher is not None:
+            updates: list[tuple[str, tuple[object, ...]]] = []
+            async with db.execute("SELECT id, reporter, assigned_to FROM reports") as cursor:
+                async for rid, reporter, assigned in cursor:
+                    who = hasher.lookup_hash(str(_user(cipher.decrypt(reporter))))
+                    sealed = cipher.seal(assigned) if isinstance(assigned, str) else assigned
+                    updates.append(
+                        (
+                            "UPDATE reports SET reporter_hash = ?, assigned_to = ? WHERE id = ?",
+                            (who, sealed, rid),
+                        )
+                    )
+            async with db.execute("SELECT user_key, content, created_at, updated_at, reminded_at FROM drafts") as cursor:  # fmt: skip
+                async for key, content, created, updated, reminded in cursor:
+                    who = hasher.lookup_hash(str(_user(cipher.decrypt(content)["user"])))
+                    updates.append(
+                        (
+                            "UPDATE drafts SET user_key = ?, created_at = ?, updated_at = ?, "
+                            "reminded_at = ? WHERE user_key = ?",
+                            (who, _hour(created), _hour(updated), _hour(reminded), key),
+                        )
+                    )
+            async with db.execute(
+                "SELECT id, payload FROM outbox WHERE recipient_hash != 'officials'"
+            ) as cursor:
+                async for oid, payload in cursor:
+                    recipient = cipher.decrypt(payload)["recipient"]
+                    who = hasher.lookup_hash(str(_user(recipient)))
+                    updates.append(
+                        ("UPDATE outbox SET recipient_hash = ? WHERE id = ?", (who, oid))
+                    )
+            async with db.execute(
+                "SELECT id, actor, kind FROM report_events WHERE typeof(actor) = 'text'"
+            ) as cursor:
+                async for eid, actor, kind in cursor:
+                    # an assignment used to repeat the official's id as its value
+                    value_sql = ", value = 'tangani'" if kind == "assign" else ""
+                    updates.append(
+                        (
+                            f"UPDATE report_events SET actor = ?{value_sql} WHERE id = ?",
+                            (cipher.seal(actor), eid),
+                        )
+                    )
+            for sql, parameters in updates:
+                await db.execute(sql, parameters)
+        if forget_sessions:  # hashed with a lost key: they cannot be found again
+            await db.execute("DELETE FROM sessions")
+        await db.execute(
+            "INSERT OR REPLACE INTO meta (name, value) VALUES ('hash_check', ?)", (hasher.check(),)
+        )
+    log.info("lookup hashes recomputed with REPORTS_HASH_KEY")
+
+
+async def _convert_legacy_sessions(
+    database: Database, hasher: Hasher | None, cipher: Cipher | None
+) -> None:
+    """Sessions of older versions, keyed by plain Telegram ids: re-keyed with the hash key
+    when there is one, else deleted (they hold only a language choice and a mode)."""
+    rows = await database.fetchall(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'legacy_sessions'"
+    )
+    if not rows:
+        return
+    async with database.transaction() as db:
+        if hasher is not None:
+            async with db.execute(
+                "SELECT user_key, language, last_language, mode, updated_at FROM legacy_sessions"
+            ) as cursor:
+                old = list(await cursor.fetchall())
+            for user_key, language, last_language, mode, updated in old:
+                sealed = cipher.seal(mode) if cipher is not None else mode
+                await db.execute(
+                    "INSERT OR IGNORE INTO sessions (session_key, language, last_language, mode, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?)",
+                    (hasher.session_key(user_key), language, last_language, sealed, _hour(updated)),
+                )
+        await db.execute("DROP TABLE legacy_sessions")
+    log.info("sessions of the previous version %s", "re-keyed" if hasher else "deleted")
+
+
+async def rotate(
+    database: Database,
+    cipher: Cipher,
+    batch: int = ROTATE_BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Re-encrypt every stored value with the newest key; returns how many changed.
+
+    Every encrypted column of every table is covered (a Fernet token is recognisable), so
+    columns added later need no change here. Each batch is its own transaction and only
+    values the newest key cannot open are touched: interrupted at any point, the database
+    is readable with all the keys listed, and running it again finishes the job.
+    """
+    changed = 0
+    for table, column in await _columns(database):
+        last = 0
+        while True:
+            rows = await database.fetchall(
+                f'SELECT rowid, "{column}" FROM "{table}" WHERE typeof("{column}") = \'blob\' '
+                "AND rowid > ? ORDER BY rowid LIMIT ?",
+                (last, batch),
+            )
+            if not rows:
+                break
+            last = int(rows[-1][0])
+            stale = [
+                (cipher.rotate(value), rowid)
+                for rowid, value in rows
+                if is_token(value) and not cipher.is_current(value)
+            ]
+            if stale:
+                await database.write_many(
+                    f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', list(stale)
+                )
+                changed += len(stale)
+                if on_batch is not None:
+                    on_batch(changed)
+    # Old pages in the write-ahead log still hold the old ciphertexts: fold them in now.
+    await database.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+    return changed
+
+
+async def _columns(database: Database) -> list[tuple[str, str]]:
+    tables = await database.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+    )
+    found = []
+    for (table,) in tables:
+        for column in await database.fetchall(f'PRAGMA table_info("{table}")'):
+            found.append((str(table), str(column[1])))
+    return found
+
+
+def _user(raw: Any) -> UserKey:
+    channel, chat_id, user_id = raw
+    return UserKey(str(channel), str(chat_id), str(user_id))
+
+
+def _hour(stamp: str | None) -> str | None:
+    if stamp is None:
+        return None
+    moment = dt.datetime.fromisoformat(stamp).replace(minute=0, second=0, microsecond=0)
+    return moment.isoformat(timespec="seconds")
