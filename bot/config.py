@@ -50,6 +50,14 @@ class Settings:
     reports_key: Secret
     retention_days: int
     case_code_prefix: str
+    reports_per_day: int = 3
+    relays_per_hour: int = 10
+    evidence_per_report: int = 20
+    outbox_max_tries: int = 20
+    outbox_max_backoff: float = 300.0
+    outbox_alert_rows: int = 30
+    outbox_alert_minutes: float = 30.0
+    officials_chat_per_minute: int = 20
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,6 +94,22 @@ class Settings:
             reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
+            reports_per_day=_positive("REPORTS_PER_DAY", get("REPORTS_PER_DAY", "3")),
+            relays_per_hour=_positive(
+                "REPORT_MESSAGES_PER_HOUR", get("REPORT_MESSAGES_PER_HOUR", "10")
+            ),
+            evidence_per_report=_positive("EVIDENCE_PER_REPORT", get("EVIDENCE_PER_REPORT", "20")),
+            outbox_max_tries=_positive("OUTBOX_MAX_TRIES", get("OUTBOX_MAX_TRIES", "20")),
+            outbox_max_backoff=_seconds(
+                "OUTBOX_MAX_BACKOFF_SECONDS", get("OUTBOX_MAX_BACKOFF_SECONDS", "300")
+            ),
+            outbox_alert_rows=_positive("OUTBOX_ALERT_ROWS", get("OUTBOX_ALERT_ROWS", "30")),
+            outbox_alert_minutes=_seconds(
+                "OUTBOX_ALERT_MINUTES", get("OUTBOX_ALERT_MINUTES", "30")
+            ),
+            officials_chat_per_minute=_positive(
+                "OFFICIALS_CHAT_PER_MINUTE", get("OFFICIALS_CHAT_PER_MINUTE", "20")
+            ),
         )
 
 
@@ -98,6 +122,23 @@ def _prefix(value: str) -> str:
     if not (value.isascii() and value.isalpha() and value.isupper() and 2 <= len(value) <= 5):
         raise ConfigError(f"CASE_CODE_PREFIX must be 2 to 5 capital letters, not {value!r}")
     return value
+
+
+def _positive(name: str, value: str) -> int:
+    number = _int(name, value)
+    if number < 1:
+        raise ConfigError(f"{name} must be 1 or more, not {value!r}")
+    return number
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if not number > 0:
+        raise ConfigError(f"{name} must be more than 0, not {value!r}")
+    return number
 
 
 def _int(name: str, value: str) -> int:

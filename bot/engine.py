@@ -18,6 +18,7 @@ from bot.messages import Button, Incoming, Reply
 from bot.normalize import MAX_CHARS, normalize
 from bot.offers import OfferCheck, check_offer
 from bot.reporting import Reporting
+from bot.safe_text import clean_incoming
 from bot.sessions import Session, SessionStore
 from bot.texts import HUMAN_HELP_CONTACT, text
 
@@ -71,6 +72,7 @@ class Engine:
         self.reporting = reporting  # None: reports are not configured (no key / no database)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = clean_incoming(incoming)  # nothing invisible or bidi is stored or shown
         stored = session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
         routed = None

@@ -20,8 +20,9 @@ from bot.flows.report import ReportFlow
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.officials import Desk, new_case_deliveries
-from bot.outbox import Outbox
-from bot.reporting import Reporting
+from bot.officials_chat import GroupDesk
+from bot.outbox import Outbox, Policy
+from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
 
@@ -51,6 +52,7 @@ class Services:
     reports: ReportStore | None  # None: no encryption key, reporting is off
     outbox: Outbox | None
     desk: Desk | None
+    group_desk: GroupDesk | None = None
 
 
 async def open_cipher(database: Database, key: str) -> Cipher | None:
@@ -86,17 +88,28 @@ async def open_services(
         usage = UsageLog(database)
         sessions = SqliteSessionStore(database)
         cipher = await open_cipher(database, settings.reports_key.value)
-        reports = outbox = desk = reporting = None
+        reports = outbox = desk = group_desk = reporting = None
         if cipher is not None:
             reports = ReportStore(database, cipher, settings.case_code_prefix)
-            outbox = Outbox(database, cipher)
+            policy = Policy(
+                max_tries=settings.outbox_max_tries,
+                max_backoff=settings.outbox_max_backoff,
+                alert_rows=settings.outbox_alert_rows,
+                alert_minutes=settings.outbox_alert_minutes,
+            )
+            outbox = Outbox(database, cipher, policy)
             desk = Desk(reports, kb, sessions)
-            flow = ReportFlow(reports, kb, matcher, new_case_deliveries(kb), outbox.notify)
-            reporting = Reporting(flow, desk, reports)
+            group_desk = GroupDesk(desk, reports, outbox.notify)
+            deliveries = new_case_deliveries(kb, settings.evidence_per_report)
+            flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify)
+            caps = Caps(
+                settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
+            )
+            reporting = Reporting(flow, desk, reports, caps)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
         engine = Engine(kb, sessions, matcher=matcher, usage=usage, reporting=reporting)
-        yield Services(database, engine, usage, reports, outbox, desk)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk)
     finally:
         await database.close()
 
