@@ -286,7 +286,9 @@ class Outbox:
         """Deliver until `stop` is set; survives any single delivery's failure."""
         while not stop.is_set():
             try:
-                if time.monotonic() - self._last_watch >= WATCH_EVERY:
+                # Look at least twice within the age that makes the queue "old".
+                every = min(WATCH_EVERY, self.policy.alert_minutes * 30)
+                if time.monotonic() - self._last_watch >= every:
                     self._last_watch = time.monotonic()
                     await self.watch()
                 item = await self.next_due()
