@@ -365,8 +365,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None or update.effective_user is None:
             return
-        if (query.data or "").startswith(f"{CASE_ACTION}:"):
-            await self._case_button(update, query)
+        chat = update.effective_chat
+        in_group = chat is not None and chat.type != ChatType.PRIVATE
+        if in_group or (query.data or "").startswith(f"{CASE_ACTION}:"):
+            await self._case_button(update, query)  # group presses: officials' buttons only
             return
         await query.answer()
         incoming = Incoming(
