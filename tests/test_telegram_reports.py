@@ -152,6 +152,7 @@ async def test_status_buttons_work_for_officials_and_are_refused_for_others(bot:
     code = await report(bot)
     card = await card_of(bot, code)
     card_id = int(card["message_id"])  # type: ignore[call-overload]
+    await bot.tg.async_wait_for_call("sendMediaGroup")  # the evidence album is out too
     calls_before = len(bot.tg.calls)
     bot.tg.press_button(STRANGER, card_id, f"kasus:{code}:diterima", chat_id=OFFICIALS)
     await asyncio.sleep(0.5)
