@@ -58,6 +58,7 @@ class Settings:
     outbox_alert_rows: int = 30
     outbox_alert_minutes: float = 30.0
     officials_chat_per_minute: int = 20
+    messages_per_second: int = 30
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -109,6 +110,9 @@ class Settings:
             ),
             officials_chat_per_minute=_positive(
                 "OFFICIALS_CHAT_PER_MINUTE", get("OFFICIALS_CHAT_PER_MINUTE", "20")
+            ),
+            messages_per_second=_positive(
+                "TELEGRAM_MESSAGES_PER_SECOND", get("TELEGRAM_MESSAGES_PER_SECOND", "30")
             ),
         )
 

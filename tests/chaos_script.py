@@ -22,6 +22,7 @@ from tests.test_crash_recovery import OFFICIALS, Bots, act, cards_delivered, rec
 # Pacing and back-off shortened so the scenario fits in seconds; the logic is production's.
 CHAOS_ENV = {
     "OFFICIALS_CHAT_PER_MINUTE": "100000",
+    "TELEGRAM_MESSAGES_PER_SECOND": "100000",
     "OUTBOX_MAX_BACKOFF_SECONDS": "0.3",
     "OUTBOX_MAX_TRIES": "1000",
 }

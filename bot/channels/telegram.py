@@ -807,7 +807,11 @@ def build_application(
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(pool_size=1))
         .rate_limiter(
-            rate_limiter or AIORateLimiter(group_max_rate=settings.officials_chat_per_minute)
+            rate_limiter
+            or AIORateLimiter(
+                overall_max_rate=settings.messages_per_second,
+                group_max_rate=settings.officials_chat_per_minute,
+            )
         )
         .concurrent_updates(PerChatUpdateProcessor(MAX_CONCURRENT_UPDATES))
         .build()
