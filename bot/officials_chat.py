@@ -130,12 +130,17 @@ class GroupDesk:
             answer = await self.desk.act(official, code, found["action"])
             self.on_commit()
             return Pressed(answer)
-        body = await self.store.take_relay_draft(report, int(found["draft"]))
-        if body is None:
+        draft = int(found["draft"])
+        body = await self.store.relay_draft(report, draft)
+        if body is None:  # presses of one chat are handled one at a time: never sent twice
             return Pressed("Pratinjau ini sudah dikirim atau dibatalkan.")
         if found["draft_action"] == "batal":
+            await self.store.drop_relay_draft(draft)
             shown = Reply(f"✖️ Dibatalkan, tidak dikirim ke pelapor {code}:\n{quoted(body)}")
             return Pressed("Dibatalkan.", replace=shown)
+        # Relayed first, then the preview forgotten: a crash in between can repeat the
+        # message on the next press, never lose it.
         await self.desk.to_reporter(report, body)
+        await self.store.drop_relay_draft(draft)
         self.on_commit()
         return Pressed("Terkirim.", replace=Reply(f"✅ Dikirim ke pelapor {code}:\n{quoted(body)}"))

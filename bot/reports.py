@@ -250,18 +250,14 @@ class ReportStore:
             )
             return int(cursor.lastrowid or 0)
 
-    async def take_relay_draft(self, report: Report, draft_id: int) -> str | None:
-        """The previewed message, removed so that a second press cannot send it twice."""
-        async with self.database.transaction() as db:
-            async with db.execute(
-                "SELECT body FROM relay_drafts WHERE id = ? AND report_id = ?",
-                (draft_id, report.id),
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None:
-                return None
-            await db.execute("DELETE FROM relay_drafts WHERE id = ?", (draft_id,))
-        return str(self.cipher.decrypt(row[0]))
+    async def relay_draft(self, report: Report, draft_id: int) -> str | None:
+        rows = await self.database.fetchall(
+            "SELECT body FROM relay_drafts WHERE id = ? AND report_id = ?", (draft_id, report.id)
+        )
+        return str(self.cipher.decrypt(rows[0][0])) if rows else None
+
+    async def drop_relay_draft(self, draft_id: int) -> None:
+        await self.database.write("DELETE FROM relay_drafts WHERE id = ?", (draft_id,))
 
     async def by_message_to(self, user: UserKey, message_id: int) -> Report | None:
         """The case of a message the bot delivered to this user (an official's relay)."""
