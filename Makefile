@@ -72,6 +72,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.telegram_load
 	$(BIN)/python -m benchmarks.reports_load
 	$(BIN)/python -m benchmarks.ocr
+	$(BIN)/python -m benchmarks.chaos
 
 
 clean:

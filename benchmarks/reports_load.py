@@ -97,6 +97,8 @@ class Watcher:
             if chat_id == OFFICIALS:
                 if call.method == "sendPhoto":
                     self.evidence += 1
+                elif call.method == "sendMediaGroup":  # several photos as one album
+                    self.evidence += len(call.params.get("media") or [])
                 elif call.method == "sendMessage" and (found := CARD.search(call.params["text"])):
                     self.cards[found.group(1)] += 1
                     self.first_card_at.setdefault(found.group(1), call.at)

@@ -77,6 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     outbox = commands.add_parser("outbox", help="list pending and failed deliveries")
     outbox.add_argument("--all", action="store_true", help="include delivered rows")
+    outbox.add_argument(
+        "--retry", action="store_true", help="queue given-up (failed) rows again, once fixed"
+    )
     return parser
 
 
@@ -134,7 +137,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "rotate-key":
         return asyncio.run(_rotate_key(settings))
     if args.command == "outbox":
-        return asyncio.run(_outbox(settings, args.all))
+        return asyncio.run(_outbox(settings, args.all, args.retry))
     if args.command == "check-kb":
         return _check_kb(settings.knowledge_dir)
     kb = load_knowledge(settings.knowledge_dir)
@@ -205,7 +208,7 @@ async def _existing_database(settings: Settings) -> AsyncIterator[Database | Non
         await database.close()
 
 
-async def _outbox(settings: Settings, include_sent: bool) -> int:
+async def _outbox(settings: Settings, include_sent: bool, retry: bool = False) -> int:
     async with _existing_database(settings) as database:
         if database is None:
             return 0
@@ -216,7 +219,11 @@ async def _outbox(settings: Settings, include_sent: bool) -> int:
         if cipher is None:
             print("reporting is off (no REPORTS_ENCRYPTION_KEY): no outbox")
             return 0
-        entries = await Outbox(database, cipher).entries(include_sent)
+        outbox = Outbox(database, cipher)
+        if retry:
+            # A running bot picks them up within a second (its idle look-up).
+            print(f"{await outbox.retry_failed()} given-up row(s) queued again")
+        entries = await outbox.entries(include_sent)
     if not entries:
         print("outbox empty: every report and message has been delivered")
     for entry in entries:

@@ -59,6 +59,15 @@ class Settings:
     response_ack_hours: int = 24
     response_action_working_days: int = 3
     response_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    reports_per_day: int = 3
+    relays_per_hour: int = 10
+    evidence_per_report: int = 20
+    outbox_max_tries: int = 20
+    outbox_max_backoff: float = 300.0
+    outbox_alert_rows: int = 30
+    outbox_alert_minutes: float = 30.0
+    officials_chat_per_minute: int = 20
+    messages_per_second: int = 30
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +113,25 @@ class Settings:
                 "RESPONSE_ACTION_WORKING_DAYS", get("RESPONSE_ACTION_WORKING_DAYS", "3")
             ),
             response_holidays=_dates("RESPONSE_HOLIDAYS", get("RESPONSE_HOLIDAYS")),
+            reports_per_day=_positive("REPORTS_PER_DAY", get("REPORTS_PER_DAY", "3")),
+            relays_per_hour=_positive(
+                "REPORT_MESSAGES_PER_HOUR", get("REPORT_MESSAGES_PER_HOUR", "10")
+            ),
+            evidence_per_report=_positive("EVIDENCE_PER_REPORT", get("EVIDENCE_PER_REPORT", "20")),
+            outbox_max_tries=_positive("OUTBOX_MAX_TRIES", get("OUTBOX_MAX_TRIES", "20")),
+            outbox_max_backoff=_seconds(
+                "OUTBOX_MAX_BACKOFF_SECONDS", get("OUTBOX_MAX_BACKOFF_SECONDS", "300")
+            ),
+            outbox_alert_rows=_positive("OUTBOX_ALERT_ROWS", get("OUTBOX_ALERT_ROWS", "30")),
+            outbox_alert_minutes=_seconds(
+                "OUTBOX_ALERT_MINUTES", get("OUTBOX_ALERT_MINUTES", "30")
+            ),
+            officials_chat_per_minute=_positive(
+                "OFFICIALS_CHAT_PER_MINUTE", get("OFFICIALS_CHAT_PER_MINUTE", "20")
+            ),
+            messages_per_second=_positive(
+                "TELEGRAM_MESSAGES_PER_SECOND", get("TELEGRAM_MESSAGES_PER_SECOND", "30")
+            ),
         )
 
 
@@ -166,6 +194,16 @@ def _dates(name: str, value: str) -> frozenset[dt.date]:
         return frozenset(dt.date.fromisoformat(p) for p in value.replace(",", " ").split())
     except ValueError:
         raise ConfigError(f"{name} must be dates like 2026-12-25, separated by commas") from None
+
+
+def _seconds(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from None
+    if not number > 0:
+        raise ConfigError(f"{name} must be more than 0, not {value!r}")
+    return number
 
 
 def _int(name: str, value: str) -> int:

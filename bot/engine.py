@@ -20,6 +20,7 @@ from bot.ocr import ImageReader, OcrError
 from bot.offers import ACTION as OFFER_ACTION
 from bot.offers import check_offer, offer_reply, why_reply
 from bot.reporting import Reporting
+from bot.safe_text import clean_incoming
 from bot.sessions import Session, SessionStore
 from bot.texts import HUMAN_HELP_CONTACT, text
 
@@ -78,6 +79,7 @@ class Engine:
         self.reader = reader or ImageReader()  # screenshots of job adverts, for the offer check
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = clean_incoming(incoming)  # nothing invisible or bidi is stored or shown
         stored = session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
         routed = None

@@ -39,6 +39,7 @@ class Incoming:
     attachments: tuple[Attachment, ...] = ()
     language_hint: str | None = None  # the app's language, when the channel knows it
     reply_to: str | None = None  # the bot message this one answers (a swipe-reply), if any
+    edited: bool = False  # a correction of an earlier message: answered, never relayed
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from dataclasses import replace
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
 from bot.texts import text
 
@@ -34,6 +35,14 @@ NEXT_STATUSES = {
 }
 CASE_ACTION = "kasus"  # button actions: "kasus:<code>:<status>" / "kasus:<code>:tangani"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
+CARD_FIELD_CHARS = 500  # longer answers are shortened on the card (one message, editable)
+ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
+ALBUM_SIZE = 10
+THREAD_LABELS = {
+    "to_reporter": "✉️ ke pelapor",
+    "from_reporter": "↩️ dari pelapor",
+    "note": "📝 catatan internal",
+}
 FIELDS = (
     ("offer", "Tawaran"),
     ("recruiter", "Perekrut"),
@@ -61,8 +70,13 @@ def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
     return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
 
 
-def card(report: Report, kb: KnowledgeBase) -> Reply:
-    """The case as the task force sees it in its group chat (Indonesian)."""
+def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
+    """The case as the task force sees it in its group chat (Indonesian).
+
+    Everything the reporter wrote is shown as a quotation, so no typed line can pass for
+    one of the card's own ("Status: ✅ Selesai"). The card is always one message (long
+    answers are shortened; `full` for /kasus shows them whole), so it can be edited.
+    """
     answers = report.answers
     lines = []
     if report.urgent:
@@ -72,8 +86,12 @@ def card(report: Report, kb: KnowledgeBase) -> Reply:
     lines.append(f"Status: {STATUS_LABELS[report.status]}")
     if report.assigned_to:
         lines.append(f"Ditangani: petugas {report.assigned_to}")
-    for key, label in fields_of(answers):
-        lines.append(f"{label}: {answers.get(key, '-')}")
+    shortened = False
+    for key, label in (*fields_of(answers), ("contact", "Kontak pelapor")):
+        value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
+        if not full and len(value) > CARD_FIELD_CHARS:
+            value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
+        lines.append(f"{label}: {quoted(value)}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
     missing_person = answers.get("kind") == "hilang"
@@ -81,35 +99,71 @@ def card(report: Report, kb: KnowledgeBase) -> Reply:
     lines.extend(f"⚠️ {explanation}" for explanation in found)
     lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
     if answers.get("evidence_note"):
-        lines.append(f"Catatan bukti: {answers['evidence_note']}")
-    contact = answers.get("contact", "anonim")
-    lines.append(f"Kontak pelapor: {contact}")
-    lines.append("Balas (reply) pesan ini untuk mengirim pesan ke pelapor lewat bot.")
+        lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
+    if shortened:
+        lines.append(f"Teks lengkap: /kasus {report.code}")
+    lines.append(
+        "Pesan ke pelapor: tombol ✉️ atau /balas KODE pesan. Balasan (reply) biasa di grup "
+        "hanya menjadi catatan internal."
+    )
     buttons = [
         Button(STATUS_LABELS[status], f"{CASE_ACTION}:{report.code}:{status}")
         for status in NEXT_STATUSES[report.status]
     ]
     rows = [tuple(buttons)] if buttons else []
     if report.status not in CLOSED:
-        rows.append((Button("🙋 Saya tangani", f"{CASE_ACTION}:{report.code}:tangani"),))
+        rows.append(
+            (
+                Button("🙋 Saya tangani", f"{CASE_ACTION}:{report.code}:tangani"),
+                Button("✉️ Balas pelapor", f"{CASE_ACTION}:{report.code}:balas"),
+            )
+        )
     title = f"Laporan {report.code}"
     return Reply("\n".join(lines), title=title, buttons=tuple(rows))
 
 
-def new_case_deliveries(kb: KnowledgeBase) -> Callable[[Report], list[OutboxRow]]:
-    """The rows a new report sends: its card, then each piece of evidence."""
+def new_case_deliveries(
+    kb: KnowledgeBase, max_evidence: int = 20
+) -> Callable[[Report], list[OutboxRow]]:
+    """The rows a new report sends: its card, then its evidence, photos and videos
+    together as albums of up to ten (one message each instead of one per file)."""
 
     def deliveries(report: Report) -> list[OutboxRow]:
         rows = [OutboxRow("card", None, {"reply": reply_to_dict(card(report, kb))}, report.id)]
-        evidence = report.answers.get("evidence", [])
-        for number, (kind, ref) in enumerate(evidence, start=1):
-            caption = f"Bukti {report.code} ({number}/{len(evidence)})"
-            media = {"kind": kind, "ref": ref}
-            payload = {"media": media, "caption": caption, "reply_to_card": True}
+        evidence = [(str(k), str(r)) for k, r in report.answers.get("evidence", [])]
+        evidence = evidence[:max_evidence]
+        number = 0
+        for group in _albums(evidence):
+            first, number = number + 1, number + len(group)
+            span = f"{first}" if len(group) == 1 else f"{first}-{number}"
+            caption = f"Bukti {report.code} ({span}/{len(evidence)})"
+            media = [{"kind": kind, "ref": ref} for kind, ref in group]
+            payload: dict[str, object] = {"caption": caption, "reply_to_card": True}
+            if len(group) == 1:
+                payload["media"] = media[0]
+            else:
+                payload["album"] = media
             rows.append(OutboxRow("evidence", None, payload, report.id))
         return rows
 
     return deliveries
+
+
+def _albums(evidence: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """Consecutive photos and videos in groups of up to ten; every other file alone."""
+    groups: list[list[tuple[str, str]]] = []
+    for item in evidence:
+        last = groups[-1] if groups else None
+        if (
+            item[0] in ALBUM_KINDS
+            and last is not None
+            and last[0][0] in ALBUM_KINDS
+            and len(last) < ALBUM_SIZE
+        ):
+            last.append(item)
+        else:
+            groups.append([item])
+    return groups
 
 
 class Desk:
@@ -165,7 +219,7 @@ class Desk:
         self, report: Report, message: str, attachments: tuple[Attachment, ...] = ()
     ) -> None:
         """The reporter's answer, posted as a reply to the case card."""
-        relay = Reply(f"Balasan pelapor untuk {report.code}:\n\n{message or '(lampiran)'}")
+        relay = Reply(f"Balasan pelapor untuk {report.code}:\n{quoted(message or '(lampiran)')}")
         rows = [
             OutboxRow(
                 "relay", None, {"reply": reply_to_dict(relay), "reply_to_card": True}, report.id
@@ -194,6 +248,7 @@ class Desk:
         return Reply("\n".join(lines))
 
     async def case(self, code: str) -> Reply:
+        """A case in full: the card, its history, the messages and the internal notes."""
         report = await self.store.by_code(code)
         if report is None:
             return Reply("Kasus tidak ditemukan.")
@@ -202,7 +257,10 @@ class Desk:
             f"{at[:16].replace('T', ' ')} · {actor} · {kind}: {value}"
             for at, actor, kind, value in history
         ]
-        shown = card(report, self.kb)
+        for at, direction, body in await self.store.thread(report):
+            label = THREAD_LABELS.get(direction, direction)
+            lines.append(f"{at[:16].replace('T', ' ')} · {label}: {quoted(body)}")
+        shown = card(report, self.kb, full=True)
         return Reply(
             shown.text + "\n\nRiwayat:\n" + "\n".join(lines),
             title=shown.title,

@@ -1,9 +1,15 @@
-"""The outbox worker: delivers committed rows, in order per recipient, exactly once.
+"""The outbox worker: delivers committed rows exactly once, urgent reports first.
 
 Rows are written in the same transaction as the report or case change they
-announce. The worker sends the oldest due row of each recipient, obeys 429
-`retry_after`, backs off on server and network errors, and records the sent
-message id in the same step that marks the row sent.
+announce. Order is kept only where it matters, within one report and recipient (a
+"lane": the card before its evidence and its updates), so one report's trouble never
+holds back another's. Among the rows a chat has waiting, urgent reports go first.
+
+Trouble with a chat (429, 403 from the officials' group, server or network errors)
+pauses that chat: 429 for `retry_after`, the others with a back-off that grows while
+the chat keeps failing. A row that failed `max_tries` times, or that Telegram refuses
+for good, is given up: kept as "failed" for `python main.py outbox`, and announced once
+in the officials' group. A long or old queue is announced there too.
 
 The one window it cannot close: the Bot API has no idempotency key, so if the
 process dies after a request was sent and before our COMMIT recording it (one Bot
@@ -14,6 +20,7 @@ restart: at most one duplicate per crash, never a loss.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import random
 import time
@@ -21,13 +28,25 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.crypto import Cipher
-from bot.messages import UserKey
+from bot.messages import Reply, UserKey, reply_to_dict
+from bot.reports import OFFICIALS
 from bot.storage import Database, now
 
 log = logging.getLogger(__name__)
 
-MAX_BACKOFF = 300.0  # seconds between tries once a recipient keeps failing
 IDLE_WAIT = 1.0  # how often an idle worker looks for due rows without being woken
+WATCH_EVERY = 30.0  # seconds between looks at the length and age of the officials' queue
+ALERT_EVERY = 3600.0  # at most one "the queue is long" alert an hour
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Retry and alert limits (settings OUTBOX_*; tests shorten them)."""
+
+    max_tries: int = 20
+    max_backoff: float = 300.0  # seconds
+    alert_rows: int = 30  # officials' rows waiting before the group is told
+    alert_minutes: float = 30.0  # or the oldest waiting that long
 
 
 class DeliveryError(Exception):
@@ -43,11 +62,11 @@ class RetryLater(DeliveryError):
 
 
 class TemporaryFailure(DeliveryError):
-    """Server or network trouble: try again with back-off."""
+    """Chat, server or network trouble: try again with back-off."""
 
 
 class PermanentFailure(DeliveryError):
-    """It will never work (bot blocked, chat gone): mark failed, keep for inspection."""
+    """It will never work (bot blocked, message refused): give the row up."""
 
 
 @dataclass(frozen=True)
@@ -58,11 +77,20 @@ class Delivery:
     recipient: UserKey | None  # None: the officials' chat
     payload: dict[str, Any]
     attempts: int
+    recipient_hash: str = OFFICIALS  # the chat's key for pausing it
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where the message landed: its chat and (first) message id, when there is one."""
+
+    chat_id: int | None = None
+    message_id: int | None = None
 
 
 class Transport(Protocol):
-    async def deliver(self, item: Delivery) -> int | None:
-        """Send it; return the platform's message id (None when there is none)."""
+    async def deliver(self, item: Delivery) -> Sent:
+        """Send it; raise a DeliveryError when it did not go out."""
 
 
 @dataclass(frozen=True)
@@ -76,28 +104,64 @@ class OutboxEntry:
     report_code: str | None
 
 
+@dataclass(frozen=True)
+class _Head:
+    id: int
+    recipient: str
+    priority: int
+    next_attempt_at: float
+
+
 class Outbox:
-    def __init__(self, database: Database, cipher: Cipher) -> None:
+    def __init__(self, database: Database, cipher: Cipher, policy: Policy | None = None) -> None:
         self.database = database
         self.cipher = cipher
+        self.policy = policy or Policy()
         self._wake = asyncio.Event()
+        self._paused: dict[str, float] = {}  # recipient hash -> time.time() it may resume
+        self._failures: dict[str, int] = {}  # recipient hash -> failures in a row
+        self._last_watch = 0.0
+        self._last_alert = -ALERT_EVERY
 
     def notify(self) -> None:
         """New rows were committed: look now instead of at the next idle tick."""
         self._wake.set()
 
     async def next_due(self) -> Delivery | None:
+        """The row to send now: per recipient, the most urgent first row of its lanes."""
         rows = await self.database.fetchall(
-            "SELECT id, role, report_id, payload, attempts FROM outbox o "
-            "WHERE status = 'pending' AND next_attempt_at <= ? AND NOT EXISTS ("
+            "SELECT id, recipient_hash, priority, next_attempt_at FROM outbox o "
+            "WHERE status = 'pending' AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.status = 'pending' "
-            "  AND p.recipient_hash = o.recipient_hash AND p.id < o.id) "
-            "ORDER BY id LIMIT 1",
-            (time.time(),),
+            "  AND p.recipient_hash = o.recipient_hash AND p.report_id IS o.report_id "
+            "  AND p.id < o.id)"
+        )
+        current = time.time()
+        first: dict[str, _Head] = {}
+        for row in rows:
+            head = _Head(int(row[0]), str(row[1]), int(row[2]), float(row[3]))
+            best = first.get(head.recipient)
+            if best is None or _order(head) < _order(best):
+                first[head.recipient] = head
+        due = [
+            head
+            for head in first.values()
+            if head.next_attempt_at <= current and self._paused.get(head.recipient, 0) <= current
+        ]
+        if not due:
+            return None
+        chosen = min(due, key=lambda head: (head.priority, head.id))
+        return await self._load(chosen.id)
+
+    async def _load(self, row_id: int) -> Delivery | None:
+        rows = await self.database.fetchall(
+            "SELECT id, role, report_id, payload, attempts, recipient_hash FROM outbox "
+            "WHERE id = ?",
+            (row_id,),
         )
         if not rows:
             return None
-        row_id, role, report_id, payload, attempts = rows[0]
+        row_id, role, report_id, payload, attempts, recipient_hash = rows[0]
         envelope = self.cipher.decrypt(payload)
         recipient = envelope["recipient"]
         return Delivery(
@@ -107,40 +171,101 @@ class Outbox:
             recipient=None if recipient is None else UserKey(*map(str, recipient)),
             payload=dict(envelope["payload"]),
             attempts=int(attempts),
+            recipient_hash=str(recipient_hash),
         )
 
-    async def mark_sent(self, item: Delivery, message_id: int | None) -> None:
+    async def mark_sent(self, item: Delivery, sent: Sent) -> None:
         async with self.database.transaction() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_at = ?, "
-                "attempts = attempts + 1 WHERE id = ?",
-                (message_id, now(), item.id),
+                "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_chat_id = ?, "
+                "sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+                (sent.message_id, sent.chat_id, now(), item.id),
             )
-            if message_id is not None and item.recipient is None and item.report_id:
-                # Officials reply to this message to reach the reporter.
+            if sent.message_id is None or sent.chat_id is None:
+                return
+            if item.recipient is None and item.report_id:
+                # A reply to any of a case's messages in the group becomes a note on it.
                 await db.execute(
-                    "INSERT OR IGNORE INTO case_messages (message_id, report_id) VALUES (?, ?)",
-                    (message_id, item.report_id),
+                    "INSERT OR IGNORE INTO case_messages (chat_id, message_id, report_id, kind) "
+                    "VALUES (?, ?, ?, 'case')",
+                    (sent.chat_id, sent.message_id, item.report_id),
                 )
-                if item.role == "card":
+                if item.role in ("card", "card_update"):
                     await db.execute(
-                        "UPDATE reports SET card_message_id = ? WHERE id = ?",
-                        (message_id, item.report_id),
+                        "UPDATE reports SET card_message_id = ?, card_chat_id = ? WHERE id = ?",
+                        (sent.message_id, sent.chat_id, item.report_id),
                     )
 
-    async def postpone(self, item: Delivery, seconds: float, error: str) -> None:
+    async def _postpone(self, item: Delivery, seconds: float, error: str, tried: bool) -> None:
+        """Pause the recipient's chat; the row waits with it (and counts a try if `tried`)."""
+        recipient = item.recipient_hash
+        resume = time.time() + seconds
+        self._paused[recipient] = max(self._paused.get(recipient, 0.0), resume)
         await self.database.write(
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+            "UPDATE outbox SET attempts = attempts + ?, next_attempt_at = ?, last_error = ? "
             "WHERE id = ?",
-            (time.time() + seconds, error[:200], item.id),
+            (int(tried), resume, error[:200], item.id),
         )
 
-    async def fail(self, item: Delivery, error: str) -> None:
-        await self.database.write(
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
-            "WHERE id = ?",
-            (error[:200], item.id),
+    async def give_up(self, item: Delivery, error: str) -> None:
+        """Failed for good: kept for `python main.py outbox`, and told once to the group."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                (error[:200], item.id),
+            )
+            if item.role == "alert":
+                return  # an alert about an alert would never end
+            async with db.execute(
+                "SELECT code FROM reports WHERE id = ?", (item.report_id,)
+            ) as cursor:
+                found = await cursor.fetchone()
+            case = f" kasus {found[0]}" if found else ""
+            whom = "grup ini" if item.recipient is None else "pelapor"
+            await self._enqueue_alert(
+                db,
+                f"⚠️ Satu pesan ({item.role}){case} untuk {whom} tidak terkirim setelah "
+                f"{item.attempts + 1} percobaan: {error[:120]}. Lihat di server: "
+                "python main.py outbox",
+            )
+        self.notify()
+
+    async def _enqueue_alert(self, db: Any, body: str) -> None:
+        envelope = {"payload": {"reply": reply_to_dict(Reply(body))}, "recipient": None}
+        await db.execute(
+            "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
+            "VALUES (NULL, 'alert', ?, ?, ?, 0)",
+            (OFFICIALS, self.cipher.encrypt(envelope), now()),
         )
+
+    async def watch(self) -> bool:
+        """Tell the group when its queue is long or old; True when an alert was queued."""
+        current = time.time()
+        if current - self._last_alert < ALERT_EVERY:
+            return False
+        rows = await self.database.fetchall(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox "
+            "WHERE status = 'pending' AND recipient_hash = ? AND role != 'alert'",
+            (OFFICIALS,),
+        )
+        waiting, oldest = int(rows[0][0]), rows[0][1]
+        if not waiting:
+            return False
+        age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(str(oldest))).total_seconds()
+        if waiting < self.policy.alert_rows and age < self.policy.alert_minutes * 60:
+            return False
+        self._last_alert = current
+        async with self.database.transaction() as db:
+            await self._enqueue_alert(
+                db,
+                f"⏳ Antrean ke grup ini panjang: {waiting} pesan menunggu, yang terlama "
+                f"{int(age // 60)} menit. Laporan mendesak dikirim lebih dulu. "
+                "Lihat di server: python main.py outbox",
+            )
+        log.warning("outbox: %d rows waiting for the officials' chat", waiting)
+        self.notify()
+        return True
 
     async def entries(self, include_sent: bool = False) -> list[OutboxEntry]:
         where = "" if include_sent else "WHERE o.status != 'sent'"
@@ -150,10 +275,22 @@ class Outbox:
         )
         return [OutboxEntry(*row) for row in rows]
 
+    async def retry_failed(self) -> int:
+        """Put given-up rows back in the queue (after the cause was fixed)."""
+        return await self.database.write(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0 "
+            "WHERE status = 'failed'"
+        )
+
     async def run(self, transport: Transport, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; survives any single delivery's failure."""
         while not stop.is_set():
             try:
+                # Look at least twice within the age that makes the queue "old".
+                every = min(WATCH_EVERY, self.policy.alert_minutes * 30)
+                if time.monotonic() - self._last_watch >= every:
+                    self._last_watch = time.monotonic()
+                    await self.watch()
                 item = await self.next_due()
             except Exception:  # e.g. a locked database: wait and look again, never stop
                 log.exception("outbox: could not read the next row")
@@ -165,30 +302,47 @@ class Outbox:
             await self.deliver_one(transport, item)
 
     async def deliver_one(self, transport: Transport, item: Delivery) -> None:
+        recipient = item.recipient_hash
         try:
-            message_id = await transport.deliver(item)
-        except RetryLater as error:
+            sent = await transport.deliver(item)
+        except RetryLater as error:  # pacing, not a failure: no try counted
             log.warning("outbox row %s: rate limited, waiting %.0fs", item.id, error.seconds)
-            await self.postpone(item, error.seconds, str(error))
-        except TemporaryFailure as error:
-            delay = min(MAX_BACKOFF, 2.0**item.attempts) * random.uniform(0.8, 1.2)
-            log.warning("outbox row %s: %s; retry in %.1fs", item.id, type(error).__name__, delay)
-            await self.postpone(item, delay, str(error))
+            await self._postpone(item, error.seconds, str(error), tried=False)
         except PermanentFailure as error:
-            log.error("outbox row %s failed for good: %s", item.id, error)
-            await self.fail(item, str(error))
-        except Exception as error:  # a bug or a surprise must not stop every delivery
-            log.exception("outbox row %s: unexpected %s", item.id, type(error).__name__)
-            delay = min(MAX_BACKOFF, 2.0**item.attempts) * random.uniform(0.8, 1.2)
-            await self.postpone(item, delay, type(error).__name__)
+            log.error("outbox row %s given up: %s", item.id, error)
+            await self.give_up(item, str(error))
+        except Exception as error:  # temporary trouble, or a surprise: never a dead worker
+            if not isinstance(error, TemporaryFailure):
+                log.exception("outbox row %s: unexpected %s", item.id, type(error).__name__)
+            reason = str(error) if isinstance(error, TemporaryFailure) else type(error).__name__
+            if item.attempts + 1 >= self.policy.max_tries:
+                log.error("outbox row %s given up after %d tries", item.id, item.attempts + 1)
+                await self.give_up(item, reason)
+                return
+            failures = self._failures[recipient] = self._failures.get(recipient, 0) + 1
+            delay = min(self.policy.max_backoff, 2.0 ** (failures - 1)) * random.uniform(0.8, 1.2)
+            log.warning("outbox row %s: %s; retry in %.1fs", item.id, type(error).__name__, delay)
+            await self._postpone(item, delay, reason, tried=True)
         else:
-            await self.mark_sent(item, message_id)
+            self._failures.pop(recipient, None)
+            await self.mark_sent(item, sent)
 
     async def _idle(self, stop: asyncio.Event) -> None:
         self._wake.clear()
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
         _, pending = await asyncio.wait(
-            waiters, timeout=IDLE_WAIT, return_when=asyncio.FIRST_COMPLETED
+            waiters, timeout=self._next_wake(), return_when=asyncio.FIRST_COMPLETED
         )
         for waiter in pending:
             waiter.cancel()
+
+    def _next_wake(self) -> float:
+        """Sleep no longer than the nearest end of a pause (a 0.2 s retry_after in tests)."""
+        current = time.time()
+        ends = [end - current for end in self._paused.values() if end > current]
+        return max(0.01, min([IDLE_WAIT, *ends]))
+
+
+def _order(head: _Head) -> tuple[int, float, int]:
+    """Urgent first; among equals a row that just failed goes after those not yet tried."""
+    return (head.priority, head.next_attempt_at, head.id)

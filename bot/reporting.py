@@ -4,6 +4,8 @@ and answering officials. The engine asks `route` first; None means "not mine".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from bot.flows.replies import intent_of, words_of
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
@@ -23,15 +25,30 @@ STATUS_COMMANDS = {"status"}
 Routed = tuple[list[Reply], Session] | None
 
 
+@dataclass(frozen=True)
+class Caps:
+    """Limits per reporter, so one account cannot fill the task force's group."""
+
+    reports_per_day: int = 3
+    messages_per_hour: int = 10  # to the officials, per case
+    evidence_per_report: int = 20
+
+
 class Reporting:
-    def __init__(self, flow: ReportFlow, desk: Desk, store: ReportStore) -> None:
+    def __init__(
+        self, flow: ReportFlow, desk: Desk, store: ReportStore, caps: Caps | None = None
+    ) -> None:
         self.flow = flow
         self.desk = desk
         self.store = store
+        self.caps = caps or Caps()
 
     async def route(self, incoming: Incoming, lang: str, session: Session) -> Routed:
         user = incoming.user
         choice = incoming.choice
+        limited = await self._over_cap(incoming, lang, session)
+        if limited is not None:
+            return limited
         if choice is not None:
             if choice.startswith(f"{FLOW_ACTION}:"):
                 return await self._in_flow(incoming, lang, session)
@@ -58,6 +75,11 @@ class Reporting:
             if intent_of(words_of(incoming.text)) == "menu" and not incoming.attachments:
                 return [self._paused(lang)], session.with_changes(mode=None)
             return await self._in_flow(incoming, lang, session)
+        relaying = bool(session.mode and session.mode.startswith(REPLY_MODE)) or bool(
+            incoming.reply_to and incoming.reply_to.isdigit()
+        )
+        if incoming.edited and relaying:  # what reached the officials cannot be unsaid
+            return [Reply(text("edit_not_relayed", lang))], session
         if session.mode and session.mode.startswith(REPLY_MODE):
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
         if incoming.reply_to and incoming.reply_to.isdigit():  # a swipe-reply to an official
@@ -84,6 +106,35 @@ class Reporting:
             (Button(text("main_menu", lang), "menu"),),
         )
         return Reply(text("report_paused", lang), buttons=buttons)
+
+    async def _over_cap(self, incoming: Incoming, lang: str, session: Session) -> Routed:
+        """A polite refusal when this step would pass one of the reporter's caps."""
+        user = incoming.user
+        command, _, argument = _command(incoming.text)
+        starting = (
+            command in REPORT_COMMANDS
+            or (command == "start" and argument in REPORT_COMMANDS)
+            or (incoming.choice or "").removeprefix("cmd:") in REPORT_COMMANDS
+        )
+        sending = incoming.choice == f"{FLOW_ACTION}:send"
+        if starting or sending:
+            if starting and await self.flow.has_draft(user):
+                return None  # resuming a draft is fine; sending it is checked at Kirim
+            recent = await self.store.since(user, 24)
+            if sending and not await self.flow.has_draft(user):
+                return None  # a repeated Kirim: the flow shows the receipt again
+            if len(recent) >= self.caps.reports_per_day:
+                count = str(len(recent))
+                return [Reply(text("cap_reports", lang, count=count))], session
+            return None
+        if incoming.attachments and session.mode == REPORT_MODE:
+            draft = await self.store.get_draft(user)
+            held = len(draft.answers.get("evidence", [])) if draft else 0
+            if draft is not None and held >= self.caps.evidence_per_report:
+                count = str(self.caps.evidence_per_report)
+                done = Button(text("report_done_button", lang), f"{FLOW_ACTION}:opt:selesai")
+                return [Reply(text("cap_evidence", lang, count=count), buttons=((done,),))], session
+        return None
 
     async def status(self, incoming: Incoming, code: str, lang: str) -> Reply:
         mine = await self.store.of_reporter(incoming.user)
@@ -127,6 +178,11 @@ class Reporting:
             return [*replies, Reply(text("status_not_found", lang))], session.with_changes(
                 mode=None
             )
+        sent = await self.store.messages_since(report, "from_reporter", 1)
+        if sent >= self.caps.messages_per_hour:
+            count = str(sent)
+            refusal = Reply(text("cap_messages", lang, code=code, count=count))
+            return [*replies, refusal], session.with_changes(mode=None)
         await self.desk.to_officials(report, incoming.text.strip(), incoming.attachments)
         self.flow.on_commit()
         replies.append(Reply(text("reply_sent", lang, code=code)))

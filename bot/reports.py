@@ -61,16 +61,18 @@ class Report:
     card_message_id: int | None
     created_at: str
     closed_at: str | None
+    card_chat_id: int | None = None
 
 
 @dataclass(frozen=True)
 class OutboxRow:
     """What to deliver and to whom; `payload` is the channel-neutral message."""
 
-    role: str  # card, evidence, card_update, relay, notice, reminder
+    role: str  # card, evidence, card_update, relay, notice, reminder, alert
     recipient: UserKey | None  # None: the officials' chat
     payload: dict[str, Any]
     report_id: int | None = None
+    urgent: bool = False  # delivered before every non-urgent row still waiting
 
 
 def _user(raw: Any) -> UserKey:
@@ -200,11 +202,65 @@ class ReportStore:
     async def all_cases(self) -> list[Report]:
         return await self._select("1 = 1 ORDER BY id", ())
 
-    async def by_case_message(self, message_id: int) -> Report | None:
-        reports = await self._select(
-            "id = (SELECT report_id FROM case_messages WHERE message_id = ?)", (message_id,)
+    async def by_case_message(self, chat_id: int, message_id: int) -> tuple[Report, str] | None:
+        """The case a message in the officials' chat belongs to, and what that message is
+        ("case": card, evidence, relay; "prompt": asks an official for a reply to send)."""
+        rows = await self.database.fetchall(
+            "SELECT report_id, kind FROM case_messages WHERE chat_id = ? AND message_id = ?",
+            (chat_id, message_id),
         )
-        return reports[0] if reports else None
+        if not rows:
+            return None
+        report = await self.by_id(int(rows[0][0]))
+        return None if report is None else (report, str(rows[0][1]))
+
+    async def remember_case_message(
+        self, chat_id: int, message_id: int, report: Report, kind: str
+    ) -> None:
+        await self.database.write(
+            "INSERT OR REPLACE INTO case_messages (chat_id, message_id, report_id, kind) "
+            "VALUES (?, ?, ?, ?)",
+            (chat_id, message_id, report.id, kind),
+        )
+
+    async def since(self, user: UserKey, hours: float) -> list[Report]:
+        """This reporter's reports created in the last `hours`."""
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+        return [r for r in await self.of_reporter(user) if r.created_at >= cutoff]
+
+    async def messages_since(self, report: Report, direction: str, hours: float) -> int:
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+        rows = await self.database.fetchall(
+            "SELECT COUNT(*) FROM report_messages WHERE report_id = ? AND direction = ? "
+            "AND at >= ?",
+            (report.id, direction, cutoff),
+        )
+        return int(rows[0][0])
+
+    async def thread(self, report: Report) -> list[tuple[str, str, str]]:
+        """(at, direction, text) of every message of the case: relays both ways and notes."""
+        rows = await self.database.fetchall(
+            "SELECT at, direction, body FROM report_messages WHERE report_id = ? ORDER BY id",
+            (report.id,),
+        )
+        return [(str(at), str(d), str(self.cipher.decrypt(body))) for at, d, body in rows]
+
+    async def save_relay_draft(self, report: Report, body: str) -> int:
+        async with self.database.transaction() as db:
+            cursor = await db.execute(
+                "INSERT INTO relay_drafts (report_id, body, created_at) VALUES (?, ?, ?)",
+                (report.id, self.cipher.encrypt(body), now()),
+            )
+            return int(cursor.lastrowid or 0)
+
+    async def relay_draft(self, report: Report, draft_id: int) -> str | None:
+        rows = await self.database.fetchall(
+            "SELECT body FROM relay_drafts WHERE id = ? AND report_id = ?", (draft_id, report.id)
+        )
+        return str(self.cipher.decrypt(rows[0][0])) if rows else None
+
+    async def drop_relay_draft(self, draft_id: int) -> None:
+        await self.database.write("DELETE FROM relay_drafts WHERE id = ?", (draft_id,))
 
     async def by_message_to(self, user: UserKey, message_id: int) -> Report | None:
         """The case of a message the bot delivered to this user (an official's relay)."""
@@ -332,20 +388,23 @@ class ReportStore:
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
         envelope = {"payload": row.payload, "recipient": _fields(row.recipient)}
         await db.execute(
-            "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
+            "VALUES (?, ?, ?, ?, ?, CASE WHEN ? THEN 0 "
+            "ELSE COALESCE((SELECT 1 - urgent FROM reports WHERE id = ?), 1) END)",
             (
                 row.report_id,
                 row.role,
                 self.recipient_hash(row.recipient),
                 self.cipher.encrypt(envelope),
                 now(),
+                int(row.urgent),
+                row.report_id,
             ),
         )
 
     _COLUMNS = (
         "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
-        "card_message_id, created_at, closed_at"
+        "card_message_id, created_at, closed_at, card_chat_id"
     )
 
     async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
@@ -376,6 +435,7 @@ class ReportStore:
             card,
             created,
             closed,
+            card_chat,
         ) = row
         return Report(
             id=int(rid),
@@ -391,6 +451,7 @@ class ReportStore:
             card_message_id=card,
             created_at=str(created),
             closed_at=closed,
+            card_chat_id=card_chat,
         )
 
 

@@ -23,8 +23,9 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
-from bot.outbox import Outbox
-from bot.reporting import Reporting
+from bot.officials_chat import GroupDesk
+from bot.outbox import Outbox, Policy
+from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
@@ -56,6 +57,7 @@ class Services:
     reports: ReportStore | None  # None: no encryption key, reporting is off
     outbox: Outbox | None
     desk: Desk | None
+    group_desk: GroupDesk | None = None
 
 
 @asynccontextmanager
@@ -83,30 +85,39 @@ async def open_services(
                 "REPORTS_HASH_KEY is not set: language choices are kept in memory only, "
                 "not on disk (make one with: python main.py gen-key)"
             )
-        reports = outbox = desk = reporting = None
+        reports = outbox = desk = group_desk = reporting = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             reports = ReportStore(database, cipher, settings.case_code_prefix)
-            outbox = Outbox(database, cipher)
+            policy = Policy(
+                max_tries=settings.outbox_max_tries,
+                max_backoff=settings.outbox_max_backoff,
+                alert_rows=settings.outbox_alert_rows,
+                alert_minutes=settings.outbox_alert_minutes,
+            )
+            outbox = Outbox(database, cipher, policy)
             desk = Desk(reports, kb, sessions)
+            group_desk = GroupDesk(desk, reports, outbox.notify)
+            deliveries = new_case_deliveries(kb, settings.evidence_per_report)
             if officials_present is None:
                 officials_present = settings.officials_chat_id is not None
-            policy = ReceiptPolicy(
+            receipt = ReceiptPolicy(
                 forwarded=officials_present,
                 ack_hours=settings.response_ack_hours,
                 action_working_days=settings.response_action_working_days,
                 holidays=settings.response_holidays,
             )
-            flow = ReportFlow(
-                reports, kb, matcher, new_case_deliveries(kb), outbox.notify, policy, reader
+            flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify, receipt, reader)
+            caps = Caps(
+                settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
-            reporting = Reporting(flow, desk, reports)
+            reporting = Reporting(flow, desk, reports, caps)
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
         engine = Engine(
             kb, sessions, matcher=matcher, usage=usage, reporting=reporting, reader=reader
         )
-        yield Services(database, engine, usage, reports, outbox, desk)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk)
     finally:
         await database.close()
 

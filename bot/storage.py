@@ -141,6 +141,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at TEXT NOT NULL
         )""",
     ),
+    (
+        # Rows go out in order within one report only ("lanes"), urgent reports first.
+        "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE outbox ADD COLUMN sent_chat_id INTEGER",
+        "DROP INDEX outbox_pending",
+        "CREATE INDEX outbox_lanes ON outbox (status, recipient_hash, report_id, id)",
+        # A message id means something only in its chat: the card's chat is kept with it.
+        "ALTER TABLE reports ADD COLUMN card_chat_id INTEGER",
+        # Case messages by (chat, message). Old rows are dropped: their chat is unknown, and
+        # matching them by message id alone could reach the wrong case in a new group.
+        "DROP TABLE case_messages",
+        """CREATE TABLE case_messages (
+            chat_id INTEGER NOT NULL,
+            message_id INTEGER NOT NULL,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            PRIMARY KEY (chat_id, message_id)
+        )""",
+        # An official's message to a reporter, shown as a preview until Kirim is pressed.
+        """CREATE TABLE relay_drafts (
+            id INTEGER PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            body BLOB NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+    ),
 )
 
 

@@ -473,6 +473,44 @@ _TEXTS.update(
 )
 
 
+# Limits per reporter (settings REPORTS_PER_DAY, REPORT_MESSAGES_PER_HOUR, EVIDENCE_PER_REPORT).
+_TEXTS.update(
+    {
+        "cap_reports": {
+            "id": "Terima kasih. Anda sudah mengirim {count} laporan dalam 24 jam terakhir, "
+            "batas per hari. Petugas sedang memeriksanya; laporan baru bisa dikirim besok. "
+            "Untuk menambah keterangan, balas lewat /status. Bila ada yang dalam bahaya "
+            "sekarang, hubungi polisi di 110.",
+            "en": "Thank you. You have sent {count} reports in the last 24 hours, the daily "
+            "limit. The officials are looking at them; a new report can be sent tomorrow. To "
+            "add details, reply through /status. If someone is in danger now, call the "
+            "police on 110.",
+        },
+        "cap_messages": {
+            "id": "Pesan Anda untuk laporan {code} sudah {count} dalam satu jam terakhir, "
+            "batas per jam. Mohon tunggu sebentar; petugas akan membaca yang sudah masuk. "
+            "Bila ada yang dalam bahaya sekarang, hubungi polisi di 110.",
+            "en": "You have sent {count} messages about report {code} in the last hour, the "
+            "hourly limit. Please wait a while; the officials will read what has arrived. If "
+            "someone is in danger now, call the police on 110.",
+        },
+        "edit_not_relayed": {
+            "id": "Pesan yang diubah tidak diteruskan ke petugas. Kirim pesan baru bila ingin "
+            "menambah atau meralat.",
+            "en": "Edited messages are not passed to the officials. Send a new message to add "
+            "or correct something.",
+        },
+        "report_done_button": {"id": "Selesai", "en": "Done"},
+        "cap_evidence": {
+            "id": "Laporan ini sudah membawa {count} berkas bukti, batasnya. Terima kasih! "
+            "Tekan Selesai untuk lanjut.",
+            "en": "This report already carries {count} evidence files, the limit. Thank you! "
+            "Press Done to go on.",
+        },
+    }
+)
+
+
 def text(key: str, lang: str, **values: str) -> str:
     template = _TEXTS[key].get(lang) or _TEXTS[key]["id"]
     return template.format(**values) if values else template

@@ -60,7 +60,10 @@ Inspecting what the bot did:
 Injecting trouble:
     ``fail(method, chat_id=None, status=500, times=1, retry_after=None)`` queues error
     answers (429 carries ``parameters.retry_after``; ``times=None`` repeats until
-    ``clear_failures()``), and ``delay(method, seconds)`` slows answers down.
+    ``clear_failures()``; ``contains`` limits a rule to requests whose text holds a
+    string), ``cycle_failures(chat_id, [403, 429, None, ...])`` makes every send to a chat
+    take the next answer in turn (``None``: success), and ``delay(method, seconds)`` slows
+    answers down.
 
 Deliberately realistic rejections (HTTP 400 ``BadRequest`` / 403 ``Forbidden``, as the real
 API does): unknown chats, empty or over-long texts/captions, malformed HTML with
@@ -276,10 +279,15 @@ class _FailureRule:
     remaining: int | None  # None: until clear_failures()
     retry_after: int | None
     description: str
+    contains: str | None = None  # only requests whose text or caption holds this
 
     def matches(self, method: str, params: JSON) -> bool:
         if self.method != method.lower():
             return False
+        if self.contains is not None:
+            shown = f"{params.get('text', '')}{params.get('caption', '')}{params.get('media', '')}"
+            if self.contains not in shown:
+                return False
         return self.chat_id is None or str(self.chat_id) == str(params.get("chat_id"))
 
 
@@ -677,6 +685,8 @@ class FakeTelegram:
         self._downloads: list[str] = []
         self._internal_errors: list[str] = []
         self._failures: list[_FailureRule] = []
+        self._cycle: tuple[int, list[int | None], int] | None = None
+        self._cycle_position = 0
         self._delays: dict[str, float] = {}
         self._watchers: list[Callable[[Call], None]] = []
 
@@ -951,9 +961,11 @@ class FakeTelegram:
         times: int | None = 1,
         retry_after: int | None = None,
         description: str | None = None,
+        contains: str | None = None,
     ) -> None:
         """Answer the next ``times`` matching requests with an error (``None``: until
-        :meth:`clear_failures`).  Rules are consumed in the order they were added."""
+        :meth:`clear_failures`).  Rules are consumed in the order they were added.
+        ``contains``: only requests whose text or caption contains this string."""
         if status == 429 and retry_after is None:
             retry_after = 1
         with self._lock:
@@ -965,12 +977,24 @@ class FakeTelegram:
                     remaining=times,
                     retry_after=retry_after if status == 429 else None,
                     description=description or self._default_description(status, retry_after),
+                    contains=contains,
                 )
             )
+
+    def cycle_failures(
+        self, chat_id: int, statuses: list[int | None], retry_after: int = 1
+    ) -> None:
+        """Every send or edit to ``chat_id`` takes the next answer of ``statuses`` in turn
+        (``None``: success), round and round until :meth:`clear_failures`: a chat that keeps
+        alternating between errors and success."""
+        with self._lock:
+            self._cycle = (chat_id, list(statuses), retry_after)
+            self._cycle_position = 0
 
     def clear_failures(self) -> None:
         with self._lock:
             self._failures.clear()
+            self._cycle = None
 
     def delay(self, method: str, seconds: float) -> None:
         """Wait ``seconds`` before answering ``method`` (0 removes the delay)."""
@@ -992,6 +1016,15 @@ class FakeTelegram:
 
     def _take_failure(self, method: str, params: JSON) -> _FailureRule | None:
         with self._lock:
+            cycle = self._cycle
+            sending = method.lower().startswith(("send", "edit", "copy"))
+            if cycle is not None and sending and str(params.get("chat_id")) == str(cycle[0]):
+                status = cycle[1][self._cycle_position % len(cycle[1])]
+                self._cycle_position += 1
+                if status is not None:
+                    retry_after = cycle[2] if status == 429 else None
+                    description = self._default_description(status, retry_after)
+                    return _FailureRule(method, cycle[0], status, 1, retry_after, description)
             for rule in self._failures:
                 if rule.matches(method, params):
                     if rule.remaining is not None:

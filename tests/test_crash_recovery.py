@@ -223,16 +223,25 @@ def cards_delivered(tg: FakeTelegram) -> Counter[str]:
 
 
 def evidence_delivered(tg: FakeTelegram) -> Counter[str]:
-    """Evidence caption ("Bukti <code> (1/2)") -> how many times it was accepted."""
-    return Counter(
+    """Evidence caption ("Bukti <code> (1/1)", or "(1-2/2)" on an album of two) -> how
+    many times it was accepted."""
+    singles = [
         str(call.params.get("caption"))
         for call in tg.calls_to("sendPhoto")
         if call.status == 200 and call.params.get("chat_id") == OFFICIALS
-    )
+    ]
+    albums = [
+        str(call.params["media"][0].get("caption"))
+        for call in tg.calls_to("sendMediaGroup")
+        if call.status == 200 and call.params.get("chat_id") == OFFICIALS
+    ]
+    return Counter(singles + albums)
 
 
 def expected_evidence(codes: Iterable[str], photos: int = EVIDENCE) -> set[str]:
-    return {f"Bukti {code} ({n}/{photos})" for code in codes for n in range(1, photos + 1)}
+    """Photos of one report go as one album (up to ten), a single photo on its own."""
+    span = "1" if photos == 1 else f"1-{photos}"
+    return {f"Bukti {code} ({span}/{photos})" for code in codes}
 
 
 def wait_for_cards(tg: FakeTelegram, codes: Iterable[str], bots: Bots) -> None:

@@ -20,6 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Incoming
 from bot.runtime import Services, open_services
+from bot.safe_text import QUOTE_END, QUOTE_START
 from tests.conftest import run_main
 from tests.test_reports import CODE, Reporter
 
@@ -355,7 +356,8 @@ async def test_missing_family_report_end_to_end(person: Reporter, services: Serv
     assert [e.role for e in await services.outbox.entries()].count("card") == 1
     item = await services.outbox.next_due()
     assert item and item.role == "card"
-    card = item.payload["reply"]["text"]
+    # The reporter's words are fenced as quotations on the card; read them without the fence.
+    card = item.payload["reply"]["text"].replace(QUOTE_START, "").replace(QUOTE_END, "")
     for line in (
         "Jenis: 🆘 Keluarga di luar negeri tidak bisa dihubungi",
         "Yang hilang kontak: anak saya, Rina, 22 tahun",
@@ -573,9 +575,9 @@ def test_a_whole_demo_report_piped_into_main(tmp_path: Path) -> None:
     assert code and "diteruskan ke petugas" in out
     card = out.split("Grup petugas (demo)")[1]
     assert (
-        f"Kode: {code.group()}" in card and "Tawaran: adik saya ditawari kerja di Kamboja" in card
+        f"Kode: {code.group()}" in card and "Tawaran: │ adik saya ditawari kerja di Kamboja" in card
     )
-    assert "Catatan bukti: ada screenshot" in card
+    assert "Catatan bukti: │ ada screenshot" in card
     assert f"Status {code.group()}: 📥 Diterima" in out  # the official pressed the card
     assert (
         "Pesan untuk pelapor" in out and f"{code.group()}: 📥 Diterima" in out.split("/status")[-1]

@@ -14,6 +14,7 @@ from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
+from bot.outbox import Sent
 from bot.runtime import Services, open_services
 
 CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")
@@ -468,7 +469,7 @@ async def test_a_reporter_who_reads_english_is_written_to_in_english(
 
     to_person = []
     while (item := await services.outbox.next_due()) is not None:
-        await services.outbox.mark_sent(item, None)
+        await services.outbox.mark_sent(item, Sent())
         if item.recipient == person.user:
             to_person.append((item.role, item.payload["reply"]))
     assert [role for role, _ in to_person] == ["notice", "relay", "reminder"]

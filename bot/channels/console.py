@@ -17,6 +17,7 @@ from typing import TextIO
 from bot.channels.console_officials import ConsoleOfficials
 from bot.engine import Engine
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
+from bot.safe_text import plain_quotes
 
 USER = UserKey("console", "local", "local")
 QUIT_WORDS = {"/keluar", "/exit", "/quit"}
@@ -28,7 +29,7 @@ def render(reply: Reply) -> str:
     parts = []
     if reply.title:
         parts.append(f"== {reply.title} ==")
-    parts.append(reply.text)
+    parts.append(plain_quotes(reply.text))
     if reply.note:
         parts.append(f"({reply.note})")
     buttons = [button for row in reply.buttons for button in row]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.messages import Button, Reply, reply_from_dict
 from bot.officials import CASE_ACTION, Desk
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Sent
 from bot.reports import ReportStore
 
 OFFICIAL = "demo-petugas"
@@ -50,7 +50,7 @@ class ConsoleOfficials:
             (to_group if item.recipient is None else to_reporter).append(shown)
             if item.recipient is None and reply.buttons:
                 self.buttons = [b for row in reply.buttons for b in row]
-            await self.outbox.mark_sent(item, None)
+            await self.outbox.mark_sent(item, Sent())
         return to_group, to_reporter
 
     async def handle(self, line: str) -> list[Reply] | None:

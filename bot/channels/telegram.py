@@ -32,6 +32,8 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaPhoto,
+    InputMediaVideo,
     Message,
     PhotoSize,
     ReplyParameters,
@@ -76,15 +78,19 @@ from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
 from bot.officials import CASE_ACTION, Desk
-from bot.outbox import Delivery, Outbox, PermanentFailure, RetryLater, TemporaryFailure
+from bot.officials_chat import GroupDesk, Post
+from bot.outbox import Delivery, Outbox, PermanentFailure, RetryLater, Sent, TemporaryFailure
 from bot.reports import ReportStore
 from bot.runtime import Services
+from bot.safe_text import QUOTE_END, QUOTE_START
 from bot.texts import text
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
-FLOOD_LIMIT = 20  # messages a user may send ...
+# A whole report with ➡️ Lanjut after typed answers and a few photos is about 20 updates,
+# which a quick tapper sends inside a minute; the per-reporter caps guard the group itself.
+FLOOD_LIMIT = 30  # messages a user may send ...
 FLOOD_WINDOW = 60.0  # ... in this many seconds
 MAX_CONCURRENT_UPDATES = 256
 MAX_PICTURE_BYTES = 10 * 1024 * 1024  # a bigger "screenshot" is not one; Telegram serves 20 MB
@@ -130,24 +136,29 @@ def utf16_len(value: str) -> int:
 
 
 def _split_plain(body: str, limit: int) -> list[str]:
-    """Cut text into pieces of at most `limit` (escaped), at paragraph, line or word breaks."""
+    """Cut text into pieces of at most `limit` visible characters, at paragraph, line or
+    word breaks. Telegram counts the text after parsing, so tags and escapes are free."""
     pieces: list[str] = []
     current = ""
     for paragraph in body.split("\n\n"):
         candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if utf16_len(html.escape(candidate)) <= limit:
+        if utf16_len(candidate) <= limit:
             current = candidate
             continue
         if current:
             pieces.append(current)
-        while utf16_len(html.escape(paragraph)) > limit:
+        while utf16_len(paragraph) > limit:
             cut = _cut_point(paragraph, limit)
             pieces.append(paragraph[:cut].rstrip())
             paragraph = paragraph[cut:].lstrip()
         current = paragraph
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
+    pieces.append(current)
+    # A piece of blank lines only is refused by Telegram ("message text is empty"): drop it.
+    return [piece for piece in pieces if _visible(piece).strip()]
+
+
+def _visible(piece: str) -> str:
+    return piece.replace(QUOTE_START, "").replace(QUOTE_END, "")
 
 
 def _cut_point(part: str, limit: int) -> int:
@@ -155,7 +166,7 @@ def _cut_point(part: str, limit: int) -> int:
     low, high = 1, len(part)
     while low < high:  # longest prefix that fits
         middle = (low + high + 1) // 2
-        if utf16_len(html.escape(part[:middle])) <= limit:
+        if utf16_len(part[:middle]) <= limit:
             low = middle
         else:
             high = middle - 1
@@ -166,14 +177,33 @@ def _cut_point(part: str, limit: int) -> int:
     return low
 
 
+def _html_pieces(pieces: list[str]) -> list[str]:
+    """Escape each piece and turn quote fences into <blockquote>; a quotation cut by a
+    piece break is closed at the end of one piece and reopened in the next."""
+    out = []
+    inside = False
+    for piece in pieces:
+        opened = QUOTE_START if inside else ""
+        for char in piece:
+            if char in (QUOTE_START, QUOTE_END):
+                inside = char == QUOTE_START
+        body = (opened + piece + (QUOTE_END if inside else "")).replace(QUOTE_START + QUOTE_END, "")
+        escaped = html.escape(body)
+        out.append(escaped.replace(QUOTE_START, "<blockquote>").replace(QUOTE_END, "</blockquote>"))
+    return out
+
+
 def to_html(reply: Reply, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
-    """The reply as Telegram HTML messages; every text from users or files is escaped."""
+    """The reply as Telegram HTML messages, never an empty one; every text from users or
+    files is escaped, and quoted user text is shown as a quotation."""
     head = f"<b>{html.escape(reply.title)}</b>\n\n" if reply.title else ""
     tail = f"\n\n<i>{html.escape(reply.note)}</i>" if reply.note else ""
-    budget = limit - utf16_len(head) - utf16_len(tail)
-    pieces = [html.escape(piece) for piece in _split_plain(reply.text, max(budget, 200))]
-    pieces[0] = head + pieces[0]
-    pieces[-1] = pieces[-1] + tail
+    budget = limit - utf16_len(reply.title or "") - utf16_len(reply.note or "") - 4
+    pieces = _html_pieces(_split_plain(reply.text, max(budget, 200)))
+    if not pieces:
+        pieces = [""] if head or tail else ["…"]
+    pieces[0] = (head + pieces[0]).removesuffix("\n\n")
+    pieces[-1] = (pieces[-1] + tail).removeprefix("\n\n")
     return pieces
 
 
@@ -200,17 +230,28 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 class FloodGuard:
-    """More than FLOOD_LIMIT messages a minute: one polite warning, then silence."""
+    """More than FLOOD_LIMIT messages a minute: one polite warning, then silence.
+
+    Users quiet for a whole window are forgotten (swept at most once a window), so a
+    crowd of one-time visitors does not grow it for ever.
+    """
 
     def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW) -> None:
         self.limit = limit
         self.window = window
         self._seen: defaultdict[int, deque[float]] = defaultdict(deque)
         self._warned: set[int] = set()
+        self._swept = 0.0
+
+    def __len__(self) -> int:
+        """How many users it currently remembers."""
+        return len(self._seen)
 
     def check(self, user_id: int, now: float | None = None) -> str:
         """ "ok", "warn" (tell the user once) or "drop"."""
         now = time.monotonic() if now is None else now
+        if now - self._swept > self.window:
+            self._sweep(now)
         seen = self._seen[user_id]
         while seen and now - seen[0] > self.window:
             seen.popleft()
@@ -222,6 +263,12 @@ class FloodGuard:
             return "drop"
         self._warned.add(user_id)
         return "warn"
+
+    def _sweep(self, now: float) -> None:
+        self._swept = now
+        for user_id in [u for u, seen in self._seen.items() if now - seen[-1] > self.window]:
+            del self._seen[user_id]
+            self._warned.discard(user_id)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -256,6 +303,7 @@ class TelegramChannel:
     officials_chat_id: int | None = None
     official_ids: frozenset[int] = frozenset()
     desk: Desk | None = None
+    group_desk: GroupDesk | None = None
     outbox: Outbox | None = None
     reports: ReportStore | None = None
     retention_days: int = 365
@@ -271,6 +319,7 @@ class TelegramChannel:
             officials_chat_id=settings.officials_chat_id,
             official_ids=settings.official_user_ids,
             desk=services.desk,
+            group_desk=services.group_desk,
             outbox=services.outbox,
             reports=services.reports,
             retention_days=settings.retention_days,
@@ -281,7 +330,9 @@ class TelegramChannel:
         app.add_handler(ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._button))
         app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self._message))
-        app.add_handler(MessageHandler(filters.ChatType.GROUPS, self._group_message))
+        # New messages only: an official's edit never becomes a note, command or relay.
+        new = filters.UpdateType.MESSAGE
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self._group_message))
         app.add_error_handler(self._error)
 
     async def register_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -304,8 +355,7 @@ class TelegramChannel:
         if verdict == "warn":
             lang = "en" if (user.language_code or "").startswith("en") else "id"
             await context.bot.send_message(chat.id, text("slow_down", lang))
-        if update.callback_query:
-            await update.callback_query.answer()
+        # A dropped press is not answered either: a flood must not cost one call per update.
         raise ApplicationHandlerStop
 
     async def _message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -319,6 +369,7 @@ class TelegramChannel:
             attachments=_attachments(message),
             language_hint=update.effective_user.language_code,
             reply_to=str(replied.message_id) if replied else None,
+            edited=update.edited_message is not None,
         )
         await self._send(update, context, await self.engine.handle(incoming))
 
@@ -326,8 +377,10 @@ class TelegramChannel:
         query = update.callback_query
         if query is None or update.effective_user is None:
             return
-        if (query.data or "").startswith(f"{CASE_ACTION}:"):
-            await self._case_button(update, query)
+        chat = update.effective_chat
+        in_group = chat is not None and chat.type != ChatType.PRIVATE
+        if in_group or (query.data or "").startswith(f"{CASE_ACTION}:"):
+            await self._case_button(update, query)  # group presses: officials' buttons only
             return
         await query.answer()
         incoming = Incoming(
@@ -345,61 +398,86 @@ class TelegramChannel:
             await self._leave(context, chat.id)
             return
         message = update.effective_message
-        if message is None or not self._is_official(update) or self.desk is None:
+        user = update.effective_user
+        if message is None or user is None or not self._is_official(update):
             return  # strangers in the officials' group get nothing, not even a refusal
-        command = (message.text or "").split(" ", 1)
-        word = command[0].split("@", 1)[0].casefold()
-        argument = command[1].strip() if len(command) > 1 else ""
-        if word in ("/kasus", "/statistik"):
-            desk = self.desk
-            reply = (
-                await (desk.case(argument) if argument else desk.open_cases())
-                if word == "/kasus"
-                else await desk.statistics()
-            )
-            for piece in to_html(reply):
-                await message.reply_text(
-                    piece, parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
-                )
-        elif word == "/ekspor":
-            data = await self.desk.export_csv()
-            stamp = time.strftime("%Y%m%d")
-            await message.reply_document(
-                InputFile(data, filename=f"kasus-tppo-{stamp}.csv"),
-                caption="Ekspor kasus (rahasia: jangan diteruskan ke luar grup ini).",
-            )
-        elif message.reply_to_message is not None and message.text:
-            await self._relay_to_reporter(message)
+        if self.group_desk is None:
+            return
+        word = (message.text or "").split(maxsplit=1)[:1]
+        if word and word[0].split("@", 1)[0].casefold() == "/ekspor":
+            await self._export(context, message, user.id)
+            return
+        replied = message.reply_to_message
+        posts = await self.group_desk.text(
+            str(user.id), chat.id, message.text or "", replied.message_id if replied else None
+        )
+        for post in posts:
+            await self._post(context.bot, chat.id, post, reply_to=message.message_id)
 
-    async def _relay_to_reporter(self, message: Message) -> None:
-        """An official replied to a case message: pass the text to the reporter."""
-        if self.reports is None or self.desk is None or message.reply_to_message is None:
+    async def _post(self, bot: Bot, chat_id: int, post: Post, reply_to: int | None) -> None:
+        """A message for the officials' group; a prompt is remembered for the reply to it."""
+        reply = post.reply
+        parameters = (
+            ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+        )
+        pieces = to_html(reply)
+        for number, piece in enumerate(pieces, start=1):
+            sent = await bot.send_message(
+                chat_id,
+                piece,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(reply) if number == len(pieces) else None,
+                reply_parameters=parameters,
+            )
+            if post.prompt_for is not None and self.reports is not None:
+                await self.reports.remember_case_message(
+                    chat_id, sent.message_id, post.prompt_for, "prompt"
+                )
+
+    async def _export(
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, official: int
+    ) -> None:
+        """The CSV goes to the official's private chat, never to the whole group."""
+        if self.desk is None:
             return
-        report = await self.reports.by_case_message(message.reply_to_message.message_id)
-        if report is None:
+        data = await self.desk.export_csv()
+        stamp = time.strftime("%Y%m%d")
+        try:
+            await context.bot.send_document(
+                official,
+                InputFile(data, filename=f"kasus-tppo-{stamp}.csv"),
+                caption="Ekspor kasus (rahasia: jangan diteruskan).",
+            )
+        except (Forbidden, BadRequest):  # the official never started a chat with the bot
+            await message.reply_text(
+                "Ekspor dikirim hanya secara pribadi. Buka chat pribadi dengan bot ini, tekan "
+                "Mulai (/start), lalu kirim /ekspor lagi di sini."
+            )
             return
-        await self.desk.to_reporter(report, message.text or "")
-        if self.outbox is not None:
-            self.outbox.notify()
-        await message.reply_text(f"Diteruskan ke pelapor {report.code}.")
+        await message.reply_text("📄 Ekspor dikirim secara pribadi kepada Anda.")
 
     async def _case_button(self, update: Update, query: CallbackQuery) -> None:
         chat = update.effective_chat
+        user = update.effective_user
         allowed = (
-            self.desk is not None
-            and chat is not None
+            chat is not None
             and chat.id == self.officials_chat_id
             and self._is_official(update)
+            and user is not None
         )
-        if not allowed or self.desk is None:
-            await query.answer("Tidak diizinkan.", show_alert=True)
-            return
-        _, code, action = (query.data or "").split(":", 2)
-        user = update.effective_user
-        official = str(user.id) if user else "?"
-        await query.answer(await self.desk.act(official, code, action))
-        if self.outbox is not None:
-            self.outbox.notify()
+        if not allowed or self.group_desk is None or chat is None or user is None:
+            return  # not answered: a stranger's press costs no call at all
+        try:
+            pressed = await self.group_desk.press(str(user.id), query.data or "")
+        except Exception:
+            # The official's button must not spin for ever; the error handler logs it.
+            await query.answer("Gagal, coba lagi sebentar lagi.", show_alert=True)
+            raise
+        await query.answer(pressed.toast)
+        if pressed.replace is not None:
+            await _edit(query, to_html(pressed.replace)[0], None)
+        if pressed.post is not None:
+            await self._post(query.get_bot(), chat.id, pressed.post, reply_to=None)
 
     def start_workers(
         self, app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event
@@ -542,7 +620,7 @@ class TelegramTransport:
         self.officials_chat_id = officials_chat_id
         self.reports = reports
 
-    async def deliver(self, item: Delivery) -> int | None:
+    async def deliver(self, item: Delivery) -> Sent:
         try:
             return await self._send(item)
         except RetryAfter as error:
@@ -551,17 +629,17 @@ class TelegramTransport:
             log.error("the officials' group moved to a new id: update OFFICIALS_CHAT_ID")
             raise TemporaryFailure(f"chat migrated to {error.new_chat_id}") from None
         except Forbidden as error:
+            if item.recipient is None:  # the bot was removed from the group, maybe briefly
+                raise TemporaryFailure(f"forbidden: {error.message}") from None
             raise PermanentFailure(f"forbidden: {error.message}") from None
         except BadRequest as error:
-            if "not modified" in error.message.casefold():
-                return None
             raise PermanentFailure(f"bad request: {error.message}") from None
         except (TimedOut, NetworkError) as error:
             raise TemporaryFailure(type(error).__name__) from None
         except TelegramError as error:  # InvalidToken, Conflict, an unreadable answer: retry
             raise TemporaryFailure(f"{type(error).__name__}: {error.message}") from None
 
-    async def _send(self, item: Delivery) -> int | None:
+    async def _send(self, item: Delivery) -> Sent:
         if item.recipient is None:
             if self.officials_chat_id is None:
                 raise TemporaryFailure("OFFICIALS_CHAT_ID is not set")
@@ -569,25 +647,33 @@ class TelegramTransport:
         else:
             chat_id = int(item.recipient.chat_id)
         payload = item.payload
-        card_id = await self._card_message_id(item) if item.recipient is None else None
-        if item.role == "card_update":
-            if card_id is None:
-                raise TemporaryFailure("the card is not delivered yet")
+        card_id = await self._card_message_id(item, chat_id) if item.recipient is None else None
+        if item.role == "card_update" and card_id is not None:
             reply = reply_from_dict(payload["reply"])
-            await self.bot.edit_message_text(
-                to_html(reply)[0],
-                chat_id,
-                card_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(reply),
-            )
-            return card_id
+            try:
+                await self.bot.edit_message_text(
+                    to_html(reply)[0],
+                    chat_id,
+                    card_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(reply),
+                )
+                return Sent(chat_id, card_id)
+            except BadRequest as error:
+                if "not modified" in error.message.casefold():
+                    return Sent(chat_id, card_id)
+                # Deleted, too old, or the card was never posted: a fresh card instead.
+                log.warning("outbox row %s: card not editable, posting it again", item.id)
+        # An update of a card that was never delivered (or lives in another chat) is sent as
+        # a fresh card: it carries the whole current state.
         reply_to = card_id if payload.get("reply_to_card") else None
         parameters = (
             ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         )
+        if "album" in payload:
+            return Sent(chat_id, await self._send_album(chat_id, payload, parameters))
         if "media" in payload:
-            return await self._send_media(chat_id, payload, parameters)
+            return Sent(chat_id, await self._send_media(chat_id, payload, parameters))
         reply = reply_from_dict(payload["reply"])
         first: int | None = None
         pieces = to_html(reply)
@@ -600,7 +686,19 @@ class TelegramTransport:
                 reply_parameters=parameters,
             )
             first = first or sent.message_id
-        return first
+        return Sent(chat_id, first)
+
+    async def _send_album(
+        self, chat_id: int, payload: dict[str, Any], parameters: ReplyParameters | None
+    ) -> int:
+        """Photos and videos as one album: one message in the group instead of one each."""
+        media: list[InputMediaPhoto | InputMediaVideo] = []
+        for number, item in enumerate(payload["album"]):
+            caption = payload.get("caption") if number == 0 else None
+            kind = InputMediaVideo if item["kind"] == "video" else InputMediaPhoto
+            media.append(kind(item["ref"], caption=caption))
+        sent = await self.bot.send_media_group(chat_id, media, reply_parameters=parameters)
+        return sent[0].message_id
 
     async def _send_media(
         self, chat_id: int, payload: dict[str, Any], parameters: ReplyParameters | None
@@ -620,11 +718,14 @@ class TelegramTransport:
             sent = await send(chat_id, ref, reply_parameters=parameters, **extra)
         return sent.message_id
 
-    async def _card_message_id(self, item: Delivery) -> int | None:
+    async def _card_message_id(self, item: Delivery, chat_id: int) -> int | None:
+        """The card's message id, only if it is in this chat (OFFICIALS_CHAT_ID may change)."""
         if item.report_id is None:
             return None
         report = await self.reports.by_id(item.report_id)
-        return report.card_message_id if report else None
+        if report is None or report.card_chat_id != chat_id:
+            return None
+        return report.card_message_id
 
 
 # Evidence is re-sent by Telegram file id: no "forwarded from" header reveals the reporter.
@@ -736,7 +837,11 @@ def build_application(
         base_file_url=settings.telegram_base_file_url,
         request=AiohttpRequest(),
         get_updates_request=AiohttpRequest(pool_size=1),
-        rate_limiter=rate_limiter or AIORateLimiter(),
+        rate_limiter=rate_limiter
+        or AIORateLimiter(
+            overall_max_rate=settings.messages_per_second,
+            group_max_rate=settings.officials_chat_per_minute,
+        ),
     )
     app = (
         ApplicationBuilder()

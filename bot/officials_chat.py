@@ -1,0 +1,146 @@
+"""What officials write and press in their group, channel-neutral.
+
+Writing to a reporter is always an explicit act: `/balas CODE pesan` (or the card's
+✉️ button, then a reply to the bot's prompt) shows a preview, and only ✅ Kirim sends
+it. Any other reply to a case's message stays inside the task force as a case note:
+encrypted in the case's thread, purged with the case, shown by `/kasus CODE`, never
+sent to the reporter, who may be the recruiter. The adapter has already checked that
+the sender is an official and the chat is the officials' chat.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.messages import Button, Reply
+from bot.officials import CASE_ACTION, STATUS_LABELS, Desk
+from bot.reports import CODE_ALPHABET, Report, ReportStore
+from bot.safe_text import clean_text, quoted
+
+MAX_MESSAGE = 2000  # an official's message to a reporter, like a reporter's answer
+_CODE = rf"[A-Z]{{2,5}}-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}"
+_STATUS = "|".join(STATUS_LABELS)
+# Every button the group's messages carry; anything else is refused with an answer.
+CASE_DATA = re.compile(
+    rf"{CASE_ACTION}:(?P<code>{_CODE}):"
+    rf"(?:(?P<action>{_STATUS}|tangani|balas)|(?P<draft_action>kirim|batal):(?P<draft>\d{{1,12}}))"
+)
+
+
+@dataclass(frozen=True)
+class Post:
+    """A message for the group; `prompt_for`: a reply to it is a message for that case's
+    reporter (shown as a preview first)."""
+
+    reply: Reply
+    prompt_for: Report | None = None
+
+
+@dataclass(frozen=True)
+class Pressed:
+    """The answer to a button: a short toast, maybe a new message, maybe a replacement
+    for the pressed message (a preview once sent or cancelled)."""
+
+    toast: str
+    post: Post | None = None
+    replace: Reply | None = None
+
+
+class GroupDesk:
+    def __init__(self, desk: Desk, store: ReportStore, on_commit: Callable[[], None]) -> None:
+        self.desk = desk
+        self.store = store
+        self.on_commit = on_commit  # wakes the outbox worker
+
+    async def text(
+        self, official: str, chat_id: int, raw: str, replied_to: int | None
+    ) -> list[Post]:
+        """An official's message in the group (not /ekspor, which the channel sends itself)."""
+        message = clean_text(raw).strip()
+        word, _, argument = message.partition(" ")
+        first, _, rest = word.partition("\n")  # "/balas\nCODE ..." typed on two lines
+        argument = f"{rest} {argument}".strip()
+        command = first.split("@", 1)[0].casefold() if first.startswith("/") else ""
+        if command == "/kasus":
+            desk = self.desk
+            code = argument.split(maxsplit=1)[0] if argument else ""
+            return [Post(await (desk.case(code) if code else desk.open_cases()))]
+        if command == "/statistik":
+            return [Post(await self.desk.statistics())]
+        if command == "/balas":
+            code, _, body = argument.partition(" ")
+            report = await self.store.by_code(code) if code else None
+            if report is None:
+                return [Post(Reply("Tulis: /balas KODE pesan (kode kasus, lalu pesannya)."))]
+            return [await self.preview(report, body)]
+        if command or replied_to is None or not message:
+            return []  # other commands, and the group's own talk, are not the bot's business
+        found = await self.store.by_case_message(chat_id, replied_to)
+        if found is None:
+            return []
+        report, kind = found
+        if kind == "prompt":
+            return [await self.preview(report, message)]
+        await self.store.add_message(report, "note", f"petugas {official}: {message}", [])
+        return [
+            Post(
+                Reply(
+                    f"📝 Dicatat sebagai catatan internal {report.code}; TIDAK dikirim ke "
+                    f"pelapor. Untuk pelapor: /balas {report.code} pesan"
+                )
+            )
+        ]
+
+    async def preview(self, report: Report, body: str) -> Post:
+        body = body.strip()[:MAX_MESSAGE]
+        if not body:
+            return Post(Reply(f"Tulis pesannya: /balas {report.code} pesan"))
+        draft = await self.store.save_relay_draft(report, body)
+        prefix = f"{CASE_ACTION}:{report.code}"
+        return Post(
+            Reply(
+                f"Pratinjau pesan untuk pelapor {report.code}:\n{quoted(body)}\nKirim ke pelapor?",
+                buttons=(
+                    (
+                        Button("✅ Kirim", f"{prefix}:kirim:{draft}"),
+                        Button("✖️ Batal", f"{prefix}:batal:{draft}"),
+                    ),
+                ),
+            )
+        )
+
+    async def press(self, official: str, data: str) -> Pressed:
+        """A button under a card or a preview; every press gets an answer."""
+        found = CASE_DATA.fullmatch(data)
+        if found is None:
+            return Pressed("Tombol tidak dikenal.")
+        code = found["code"]
+        report = await self.store.by_code(code)
+        if report is None:
+            return Pressed("Kasus tidak ditemukan.")
+        if found["action"] == "balas":
+            prompt = Reply(
+                f"✉️ Pesan untuk pelapor {code}: balas (reply) pesan ini dengan isinya. "
+                "Anda melihat pratinjau dulu sebelum terkirim."
+            )
+            return Pressed("Tulis pesannya sebagai balasan.", post=Post(prompt, report))
+        if found["action"]:
+            answer = await self.desk.act(official, code, found["action"])
+            self.on_commit()
+            return Pressed(answer)
+        draft = int(found["draft"])
+        body = await self.store.relay_draft(report, draft)
+        if body is None:  # presses of one chat are handled one at a time: never sent twice
+            return Pressed("Pratinjau ini sudah dikirim atau dibatalkan.")
+        if found["draft_action"] == "batal":
+            await self.store.drop_relay_draft(draft)
+            shown = Reply(f"✖️ Dibatalkan, tidak dikirim ke pelapor {code}:\n{quoted(body)}")
+            return Pressed("Dibatalkan.", replace=shown)
+        # Relayed first, then the preview forgotten: a crash in between can repeat the
+        # message on the next press, never lose it.
+        await self.desk.to_reporter(report, body)
+        await self.store.drop_relay_draft(draft)
+        self.on_commit()
+        return Pressed("Terkirim.", replace=Reply(f"✅ Dikirim ke pelapor {code}:\n{quoted(body)}"))
