@@ -41,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python main.py", description="Migran Aman chatbot.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.add_parser("run", help="start the bot: Telegram with a token, else the terminal chat")
+    commands.add_parser(
+        "run", help="start every configured channel (Telegram, WhatsApp), else the terminal chat"
+    )
     commands.add_parser("chat", help="chat in the terminal (reads stdin when piped)")
     ask = commands.add_parser("ask", help="answer one question, or stdin lines with --json")
     ask.add_argument("question", nargs="?", help="the question (omit with --json to read stdin)")
@@ -123,13 +125,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _links(kb, settings, args.username)
     if args.command == "unanswered":
         return asyncio.run(_unanswered(settings, args.limit))
-    if args.command == "chat" or not settings.telegram_token:
+    if args.command == "chat" or not (settings.telegram_enabled or settings.whatsapp):
         if args.command != "chat":
-            print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
+            print(
+                "TELEGRAM_BOT_TOKEN is not set and WhatsApp is not configured: "
+                "starting the terminal chat.",
+                file=sys.stderr,
+            )
         asyncio.run(_chat(settings, kb))
         return 0
     runtime.configure_logging(settings.log_level)
-    asyncio.run(runtime.run_telegram(settings, kb))
+    asyncio.run(runtime.run_channels(settings, kb))
     return 0
 
 

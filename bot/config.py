@@ -7,7 +7,7 @@ plain dict (`Settings.from_environ({...})`) instead of touching os.environ.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +50,11 @@ class Settings:
     reports_key: Secret
     retention_days: int
     case_code_prefix: str
+    whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -86,7 +91,57 @@ class Settings:
             reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
+            whatsapp=_whatsapp(get),
         )
+
+
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp Cloud API channel: all four credentials set, or none of them."""
+
+    token: Secret
+    phone_id: str
+    app_secret: Secret
+    verify_token: Secret
+    api_url: str
+    listen: str
+    port: int
+
+
+# The settings without which the channel cannot work; the rest have defaults.
+WHATSAPP_REQUIRED = (
+    "WHATSAPP_TOKEN",
+    "WHATSAPP_PHONE_ID",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+)
+
+
+def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
+    """None when no WhatsApp credential is set; a half-configured channel is an error, since
+    starting without it would silently leave WhatsApp users unanswered."""
+    missing = [name for name in WHATSAPP_REQUIRED if not get(name)]
+    if len(missing) == len(WHATSAPP_REQUIRED):
+        return None
+    if missing:
+        raise ConfigError(f"WhatsApp is half configured: set {', '.join(missing)}")
+    phone_id = get("WHATSAPP_PHONE_ID")
+    if not phone_id.isdigit():
+        raise ConfigError(
+            f"WHATSAPP_PHONE_ID must be the numeric phone number id, not {phone_id!r}"
+        )
+    api_url = get("WHATSAPP_API_URL", "https://graph.facebook.com").rstrip("/")
+    if not api_url.startswith(("https://", "http://")):
+        raise ConfigError(f"WHATSAPP_API_URL must start with https://, not {api_url!r}")
+    return WhatsAppSettings(
+        token=Secret(get("WHATSAPP_TOKEN")),
+        phone_id=phone_id,
+        app_secret=Secret(get("WHATSAPP_APP_SECRET")),
+        verify_token=Secret(get("WHATSAPP_VERIFY_TOKEN")),
+        api_url=api_url,
+        listen=get("WHATSAPP_WEBHOOK_LISTEN", "127.0.0.1"),
+        port=_int("WHATSAPP_WEBHOOK_PORT", get("WHATSAPP_WEBHOOK_PORT", "8080")),
+    )
 
 
 def _path(value: str) -> Path:

@@ -125,6 +125,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX outbox_pending ON outbox (status, recipient_hash, id)",
     ),
+    (
+        # WhatsApp messages as received, committed before Meta gets its 200. The row (wamid
+        # only) stays after handling so that a re-delivery is recognised; the message itself
+        # is cleared once handled.
+        """CREATE TABLE wa_inbox (
+            wamid TEXT PRIMARY KEY,
+            user_id TEXT,
+            message TEXT,
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        )""",
+        "CREATE INDEX wa_inbox_pending ON wa_inbox (handled_at)",
+        # Messages to WhatsApp users, sent in order per user and retried until Meta takes
+        # them; a sent row keeps no content.
+        """CREATE TABLE wa_outgoing (
+            id INTEGER PRIMARY KEY,
+            recipient TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient, id)",
+    ),
 )
 
 

@@ -16,7 +16,9 @@ from tests.conftest import run_main
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))
+    }
     environ["DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "cli.sqlite3")
     environ.update(env or {})
     return run_main(*args, env=environ, stdin=stdin)
@@ -121,3 +123,12 @@ def test_run_without_token_starts_the_terminal_chat_and_says_so() -> None:
     assert result.returncode == 0
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "Sumber:" in result.stdout
+
+
+def test_half_configured_whatsapp_stops_start_up_naming_what_is_missing() -> None:
+    env = {"WHATSAPP_TOKEN": "EAAsecret-token", "WHATSAPP_PHONE_ID": "106540352242922"}
+    result = run(env=env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "WHATSAPP_APP_SECRET" in line and "WHATSAPP_VERIFY_TOKEN" in line
+    assert "WHATSAPP_TOKEN" not in line and "EAAsecret-token" not in line

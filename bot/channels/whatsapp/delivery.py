@@ -1,0 +1,171 @@
+"""Sending the outgoing queue through the Cloud API: paced, retried, nothing lost.
+
+pywa (pywa_async) builds and sends the typed messages and turns Meta's error answers into
+typed errors. Meta's throughput and per-user limits (130429, 131056) and server errors
+(5xx) and network trouble are retried with backoff; any other refusal is final and its
+reason is logged and kept on the row (never a phone number).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+
+import httpx
+from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa_async.client import WhatsApp
+from pywa_async.errors import WhatsAppError
+
+from bot.channels.whatsapp.render import Message
+from bot.channels.whatsapp.store import Outgoing, WhatsAppStore
+from bot.config import WhatsAppSettings
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
+RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
+MAX_BACKOFF = 300.0
+_DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
+
+
+class RedirectTransport(httpx.AsyncBaseTransport):
+    """pywa always addresses https://graph.facebook.com; this sends its requests to the
+    configured Cloud API address instead (a local fake in tests), path and query kept."""
+
+    def __init__(self, api_url: str) -> None:
+        self._target = httpx.URL(api_url)
+        self._inner = httpx.AsyncHTTPTransport()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        prefix = self._target.path.rstrip("/")
+        request.url = request.url.copy_with(
+            scheme=self._target.scheme,
+            host=self._target.host,
+            port=self._target.port,
+            path=prefix + request.url.path,
+        )
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def http_session(settings: WhatsAppSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=RedirectTransport(settings.api_url), timeout=15.0)
+
+
+def client(settings: WhatsAppSettings, session: httpx.AsyncClient) -> WhatsApp:
+    return WhatsApp(phone_id=settings.phone_id, token=settings.token.value, session=session)
+
+
+class RateLimiter:
+    """At most `rate` sends a second, spread evenly; None lifts the limit (benchmarks)."""
+
+    def __init__(self, rate: float | None = MESSAGES_PER_SECOND) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        async with self._lock:
+            moment = time.monotonic()
+            if self._next > moment:
+                await asyncio.sleep(self._next - moment)
+            self._next = max(moment, self._next) + self._interval
+
+
+def reason(error: WhatsAppError) -> str:
+    """Meta's code and message, with anything like a phone number masked."""
+    return _DIGITS.sub("[nomor]", f"{error.code}: {error.message}"[:300])
+
+
+def is_temporary(error: WhatsAppError) -> bool:
+    status = error.status_code
+    return (
+        error.code in RETRY_CODES
+        or (status is not None and status >= 500)
+        or (error.code >= 500 and error.code < 600)
+    )
+
+
+Send = Callable[[str, Message], Awaitable[object]]
+
+
+class Deliverer:
+    """Runs the queue: `notify()` after queueing, `run(stop)` until `stop` is set."""
+
+    def __init__(
+        self,
+        store: WhatsAppStore,
+        send: Send,
+        limiter: RateLimiter | None = None,
+        backoff: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.send = send
+        self.limiter = limiter or RateLimiter()
+        self.backoff = backoff
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            due = await self.store.due()
+            if due:
+                await asyncio.gather(*(self._deliver(row) for row in due))
+                continue
+            next_at = await self.store.next_due_at()
+            timeout = 60.0 if next_at is None else max(0.0, next_at - time.time())
+            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _deliver(self, row: Outgoing) -> None:
+        await self.limiter.wait()
+        try:
+            await self.send(row.recipient, row.message)
+        except WhatsAppError as error:
+            if is_temporary(error):
+                await self.store.retry(row.id, self._delay(row.attempts), reason(error))
+            else:
+                log.warning("WhatsApp refused message #%d: %s", row.id, reason(error))
+                await self.store.failed(row.id, reason(error))
+            return
+        except httpx.HTTPError as error:  # no answer at all: try again
+            await self.store.retry(row.id, self._delay(row.attempts), type(error).__name__)
+            return
+        await self.store.sent(row.id)
+
+    def _delay(self, attempts: int) -> float:
+        return float(min(self.backoff * 2**attempts, MAX_BACKOFF))
+
+
+def sender(wa: WhatsApp) -> Send:
+    """A `Send` through pywa's typed messages."""
+
+    async def send(recipient: str, message: Message) -> object:
+        if message.kind == "buttons":
+            buttons = [Button(title=o.title, callback_data=o.action) for o in message.options]
+            return await wa.send_message(to=recipient, text=message.body, buttons=buttons)
+        if message.kind == "list":
+            rows = [
+                SectionRow(title=o.title, callback_data=o.action, description=o.description)
+                for o in message.options
+            ]
+            section_list = SectionList(
+                button_title=message.list_button,
+                sections=[Section(title=message.list_button, rows=rows)],
+            )
+            return await wa.send_message(to=recipient, text=message.body, buttons=section_list)
+        return await wa.send_message(to=recipient, text=message.body)
+
+    return send

@@ -1,0 +1,132 @@
+"""The WhatsApp channel at work: inbox -> engine -> outgoing queue -> Cloud API.
+
+Each accepted message is handled apart from the webhook request (Meta only waits for the
+200), many users at once but one user's messages in the order they came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections import OrderedDict
+
+from bot.channels.whatsapp import delivery, webhook
+from bot.channels.whatsapp.delivery import Deliverer, RateLimiter, Send
+from bot.channels.whatsapp.render import Option, offered, to_messages
+from bot.channels.whatsapp.store import WhatsAppStore
+from bot.channels.whatsapp.updates import InboxEntry, to_incoming
+from bot.config import WhatsAppSettings
+from bot.engine import Engine
+from bot.messages import Incoming, Reply
+from bot.runtime import Services
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+MAX_CONCURRENT = 256  # messages handled at once
+LIST_BUTTON = "Pilih / Choose"  # opens a list message; both languages, within 20 characters
+REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
+
+
+class Processor:
+    """Hands accepted messages to the engine and queues the answers."""
+
+    def __init__(self, engine: Engine, store: WhatsAppStore, deliverer: Deliverer) -> None:
+        self.engine = engine
+        self.store = store
+        self.deliverer = deliverer
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Choices offered as numbered text, per user: "2" then means the second.
+        self._choices: OrderedDict[str, tuple[Option, ...]] = OrderedDict()
+
+    def submit(self, entry: InboxEntry) -> None:
+        # A lock is taken in the order submit was called: one user's messages stay in order.
+        lock = self._locks.get(entry.user_id)
+        if lock is None:
+            lock = self._locks[entry.user_id] = asyncio.Lock()
+        task = asyncio.create_task(self._run(entry, lock))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def resume(self) -> int:
+        """Hand over what was accepted before a crash but never handled."""
+        pending = await self.store.unhandled()
+        for entry in pending:
+            self.submit(entry)
+        return len(pending)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, entry: InboxEntry, lock: asyncio.Lock) -> None:
+        async with lock, self._limit:
+            try:
+                await self._handle(entry)
+            except Exception as error:  # the message stays unhandled: retried at restart
+                log.error("could not handle a WhatsApp message: %s", type(error).__name__)
+
+    async def _handle(self, entry: InboxEntry) -> None:
+        incoming = to_incoming(entry)
+        replies: list[Reply] = []
+        if incoming is not None:
+            incoming = self._numbered_choice(incoming)
+            try:
+                replies = await self.engine.handle(incoming)
+            except Exception as error:  # a bug must not make the message come back forever
+                log.error("error while handling a WhatsApp message", exc_info=error)
+                replies = [Reply(text("failure", "id"))]
+        messages = [m for reply in replies for m in to_messages(reply, LIST_BUTTON)]
+        choices = offered(messages)
+        if choices:
+            self._remember(entry.user_id, choices)
+        await self.store.handled(entry.wamid, entry.user_id, messages)
+        self.deliverer.notify()
+
+    def _numbered_choice(self, incoming: Incoming) -> Incoming:
+        typed = incoming.text.strip()
+        options = self._choices.get(incoming.user.user_id, ())
+        if incoming.choice is None and typed.isdigit() and 1 <= int(typed) <= len(options):
+            return Incoming(incoming.user, choice=options[int(typed) - 1].action)
+        return incoming
+
+    def _remember(self, user_id: str, choices: tuple[Option, ...]) -> None:
+        self._choices[user_id] = choices
+        self._choices.move_to_end(user_id)
+        while len(self._choices) > REMEMBERED_CHOICES:
+            self._choices.popitem(last=False)
+
+
+async def serve(
+    settings: WhatsAppSettings,
+    services: Services,
+    stop: asyncio.Event,
+    send: Send | None = None,
+    limiter: RateLimiter | None = None,
+    backoff: float = 1.0,
+) -> None:
+    """Run the WhatsApp channel until `stop` is set. Tests and benchmarks may replace the
+    sending, lift the rate limit or shorten the retry backoff."""
+    store = WhatsAppStore(services.database)
+    session = delivery.http_session(settings)
+    wa = delivery.client(settings, session)
+    deliverer = Deliverer(store, send or delivery.sender(wa), limiter, backoff)
+    processor = Processor(services.engine, store, deliverer)
+    resumed = await processor.resume()
+    if resumed:
+        log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
+    worker = asyncio.create_task(deliverer.run(stop))
+    runner = await webhook.start(settings, store, processor.submit)
+    log.info("WhatsApp channel started (webhook on port %d, path /whatsapp)", settings.port)
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping the WhatsApp channel")
+        await runner.cleanup()
+        await processor.drain()
+        stop.set()
+        await worker
+        await session.aclose()

@@ -1,0 +1,117 @@
+"""The WhatsApp channel's durable state: the inbox and the outgoing queue.
+
+A message is committed to the inbox before Meta hears 200, so a crash after that loses
+nothing: at start-up every unhandled row is handled. The wamid is the primary key, so a
+re-delivered message (however Meta re-serialised it) is stored, and handled, once. The
+answers of a message are queued in the same transaction that marks it handled, so a
+message is either unhandled (handled again after a crash) or answered exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from bot.batching import Batcher
+from bot.channels.whatsapp.render import Message
+from bot.channels.whatsapp.updates import InboxEntry
+from bot.storage import Database, now
+
+READ_LIMIT = 200  # due outgoing rows taken at once
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    recipient: str
+    message: Message
+    attempts: int
+
+
+class WhatsAppStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        # Webhook posts arriving together share one transaction (one fsync).
+        self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
+
+    async def accept(self, entry: InboxEntry) -> bool:
+        """Commit a received message; False when this wamid was already received."""
+        return bool(await self._accepts(entry.wamid, entry))
+
+    async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
+        added: dict[str, bool] = {}
+        stamp = now()
+        async with self.database.transaction() as db:
+            for wamid, entry in batch.items():
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO wa_inbox (wamid, user_id, message, received_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (wamid, entry.user_id, json.dumps(entry.message), stamp),
+                )
+                added[wamid] = cursor.rowcount == 1
+        return added
+
+    async def unhandled(self) -> list[InboxEntry]:
+        """Messages received but not handled (a crash came between), oldest first."""
+        rows = await self.database.fetchall(
+            "SELECT wamid, user_id, message FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
+        )
+        return [InboxEntry(str(w), str(u), json.loads(str(m))) for w, u, m in rows]
+
+    async def handled(self, wamid: str, recipient: str, messages: list[Message]) -> None:
+        """Queue the answers and mark the message handled, in one transaction."""
+        stamp = now()
+        async with self.database.transaction() as db:
+            await db.executemany(
+                "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)",
+                [(recipient, json.dumps(m.to_dict()), stamp) for m in messages],
+            )
+            await db.execute(
+                "UPDATE wa_inbox SET handled_at = ?, user_id = NULL, message = NULL "
+                "WHERE wamid = ?",
+                (stamp, wamid),
+            )
+
+    async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:
+        """The oldest pending message of each recipient whose time has come: a recipient's
+        messages go out in order, and one recipient's trouble never holds up another."""
+        rows = await self.database.fetchall(
+            "SELECT id, recipient, payload, attempts FROM wa_outgoing AS o "
+            "WHERE status = 'pending' AND next_attempt_at <= ? AND id = ("
+            "SELECT MIN(id) FROM wa_outgoing WHERE status = 'pending' "
+            "AND recipient = o.recipient) ORDER BY id LIMIT ?",
+            (time.time(), limit),
+        )
+        return [
+            Outgoing(int(i), str(r), Message.from_dict(json.loads(str(p))), int(a))
+            for i, r, p, a in rows
+        ]
+
+    async def next_due_at(self) -> float | None:
+        rows = await self.database.fetchall(
+            "SELECT MIN(next_attempt_at) FROM wa_outgoing WHERE status = 'pending'"
+        )
+        value = rows[0][0] if rows else None
+        return float(value) if isinstance(value, int | float) else None
+
+    async def sent(self, row_id: int) -> None:
+        await self.database.write(
+            "UPDATE wa_outgoing SET status = 'sent', payload = '', recipient = '', "
+            "sent_at = ? WHERE id = ?",
+            (now(), row_id),
+        )
+
+    async def retry(self, row_id: int, delay: float, error: str) -> None:
+        await self.database.write(
+            "UPDATE wa_outgoing SET attempts = attempts + 1, next_attempt_at = ?, "
+            "last_error = ? WHERE id = ?",
+            (time.time() + delay, error, row_id),
+        )
+
+    async def failed(self, row_id: int, error: str) -> None:
+        await self.database.write(
+            "UPDATE wa_outgoing SET status = 'failed', attempts = attempts + 1, "
+            "last_error = ? WHERE id = ?",
+            (error, row_id),
+        )

@@ -1,0 +1,239 @@
+"""The WhatsApp channel end to end: signed webhook posts in over real HTTP, the bot's real
+pywa client out to a local fake Cloud API (tests/fake_whatsapp.py), a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot import runtime
+from bot.channels.whatsapp.service import serve
+from bot.config import Settings
+from bot.crypto import generate_key
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from tests.fake_whatsapp import (
+    FAKE_APP_SECRET,
+    FAKE_TOKEN,
+    FAKE_VERIFY_TOKEN,
+    FakeWhatsApp,
+    async_post_signed,
+    button_press,
+    get,
+    list_press,
+    new_wamid,
+    post,
+    signature,
+    text_message,
+    update,
+)
+
+USER = "6281298765432"  # a citizen's WhatsApp id (phone number)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Bot:
+    fake: FakeWhatsApp
+    url: str
+    settings: Settings
+
+    async def say(self, text: str, user: str = USER, **extra: str) -> int:
+        return await async_post_signed(self.url, update(user, text_message(text), **extra))
+
+    async def press(self, option_id: str, user: str = USER, as_list: bool = False) -> int:
+        message = list_press(option_id) if as_list else button_press(option_id)
+        return await async_post_signed(self.url, update(user, message))
+
+
+async def wait_listening(port: int) -> None:
+    for _ in range(200):
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.02)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError("the webhook server did not start")
+
+
+@pytest.fixture
+async def bot(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Bot]:
+    runtime.configure_logging("DEBUG")  # as in production: chatty libraries held back
+    caplog.set_level(logging.DEBUG)
+    with FakeWhatsApp() as fake:
+        port = free_port()
+        environ = {
+            **fake.bot_environ(port),
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "REPORTS_ENCRYPTION_KEY": generate_key(),
+        }
+        settings = Settings.from_environ(environ)
+        assert settings.whatsapp is not None
+        stop = asyncio.Event()
+        async with runtime.open_services(settings, kb, matcher) as services:
+            task = asyncio.create_task(serve(settings.whatsapp, services, stop, backoff=0.05))
+            await wait_listening(port)
+            try:
+                yield Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings)
+            finally:
+                stop.set()
+                await task
+        assert not fake.violations, fake.violations
+
+
+async def test_verification_answers_the_challenge_only_with_the_right_token(bot: Bot) -> None:
+    query = "?hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token="
+    assert await asyncio.to_thread(get, bot.url + query + FAKE_VERIFY_TOKEN) == (
+        200,
+        b"1158201444",
+    )
+    status, body = await asyncio.to_thread(get, bot.url + query + "guess")
+    assert status == 403 and b"1158201444" not in body
+
+
+async def test_unsigned_and_forged_posts_are_refused_and_nothing_is_answered(bot: Bot) -> None:
+    body = json.dumps(update(USER, text_message("halo"))).encode()
+    assert (await asyncio.to_thread(post, bot.url, body))[0] == 401
+    forged = {"X-Hub-Signature-256": signature(body, "not-the-app-secret")}
+    assert (await asyncio.to_thread(post, bot.url, body, forged))[0] == 403
+    # Signed for another body: a replayed signature does not cover a changed message.
+    other = {"X-Hub-Signature-256": signature(b"{}", FAKE_APP_SECRET)}
+    assert (await asyncio.to_thread(post, bot.url, body, other))[0] == 403
+    await asyncio.sleep(0.3)
+    assert bot.fake.sent == []
+
+
+async def test_a_question_is_answered_with_buttons_within_whatsapps_limits(bot: Bot) -> None:
+    assert await bot.say("apa itu TPPO?") == 200
+    [answer, *_] = await bot.fake.async_wait_for(USER)
+    assert "TPPO" in answer.text or "perdagangan orang" in answer.text.casefold()
+    assert answer.kind == "interactive" and answer.options  # limits: checked by the fake
+    assert "<b>" not in answer.text and answer.text.startswith("*")  # WhatsApp bold title
+
+
+async def test_the_menu_is_a_list_and_a_long_group_is_numbered_text(
+    bot: Bot, kb: KnowledgeBase
+) -> None:
+    await bot.say("menu")
+    [menu] = await bot.fake.async_wait_for(USER)
+    assert menu.body["interactive"]["type"] == "list"
+    group = max(kb.groups, key=lambda g: len(g.entry_ids))
+    assert len(group.entry_ids) + 1 > 10  # more than a list holds
+    await bot.press(f"group:{group.id}", as_list=True)
+    [_, listing] = await bot.fake.async_wait_for(USER, 2)
+    assert listing.kind == "text" and "\n2. " in listing.text
+    second = kb.entries[group.entry_ids[1]]
+    await bot.say("2")
+    [*_, answer] = await bot.fake.async_wait_for(USER, 3)
+    assert answer.text.startswith(f"*{second.title['id']}*")
+
+
+async def test_a_reply_button_press_switches_the_language(bot: Bot) -> None:
+    await bot.say("bahasa")
+    [chooser] = await bot.fake.async_wait_for(USER)
+    assert chooser.body["interactive"]["type"] == "button"
+    assert ("English", "lang:en") in chooser.options
+    await bot.press("lang:en")
+    [_, confirmed] = await bot.fake.async_wait_for(USER, 2)
+    await bot.say("apa itu TPPO")  # Indonesian words, but English was chosen
+    [*_, answer] = await bot.fake.async_wait_for(USER, 3)
+    assert "English" in confirmed.text
+    assert "trafficking" in answer.text.casefold()
+
+
+async def test_an_english_question_is_answered_in_english(bot: Bot) -> None:
+    await bot.say("What is human trafficking and how do I recognise it?")
+    [answer, *_] = await bot.fake.async_wait_for(USER)
+    assert "trafficking" in answer.text.casefold()
+    assert "perdagangan orang (tppo)" not in answer.text.casefold()
+
+
+async def test_a_redelivered_message_is_answered_once_even_reserialised(bot: Bot) -> None:
+    wamid = new_wamid()
+    payload = update(USER, text_message("apa itu TPPO?"), wamid=wamid)
+    assert await async_post_signed(bot.url, payload) == 200
+    # Meta's retry: same wamid, different bytes (key order, spacing).
+    again = json.dumps(payload, indent=2, sort_keys=True).encode()
+    assert await async_post_signed(bot.url, again) == 200
+    first = await bot.fake.async_wait_for(USER)
+    await asyncio.sleep(0.5)
+    assert len(bot.fake.messages(USER)) == len(first)
+
+
+async def test_two_throughput_refusals_and_the_reply_still_arrives_once(bot: Bot) -> None:
+    bot.fake.fail_next(2, code=130429)
+    await bot.say("halo")
+    [reply] = await bot.fake.async_wait_for(USER)
+    await asyncio.sleep(0.3)
+    assert len(bot.fake.refused) == 2 and bot.fake.messages(USER) == [reply]
+
+
+async def test_a_final_refusal_is_logged_with_metas_reason_and_no_number(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.fake.fail_next(1, code=131026, status=400)  # message undeliverable
+    await bot.say("halo")
+    await bot.say("apa itu TPPO?")  # later messages still go out
+    await bot.fake.async_wait_for(USER)
+    assert "131026" in caplog.text
+
+
+async def test_malformed_json_gets_400_and_the_bot_goes_on(bot: Bot) -> None:
+    for junk in (b"{not json", b"\xff\xfe\x00", b"[]", b'{"object": 5}', b"null"):
+        status = await async_post_signed(bot.url, junk)
+        assert status in (400, 200)
+    assert await async_post_signed(bot.url, b"{not json") == 400
+    await asyncio.sleep(0.2)
+    assert bot.fake.sent == []
+    await bot.say("halo")
+    await bot.fake.async_wait_for(USER)
+
+
+async def test_an_update_for_another_number_is_ignored(bot: Bot) -> None:
+    assert await bot.say("halo", phone_id="999999999") == 200
+    await asyncio.sleep(0.3)
+    assert bot.fake.sent == []
+
+
+async def test_the_business_scoped_id_is_who_gets_the_answer(bot: Bot) -> None:
+    bsuid = "ID.1234567890123456"
+    await bot.say("halo", user_id=bsuid)
+    [reply] = await bot.fake.async_wait_for(bsuid)
+    assert reply.body.get("recipient") == bsuid and "to" not in reply.body
+
+
+async def test_typed_formatting_is_not_echoed_as_formatting(bot: Bot) -> None:
+    await bot.say("/*tebal*_miring_")  # an unknown command is echoed back
+    [reply] = await bot.fake.async_wait_for(USER)
+    assert "*tebal*" not in reply.text and "_miring_" not in reply.text
+
+
+async def test_no_token_secret_or_phone_number_in_the_logs(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = f"?hub.mode=subscribe&hub.challenge=1&hub.verify_token={FAKE_VERIFY_TOKEN}"
+    await asyncio.to_thread(get, bot.url + query)
+    bot.fake.fail_next(1, code=131026)
+    await bot.say("halo nomor saya 6281298765432")
+    await async_post_signed(bot.url, b"{oops")
+    await bot.say("apa itu TPPO?")
+    await bot.fake.async_wait_for(USER)
+    for secret in (FAKE_TOKEN, FAKE_APP_SECRET, FAKE_VERIFY_TOKEN, USER, USER[2:]):
+        assert secret not in caplog.text
