@@ -16,9 +16,7 @@ from tests.conftest import run_main
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))
-    }
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     environ["DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "cli.sqlite3")
     environ.update(env or {})
     return run_main(*args, env=environ, stdin=stdin)
