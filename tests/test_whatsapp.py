@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot import runtime
+from bot.channels.whatsapp.delivery import RateLimiter
 from bot.channels.whatsapp.service import serve
 from bot.config import Settings
 from bot.crypto import generate_key
@@ -24,6 +25,7 @@ from tests.fake_whatsapp import (
     FAKE_TOKEN,
     FAKE_VERIFY_TOKEN,
     FakeWhatsApp,
+    Sent,
     async_post_signed,
     button_press,
     get,
@@ -34,6 +36,7 @@ from tests.fake_whatsapp import (
     text_message,
     update,
 )
+from tests.report_script import CODE, SUBMIT, report_steps
 
 USER = "6281298765432"  # a citizen's WhatsApp id (phone number)
 
@@ -237,3 +240,62 @@ async def test_no_token_secret_or_phone_number_in_the_logs(
     await bot.fake.async_wait_for(USER)
     for secret in (FAKE_TOKEN, FAKE_APP_SECRET, FAKE_VERIFY_TOKEN, USER, USER[2:]):
         assert secret not in caplog.text
+
+
+async def press_label(bot: Bot, label: str, user: str = USER) -> None:
+    """Press the option whose label contains `label` in the latest message offering it."""
+    for sent in reversed(bot.fake.messages(user)):
+        for title, option_id in sent.options:
+            row = next(
+                (r for r in _rows(sent) if r.get("id") == option_id),
+                {},
+            )
+            shown = f"{title} {row.get('description', '')}".casefold()
+            if label.casefold() in shown:
+                await bot.press(option_id, user, as_list=sent.body["interactive"]["type"] == "list")
+                return
+        numbered = [line for line in sent.text.splitlines() if line[:1].isdigit() and ". " in line]
+        for line in numbered:
+            if label.casefold() in line.casefold():
+                await bot.say(line.split(".", 1)[0], user)
+                return
+    raise AssertionError(f"no option {label!r} offered")
+
+
+def _rows(sent: Sent) -> list[dict[str, str]]:
+    action = sent.body.get("interactive", {}).get("action", {})
+    return [r for s in action.get("sections", []) for r in s.get("rows", [])]
+
+
+async def test_a_report_filed_from_whatsapp_gets_a_case_code_and_a_status(bot: Bot) -> None:
+    steps = report_steps(photos=0)
+    steps[0] = ("say", "lapor", steps[0][2])  # a typed word: WhatsApp has no slash commands
+    for kind, what, expected in [*steps, SUBMIT]:
+        before = len(bot.fake.messages(USER))
+        if kind == "say":
+            await bot.say(what)
+        else:
+            await press_label(bot, what)
+        sent = await bot.fake.async_wait_for(USER, before + 1)
+        deadline = asyncio.get_running_loop().time() + 5
+        while not any(expected in s.text for s in sent[before:]):
+            assert asyncio.get_running_loop().time() < deadline, (expected, sent[before:])
+            await asyncio.sleep(0.05)
+            sent = bot.fake.messages(USER)
+    code = CODE.search(" ".join(s.text for s in bot.fake.messages(USER)))
+    assert code is not None
+    before = len(bot.fake.messages(USER))
+    await bot.say(f"status {code.group()}")
+    [status] = (await bot.fake.async_wait_for(USER, before + 1))[before:]
+    assert code.group() in status.text
+
+
+async def test_sends_are_paced_under_the_per_number_rate_and_benchmarks_can_lift_it() -> None:
+    paced, lifted = RateLimiter(rate=200.0), RateLimiter(rate=None)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await asyncio.gather(*(paced.wait() for _ in range(41)))
+    assert loop.time() - started >= 0.19  # 40 intervals of 5 ms: never a burst
+    started = loop.time()
+    await asyncio.gather(*(lifted.wait() for _ in range(1000)))
+    assert loop.time() - started < 0.19
