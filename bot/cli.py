@@ -54,7 +54,9 @@ def _parser() -> argparse.ArgumentParser:
     evaluate_cmd = commands.add_parser("eval", help="measure the matcher on a question file")
     evaluate_cmd.add_argument("file", type=Path)
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
-    links = commands.add_parser("links", help="print t.me deep links for posters and pamphlets")
+    links = commands.add_parser(
+        "links", help="print t.me and wa.me links for posters and pamphlets"
+    )
     links.add_argument("--username", help="the bot's username (default: asked from Telegram)")
     unanswered = commands.add_parser(
         "unanswered", help="most frequent unanswered questions and most 👎 topics"
@@ -145,19 +147,28 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
 
 
 def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
-    if username is None:
-        if not settings.telegram_token:
-            raise UsageError("links needs --username, or TELEGRAM_BOT_TOKEN to ask Telegram")
+    if username is None and settings.telegram_token:
         from bot.channels.telegram import bot_username
 
         username = asyncio.run(bot_username(settings))
-    base = f"https://t.me/{username.lstrip('@')}?start="
-    print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
-    for payload in ("lapor", "cek"):
-        print(f"{payload:<28} {base}{payload}")
-    for group in kb.groups:
-        for topic in group.entry_ids:
-            print(f"{topic:<28} {base}topik_{topic}")
+    if username is None and not settings.whatsapp_number:
+        raise UsageError(
+            "links needs --username, TELEGRAM_BOT_TOKEN to ask Telegram, or WHATSAPP_NUMBER"
+        )
+    if username is not None:
+        base = f"https://t.me/{username.lstrip('@')}?start="
+        print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
+        for payload in ("lapor", "cek"):
+            print(f"{payload:<28} {base}{payload}")
+        for group in kb.groups:
+            for topic in group.entry_ids:
+                print(f"{topic:<28} {base}topik_{topic}")
+    if settings.whatsapp_number:
+        # WhatsApp has no start payloads: the link fills in a first message, a command word.
+        chat = f"https://wa.me/{settings.whatsapp_number}"
+        print(f"{'whatsapp':<28} {chat}")
+        for word in ("lapor", "cek"):
+            print(f"{'whatsapp ' + word:<28} {chat}?text={word}")
     return 0
 
 

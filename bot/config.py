@@ -51,6 +51,7 @@ class Settings:
     retention_days: int
     case_code_prefix: str
     whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
+    whatsapp_number: str = ""  # the business number people see, for wa.me links
 
     @property
     def telegram_enabled(self) -> bool:
@@ -92,6 +93,7 @@ class Settings:
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
             whatsapp=_whatsapp(get),
+            whatsapp_number=_phone_number(get("WHATSAPP_NUMBER")),
         )
 
 
@@ -153,6 +155,15 @@ def _prefix(value: str) -> str:
     if not (value.isascii() and value.isalpha() and value.isupper() and 2 <= len(value) <= 5):
         raise ConfigError(f"CASE_CODE_PREFIX must be 2 to 5 capital letters, not {value!r}")
     return value
+
+
+def _phone_number(value: str) -> str:
+    digits = value.removeprefix("+").replace(" ", "").replace("-", "")
+    if value and not (digits.isdigit() and 8 <= len(digits) <= 15):
+        raise ConfigError(
+            f"WHATSAPP_NUMBER must be the number in international form (e.g. 62812...), not {value!r}"
+        )
+    return digits
 
 
 def _int(name: str, value: str) -> int:

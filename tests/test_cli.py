@@ -130,3 +130,14 @@ def test_half_configured_whatsapp_stops_start_up_naming_what_is_missing() -> Non
     [line] = result.stderr.strip().splitlines()
     assert "WHATSAPP_APP_SECRET" in line and "WHATSAPP_VERIFY_TOKEN" in line
     assert "WHATSAPP_TOKEN" not in line and "EAAsecret-token" not in line
+
+
+def test_links_print_wa_me_links_that_start_a_report_or_an_offer_check() -> None:
+    result = run("links", env={"WHATSAPP_NUMBER": "+62 812-3456-7890"})
+    assert result.returncode == 0, result.stderr
+    assert "https://wa.me/6281234567890?text=lapor" in result.stdout
+    assert "https://wa.me/6281234567890?text=cek" in result.stdout
+    assert "t.me" not in result.stdout  # no Telegram bot named: no Telegram links
+    both = run("links", "--username", "migran_aman_bot", env={"WHATSAPP_NUMBER": "6281234567890"})
+    assert "https://t.me/migran_aman_bot?start=lapor" in both.stdout
+    assert "https://wa.me/6281234567890?text=lapor" in both.stdout
