@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from bot import runtime
 from bot.channels import console
+from bot.channels.whatsapp.store import WhatsAppStore
 from bot.config import ConfigError, Settings, load_settings
 from bot.crypto import EncryptionKeyError, generate_key
 from bot.engine import Engine, offer_reply
@@ -190,6 +191,12 @@ async def _outbox(settings: Settings, include_sent: bool) -> int:
     async with _existing_database(settings) as database:
         if database is None:
             return 0
+        for row in await WhatsAppStore(database).undelivered():
+            error = f"  last error: {row.last_error}" if row.last_error else ""
+            print(
+                f"whatsapp #{row.id:<5} {row.status:<8} tries {row.attempts:<3} "
+                f"since {row.created_at}{error}"
+            )
         cipher = await runtime.open_cipher(database, settings.reports_key.value)
         if cipher is None:
             print("reporting is off (no REPORTS_ENCRYPTION_KEY): no outbox")

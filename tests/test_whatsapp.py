@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -15,11 +16,16 @@ import pytest
 
 from bot import runtime
 from bot.channels.whatsapp.delivery import RateLimiter
+from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.service import serve
+from bot.channels.whatsapp.store import WhatsAppStore
+from bot.channels.whatsapp.updates import InboxEntry
 from bot.config import Settings
 from bot.crypto import generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.storage import Database
+from tests.conftest import run_main
 from tests.fake_whatsapp import (
     FAKE_APP_SECRET,
     FAKE_TOKEN,
@@ -52,6 +58,7 @@ class Bot:
     fake: FakeWhatsApp
     url: str
     settings: Settings
+    environ: dict[str, str]
 
     async def say(self, text: str, user: str = USER, **extra: str) -> int:
         return await async_post_signed(self.url, update(user, text_message(text), **extra))
@@ -94,7 +101,7 @@ async def bot(
             task = asyncio.create_task(serve(settings.whatsapp, services, stop, backoff=0.05))
             await wait_listening(port)
             try:
-                yield Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings)
+                yield Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
             finally:
                 stop.set()
                 await task
@@ -188,7 +195,7 @@ async def test_two_throughput_refusals_and_the_reply_still_arrives_once(bot: Bot
     assert len(bot.fake.refused) == 2 and bot.fake.messages(USER) == [reply]
 
 
-async def test_a_final_refusal_is_logged_with_metas_reason_and_no_number(
+async def test_a_final_refusal_is_logged_and_listed_with_metas_reason_and_no_number(
     bot: Bot, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.fake.fail_next(1, code=131026, status=400)  # message undeliverable
@@ -196,6 +203,33 @@ async def test_a_final_refusal_is_logged_with_metas_reason_and_no_number(
     await bot.say("apa itu TPPO?")  # later messages still go out
     await bot.fake.async_wait_for(USER)
     assert "131026" in caplog.text
+    environ = {**os.environ, **bot.environ}
+    listed = await asyncio.to_thread(run_main, "outbox", env=environ)
+    assert "whatsapp" in listed.stdout and "failed" in listed.stdout
+    assert "131026" in listed.stdout and USER not in listed.stdout
+
+
+async def test_old_handled_wamids_and_sent_rows_are_forgotten(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "purge.sqlite3")
+    try:
+        store = WhatsAppStore(database)
+        old, recent = InboxEntry("wamid.old", USER, {}), InboxEntry("wamid.new", USER, {})
+        for entry in (old, recent):
+            assert await store.accept(entry)
+            await store.handled(entry.wamid, USER, [Message("text", "halo")])
+        for row in await store.due():
+            await store.sent(row.id)
+        await database.write(
+            "UPDATE wa_inbox SET handled_at = '2020-01-01' WHERE wamid = 'wamid.old'"
+        )
+        await database.write("UPDATE wa_outgoing SET sent_at = '2020-01-01' WHERE id = 1")
+        await store.purge()
+        assert await store.accept(old)  # forgotten: would count as new
+        assert not await store.accept(recent)  # still remembered: a re-delivery
+        rows = await database.fetchall("SELECT id FROM wa_outgoing")
+        assert [r[0] for r in rows] == [2]
+    finally:
+        await database.close()
 
 
 async def test_malformed_json_gets_400_and_the_bot_goes_on(bot: Bot) -> None:

@@ -7,6 +7,7 @@ Each accepted message is handled apart from the webhook request (Meta only waits
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import weakref
 from collections import OrderedDict
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT = 256  # messages handled at once
 LIST_BUTTON = "Pilih / Choose"  # opens a list message; both languages, within 20 characters
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
+PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
 
 
 class Processor:
@@ -119,6 +121,7 @@ async def serve(
     if resumed:
         log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
     worker = asyncio.create_task(deliverer.run(stop))
+    cleaner = asyncio.create_task(_purge_hourly(store, stop))
     runner = await webhook.start(settings, store, processor.submit)
     log.info("WhatsApp channel started (webhook on port %d, path /whatsapp)", settings.port)
     try:
@@ -128,5 +131,15 @@ async def serve(
         await runner.cleanup()
         await processor.drain()
         stop.set()
-        await worker
+        await asyncio.gather(worker, cleaner)
         await session.aclose()
+
+
+async def _purge_hourly(store: WhatsAppStore, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            await store.purge()
+        except Exception as error:  # housekeeping must not stop the channel
+            log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PURGE_INTERVAL)

@@ -9,6 +9,7 @@ message is either unhandled (handled again after a crash) or answered exactly on
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from dataclasses import dataclass
@@ -19,6 +20,20 @@ from bot.channels.whatsapp.updates import InboxEntry
 from bot.storage import Database, now
 
 READ_LIMIT = 200  # due outgoing rows taken at once
+# Meta re-delivers a post it thinks failed, for days; a handled wamid is remembered longer.
+KEEP_HANDLED_DAYS = 14
+KEEP_SENT_DAYS = 1  # a sent row holds no content: only for counting recent traffic
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """An outgoing row still pending or failed for good, as `python main.py outbox` shows it."""
+
+    id: int
+    status: str
+    attempts: int
+    created_at: str
+    last_error: str | None
 
 
 @dataclass(frozen=True)
@@ -115,3 +130,27 @@ class WhatsAppStore:
             "last_error = ? WHERE id = ?",
             (error, row_id),
         )
+
+    async def undelivered(self) -> list[Undelivered]:
+        rows = await self.database.fetchall(
+            "SELECT id, status, attempts, created_at, last_error FROM wa_outgoing "
+            "WHERE status != 'sent' ORDER BY id"
+        )
+        return [Undelivered(int(i), str(s), int(a), str(c), e and str(e)) for i, s, a, c, e in rows]
+
+    async def purge(self) -> None:
+        """Forget handled wamids and sent rows once no re-delivery can come any more."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "DELETE FROM wa_inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
+                (_days_ago(KEEP_HANDLED_DAYS),),
+            )
+            await db.execute(
+                "DELETE FROM wa_outgoing WHERE status = 'sent' AND sent_at < ?",
+                (_days_ago(KEEP_SENT_DAYS),),
+            )
+
+
+def _days_ago(days: int) -> str:
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return moment.isoformat(timespec="seconds")
