@@ -21,7 +21,7 @@ from bot.flows.report import ReportFlow
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.officials import Desk, new_case_deliveries
-from bot.outbox import Outbox
+from bot.outbox import Outbox, Transport
 from bot.reporting import Reporting
 from bot.reports import ReportStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
@@ -126,16 +126,19 @@ async def run_channels(settings: Settings, kb: KnowledgeBase) -> None:
 
 async def _serve_all(settings: Settings, services: Services, stop: asyncio.Event) -> None:
     runs: list[Coroutine[Any, Any, None]] = []
+    reporter_channels: dict[str, Transport] = {}
+    if settings.whatsapp is not None:
+        from bot.channels.whatsapp.service import WhatsAppService
+
+        whatsapp = WhatsAppService(settings.whatsapp, services)
+        reporter_channels["whatsapp"] = whatsapp.transport
+        runs.append(whatsapp.run(stop))
     if settings.telegram_enabled:
         from bot.channels.telegram import TelegramChannel
         from bot.channels.telegram import serve as serve_telegram
 
-        channel = TelegramChannel.for_services(services, settings)
+        channel = TelegramChannel.for_services(services, settings, reporter_channels)
         runs.append(serve_telegram(settings, channel, stop))
-    if settings.whatsapp is not None:
-        from bot.channels.whatsapp.service import serve as serve_whatsapp
-
-        runs.append(serve_whatsapp(settings.whatsapp, services, stop))
     tasks = [asyncio.create_task(run) for run in runs]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)

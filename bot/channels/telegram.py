@@ -19,7 +19,7 @@ import time
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -63,11 +63,19 @@ from telegram.ext import (
 from telegram.request import BaseRequest, RequestData
 
 from bot import housekeeping
+from bot.channels.routing import ChannelRouter
 from bot.config import Settings
 from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
 from bot.officials import CASE_ACTION, Desk
-from bot.outbox import Delivery, Outbox, PermanentFailure, RetryLater, TemporaryFailure
+from bot.outbox import (
+    Delivery,
+    Outbox,
+    PermanentFailure,
+    RetryLater,
+    TemporaryFailure,
+    Transport,
+)
 from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.texts import text
@@ -250,12 +258,19 @@ class TelegramChannel:
     reports: ReportStore | None = None
     retention_days: int = 365
     flood: FloodGuard | None = None
+    # Outbox rows for reporters on other channels (WhatsApp) go through these.
+    other_channels: dict[str, Transport] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.flood = self.flood or FloodGuard()
 
     @classmethod
-    def for_services(cls, services: Services, settings: Settings) -> TelegramChannel:
+    def for_services(
+        cls,
+        services: Services,
+        settings: Settings,
+        other_channels: dict[str, Transport] | None = None,
+    ) -> TelegramChannel:
         return cls(
             engine=services.engine,
             officials_chat_id=settings.officials_chat_id,
@@ -264,6 +279,7 @@ class TelegramChannel:
             outbox=services.outbox,
             reports=services.reports,
             retention_days=settings.retention_days,
+            other_channels=other_channels or {},
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -397,7 +413,8 @@ class TelegramChannel:
         """The outbox worker and the hourly housekeeping, when reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        transport = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        telegram = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(

@@ -16,6 +16,7 @@ from bot.channels.whatsapp import delivery, webhook
 from bot.channels.whatsapp.delivery import Deliverer, RateLimiter, Send
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
+from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
 from bot.channels.whatsapp.updates import InboxEntry, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
@@ -26,7 +27,6 @@ from bot.texts import text
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT = 256  # messages handled at once
-LIST_BUTTON = "Pilih / Choose"  # opens a list message; both languages, within 20 characters
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
 PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
 
@@ -102,6 +102,54 @@ class Processor:
             self._choices.popitem(last=False)
 
 
+class WhatsAppService:
+    """The channel's parts, built before anything runs, so that the outbox of the officials'
+    channel can be given `transport` to reach WhatsApp reporters."""
+
+    def __init__(
+        self,
+        settings: WhatsAppSettings,
+        services: Services,
+        send: Send | None = None,
+        limiter: RateLimiter | None = None,
+        backoff: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        self.store = WhatsAppStore(services.database)
+        self.session = delivery.http_session(settings)
+        sender = send or delivery.sender(delivery.client(settings, self.session))
+        self.deliverer = Deliverer(self.store, sender, limiter, backoff)
+        self.processor = Processor(services.engine, self.store, self.deliverer)
+        self.transport = WhatsAppTransport(self.store, self.deliverer)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve the webhook and deliver until `stop` is set."""
+        resumed = await self.processor.resume()
+        if resumed:
+            log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
+        worker = asyncio.create_task(self.deliverer.run(stop))
+        cleaner = asyncio.create_task(_purge_hourly(self.store, stop))
+        try:
+            runner = await webhook.start(self.settings, self.store, self.processor.submit)
+        except BaseException:
+            stop.set()
+            await asyncio.gather(worker, cleaner, return_exceptions=True)
+            await self.session.aclose()
+            raise
+        log.info(
+            "WhatsApp channel started (webhook on port %d, path /whatsapp)", self.settings.port
+        )
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping the WhatsApp channel")
+            await runner.cleanup()
+            await self.processor.drain()
+            stop.set()
+            await asyncio.gather(worker, cleaner)
+            await self.session.aclose()
+
+
 async def serve(
     settings: WhatsAppSettings,
     services: Services,
@@ -110,29 +158,9 @@ async def serve(
     limiter: RateLimiter | None = None,
     backoff: float = 1.0,
 ) -> None:
-    """Run the WhatsApp channel until `stop` is set. Tests and benchmarks may replace the
-    sending, lift the rate limit or shorten the retry backoff."""
-    store = WhatsAppStore(services.database)
-    session = delivery.http_session(settings)
-    wa = delivery.client(settings, session)
-    deliverer = Deliverer(store, send or delivery.sender(wa), limiter, backoff)
-    processor = Processor(services.engine, store, deliverer)
-    resumed = await processor.resume()
-    if resumed:
-        log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
-    worker = asyncio.create_task(deliverer.run(stop))
-    cleaner = asyncio.create_task(_purge_hourly(store, stop))
-    runner = await webhook.start(settings, store, processor.submit)
-    log.info("WhatsApp channel started (webhook on port %d, path /whatsapp)", settings.port)
-    try:
-        await stop.wait()
-    finally:
-        log.info("stopping the WhatsApp channel")
-        await runner.cleanup()
-        await processor.drain()
-        stop.set()
-        await asyncio.gather(worker, cleaner)
-        await session.aclose()
+    """Run the WhatsApp channel alone until `stop` is set. Tests and benchmarks may replace
+    the sending, lift the rate limit or shorten the retry backoff."""
+    await WhatsAppService(settings, services, send, limiter, backoff).run(stop)
 
 
 async def _purge_hourly(store: WhatsAppStore, stop: asyncio.Event) -> None:

@@ -88,6 +88,13 @@ class WhatsAppStore:
                 (stamp, wamid),
             )
 
+    async def queue(self, recipient: str, messages: list[Message]) -> None:
+        """Messages not answering an incoming one (an official's reply, a status change)."""
+        await self.database.write_many(
+            "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)",
+            [(recipient, json.dumps(m.to_dict()), now()) for m in messages],
+        )
+
     async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:
         """The oldest pending message of each recipient whose time has come: a recipient's
         messages go out in order, and one recipient's trouble never holds up another."""

@@ -1,0 +1,26 @@
+"""The core outbox's rows for WhatsApp reporters (an official's message, a status change,
+a reminder), handed to the WhatsApp channel's own queue, which paces and retries them."""
+
+from __future__ import annotations
+
+from bot.channels.whatsapp.delivery import Deliverer
+from bot.channels.whatsapp.render import to_messages
+from bot.channels.whatsapp.store import WhatsAppStore
+from bot.messages import reply_from_dict
+from bot.outbox import Delivery, PermanentFailure
+
+LIST_BUTTON = "Pilih / Choose"  # opens a list message; both languages, within 20 characters
+
+
+class WhatsAppTransport:
+    def __init__(self, store: WhatsAppStore, deliverer: Deliverer) -> None:
+        self.store = store
+        self.deliverer = deliverer
+
+    async def deliver(self, item: Delivery) -> int | None:
+        if item.recipient is None or "reply" not in item.payload:
+            raise PermanentFailure("only messages to WhatsApp reporters go this way")
+        messages = to_messages(reply_from_dict(item.payload["reply"]), LIST_BUTTON)
+        await self.store.queue(item.recipient.user_id, messages)
+        self.deliverer.notify()
+        return None  # WhatsApp's message ids are not Telegram's: nothing to record

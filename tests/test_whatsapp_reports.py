@@ -1,0 +1,110 @@
+"""Both channels in one process: a report filed on WhatsApp reaches the officials' Telegram
+group, and an official's reply to its card reaches the reporter on WhatsApp, and back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import serve as serve_telegram
+from bot.channels.whatsapp.service import WhatsAppService
+from bot.config import Settings
+from bot.crypto import generate_key
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.runtime import open_services
+from tests.fake_telegram import FakeTelegram
+from tests.fake_whatsapp import FakeWhatsApp
+from tests.report_script import CODE, SUBMIT, report_steps
+from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
+
+OFFICIALS = -100200300
+OFFICIAL = 9001
+
+
+@dataclass
+class Both:
+    wa: Bot
+    tg: FakeTelegram
+
+
+@pytest.fixture
+async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIterator[Both]:
+    with FakeTelegram() as tg, FakeWhatsApp() as fake:
+        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
+        port = free_port()
+        environ = {
+            **tg.bot_environ(),
+            **fake.bot_environ(port),
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "OFFICIALS_CHAT_ID": str(OFFICIALS),
+            "OFFICIAL_USER_IDS": str(OFFICIAL),
+            "REPORTS_ENCRYPTION_KEY": generate_key(),
+        }
+        settings = Settings.from_environ(environ)
+        assert settings.whatsapp is not None
+        async with open_services(settings, kb, matcher) as services:
+            stop = asyncio.Event()
+            whatsapp = WhatsAppService(settings.whatsapp, services, backoff=0.05)
+            channel = TelegramChannel.for_services(
+                services, settings, {"whatsapp": whatsapp.transport}
+            )
+            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+            tasks = [
+                asyncio.create_task(whatsapp.run(stop)),
+                asyncio.create_task(serve_telegram(settings, channel, stop, 1, limiter)),
+            ]
+            await wait_listening(port)
+            await tg.async_wait_for_call("getUpdates")
+            try:
+                yield Both(Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ), tg)
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(*tasks), 15)
+        assert not fake.violations, fake.violations
+
+
+async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
+    before = len(bot.fake.messages(USER))
+    if kind == "say":
+        await bot.say(what)
+    else:
+        await press_label(bot, what)
+    for _ in range(200):
+        if any(expected in s.text for s in bot.fake.messages(USER)[before:]):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"no {expected!r} after {what!r}")
+
+
+async def test_whatsapp_report_reaches_officials_and_their_reply_comes_back(both: Both) -> None:
+    wa, tg = both.wa, both.tg
+    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+        await step(wa, kind, what, expected)
+    code = CODE.search(" ".join(s.text for s in wa.fake.messages(USER)))
+    assert code is not None
+    [card] = await tg.async_wait_for_message(OFFICIALS, contains=f"Kode: {code.group()}")
+    assert USER not in card["text"] and USER[2:] not in card["text"]  # anonymous report
+    tg.send_text(
+        OFFICIAL,
+        "Terima kasih. Kapan Anda dihubungi perekrut?",
+        chat_id=OFFICIALS,
+        chat_type="supergroup",
+        reply_to_message_id=int(card["message_id"]),  # type: ignore[call-overload]
+    )
+    before = len(wa.fake.messages(USER))
+    [*_, relayed] = await wa.fake.async_wait_for(USER, before + 1)
+    assert "Kapan Anda dihubungi perekrut?" in relayed.text and str(OFFICIAL) not in relayed.text
+    assert relayed.kind == "interactive"  # with the button to answer
+    await step(wa, "press", "Balas petugas", "")
+    await wa.say("Kemarin sore lewat WhatsApp")
+    [answer] = await tg.async_wait_for_message(OFFICIALS, contains="Kemarin sore")
+    assert USER not in answer["text"]
+    # A Telegram message never went to the WhatsApp reporter's number as a chat id.
+    assert all(str(c.params.get("chat_id")) != USER for c in tg.calls)
