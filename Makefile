@@ -39,6 +39,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher
 	$(BIN)/python -m benchmarks.telegram_load
 	$(BIN)/python -m benchmarks.reports_load
+	$(BIN)/python -m benchmarks.whatsapp_load
 
 
 clean:

@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
 from pywa_async.client import WhatsApp
@@ -28,33 +29,61 @@ log = logging.getLogger(__name__)
 MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
 MAX_BACKOFF = 300.0
+REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
 _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
 
 
-class RedirectTransport(httpx.AsyncBaseTransport):
-    """pywa always addresses https://graph.facebook.com; this sends its requests to the
-    configured Cloud API address instead (a local fake in tests), path and query kept."""
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """pywa's HTTP layer on aiohttp, and pointed at WHATSAPP_API_URL.
 
-    def __init__(self, api_url: str) -> None:
+    pywa always addresses https://graph.facebook.com; requests go to the configured Cloud
+    API address instead (a local fake in tests), path and query kept. aiohttp rather than
+    httpx's own transport: measured on the Telegram channel, httpx cost most of the CPU of
+    a send (bot/channels/telegram.py, AiohttpRequest), and each answer here is a send too.
+    """
+
+    def __init__(self, api_url: str, pool_size: int = 256) -> None:
         self._target = httpx.URL(api_url)
-        self._inner = httpx.AsyncHTTPTransport()
+        self._pool_size = pool_size
+        self._session: aiohttp.ClientSession | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        prefix = self._target.path.rstrip("/")
-        request.url = request.url.copy_with(
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size)
+            )
+        url = request.url.copy_with(
             scheme=self._target.scheme,
             host=self._target.host,
             port=self._target.port,
-            path=prefix + request.url.path,
+            path=self._target.path.rstrip("/") + request.url.path,
         )
-        return await self._inner.handle_async_request(request)
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        try:
+            async with self._session.request(
+                request.method,
+                str(url),
+                data=await request.aread(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+            ) as response:
+                content = await response.read()
+                return httpx.Response(
+                    response.status, headers=list(response.headers.items()), content=content
+                )
+        # "from None": aiohttp's messages may quote the URL; httpx errors mean "try again".
+        except TimeoutError:
+            raise httpx.TimeoutException("Cloud API request timed out", request=request) from None
+        except aiohttp.ClientError as error:
+            raise httpx.NetworkError(f"aiohttp: {type(error).__name__}", request=request) from None
 
     async def aclose(self) -> None:
-        await self._inner.aclose()
+        if self._session is not None:
+            await self._session.close()
 
 
 def http_session(settings: WhatsAppSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=RedirectTransport(settings.api_url), timeout=15.0)
+    return httpx.AsyncClient(transport=AiohttpTransport(settings.api_url), timeout=REQUEST_TIMEOUT)
 
 
 def client(settings: WhatsAppSettings, session: httpx.AsyncClient) -> WhatsApp:

@@ -26,7 +26,9 @@ from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT = 256  # messages handled at once
+MAX_CONCURRENT = (
+    16  # messages handled at once: more only queues work ahead of the webhook's commits
+)
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
 PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
 

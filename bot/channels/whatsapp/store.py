@@ -19,7 +19,8 @@ from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.updates import InboxEntry
 from bot.storage import Database, now
 
-READ_LIMIT = 200  # due outgoing rows taken at once
+ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
+READ_LIMIT = 50  # due outgoing rows taken (and sent concurrently) at once
 # Meta re-delivers a post it thinks failed, for days; a handled wamid is remembered longer.
 KEEP_HANDLED_DAYS = 14
 KEEP_SENT_DAYS = 1  # a sent row holds no content: only for counting recent traffic
@@ -49,23 +50,30 @@ class WhatsAppStore:
         self.database = database
         # Webhook posts arriving together share one transaction (one fsync).
         self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
+        # Under load many messages are answered and sent at once: one commit for a batch.
+        self._handled: Batcher[str, tuple[str, list[Message]], None] = Batcher(self._handled_many)
+        self._sent: Batcher[int, None, None] = Batcher(self._sent_many)
 
     async def accept(self, entry: InboxEntry) -> bool:
         """Commit a received message; False when this wamid was already received."""
         return bool(await self._accepts(entry.wamid, entry))
 
     async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
-        added: dict[str, bool] = {}
         stamp = now()
-        async with self.database.transaction() as db:
-            for wamid, entry in batch.items():
+        rows = [(w, e.user_id, json.dumps(e.message), stamp) for w, e in batch.items()]
+        added: set[str] = set()
+        # One statement for the batch; RETURNING names the rows that were new.
+        for start in range(0, len(rows), ACCEPT_CHUNK):
+            chunk = rows[start : start + ACCEPT_CHUNK]
+            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            async with self.database.transaction() as db:
                 cursor = await db.execute(
                     "INSERT OR IGNORE INTO wa_inbox (wamid, user_id, message, received_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (wamid, entry.user_id, json.dumps(entry.message), stamp),
+                    f"VALUES {values} RETURNING wamid",
+                    [value for row in chunk for value in row],
                 )
-                added[wamid] = cursor.rowcount == 1
-        return added
+                added.update(str(row[0]) for row in await cursor.fetchall())
+        return {wamid: wamid in added for wamid in batch}
 
     async def unhandled(self) -> list[InboxEntry]:
         """Messages received but not handled (a crash came between), oldest first."""
@@ -76,17 +84,25 @@ class WhatsAppStore:
 
     async def handled(self, wamid: str, recipient: str, messages: list[Message]) -> None:
         """Queue the answers and mark the message handled, in one transaction."""
+        await self._handled(wamid, (recipient, messages))
+
+    async def _handled_many(self, batch: dict[str, tuple[str, list[Message]]]) -> dict[str, None]:
         stamp = now()
+        rows = [
+            (recipient, json.dumps(m.to_dict()), stamp)
+            for recipient, messages in batch.values()
+            for m in messages
+        ]
         async with self.database.transaction() as db:
             await db.executemany(
-                "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)",
-                [(recipient, json.dumps(m.to_dict()), stamp) for m in messages],
+                "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)", rows
             )
-            await db.execute(
+            await db.executemany(
                 "UPDATE wa_inbox SET handled_at = ?, user_id = NULL, message = NULL "
                 "WHERE wamid = ?",
-                (stamp, wamid),
+                [(stamp, wamid) for wamid in batch],
             )
+        return {}
 
     async def queue(self, recipient: str, messages: list[Message]) -> None:
         """Messages not answering an incoming one (an official's reply, a status change)."""
@@ -118,11 +134,15 @@ class WhatsAppStore:
         return float(value) if isinstance(value, int | float) else None
 
     async def sent(self, row_id: int) -> None:
-        await self.database.write(
+        await self._sent(row_id, None)
+
+    async def _sent_many(self, batch: dict[int, None]) -> dict[int, None]:
+        await self.database.write_many(
             "UPDATE wa_outgoing SET status = 'sent', payload = '', recipient = '', "
             "sent_at = ? WHERE id = ?",
-            (now(), row_id),
+            [(now(), row_id) for row_id in batch],
         )
+        return {}
 
     async def retry(self, row_id: int, delay: float, error: str) -> None:
         await self.database.write(
