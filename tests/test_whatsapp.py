@@ -333,3 +333,17 @@ async def test_sends_are_paced_under_the_per_number_rate_and_benchmarks_can_lift
     started = loop.time()
     await asyncio.gather(*(lifted.wait() for _ in range(1000)))
     assert loop.time() - started < 0.19
+
+
+async def test_an_oversized_post_is_refused_and_the_bot_goes_on(bot: Bot) -> None:
+    huge = update(USER, text_message("x" * (2 * 1024 * 1024)))
+    assert await async_post_signed(bot.url, huge) == 413
+    await bot.say("halo")
+    [reply] = await bot.fake.async_wait_for(USER)
+    assert "x" * 100 not in reply.text
+
+
+async def test_an_unusable_user_id_falls_back_to_the_whatsapp_id(bot: Bot) -> None:
+    await bot.say("halo", user_id="not a usable id")
+    [reply] = await bot.fake.async_wait_for(USER)
+    assert reply.body.get("to") == USER and reply.body.get("recipient_type") == "individual"

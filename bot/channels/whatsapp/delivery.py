@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
 MAX_BACKOFF = 300.0
+IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
 REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
 _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
 
@@ -147,11 +148,15 @@ class Deliverer:
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             self._wake.clear()
-            due = await self.store.due()
-            if due:
-                await asyncio.gather(*(self._deliver(row) for row in due))
-                continue
-            next_at = await self.store.next_due_at()
+            try:
+                due = await self.store.due()
+                if due:
+                    await asyncio.gather(*(self._deliver(row) for row in due))
+                    continue
+                next_at = await self.store.next_due_at()
+            except Exception as error:  # e.g. a locked database: look again soon, never stop
+                log.error("WhatsApp delivery: could not read the queue: %s", type(error).__name__)
+                next_at = time.time() + IDLE_RETRY
             timeout = 60.0 if next_at is None else max(0.0, next_at - time.time())
             waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
             await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
@@ -171,6 +176,10 @@ class Deliverer:
             return
         except httpx.HTTPError as error:  # no answer at all: try again
             await self.store.retry(row.id, self._delay(row.attempts), type(error).__name__)
+            return
+        except Exception as error:  # e.g. pywa refusing a recipient id: never retried
+            log.error("WhatsApp message #%d cannot be sent: %s", row.id, type(error).__name__)
+            await self.store.failed(row.id, type(error).__name__)
             return
         await self.store.sent(row.id)
 

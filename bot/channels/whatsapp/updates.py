@@ -22,6 +22,9 @@ TYPED_COMMANDS = frozenset(
     "menu mulai start lapor report batal cancel cek check status bantuan help "
     "bahasa language privasi privacy".split()
 )
+# A WhatsApp id (digits) or a business-scoped id ("ID.123…", parent "ID.ENT.123…"): anything
+# else is not used as an address (the Cloud API client would take it for a group).
+_USER_ID = re.compile(r"\d{5,20}|[A-Z]{2}\.(?:ENT\.)?\d{1,40}")
 _CASE_CODE = re.compile(r"[A-Za-z]{2,5}-[A-Za-z0-9]")
 _MEDIA_KINDS = {"image": "photo", "document": "document", "video": "video", "sticker": "sticker"}
 
@@ -79,7 +82,7 @@ def _user_id(message: dict[str, Any], contacts: list[dict[str, Any]]) -> str | N
         if len(contacts) == 1 or contact.get("wa_id") == sender:
             candidates.append(contact.get("user_id"))
     candidates.append(sender)
-    return next((str(c) for c in candidates if isinstance(c, str | int) and str(c)), None)
+    return next((str(c) for c in candidates if _USER_ID.fullmatch(str(c))), None)
 
 
 def to_incoming(entry: InboxEntry) -> Incoming | None:
