@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import socket
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -347,3 +348,26 @@ async def test_an_unusable_user_id_falls_back_to_the_whatsapp_id(bot: Bot) -> No
     await bot.say("halo", user_id="not a usable id")
     [reply] = await bot.fake.async_wait_for(USER)
     assert reply.body.get("to") == USER and reply.body.get("recipient_type") == "individual"
+
+
+async def test_waiting_messages_keep_no_number_or_text_in_the_clear(bot: Bot) -> None:
+    bot.fake.fail_always(code=131000, status=500)  # answers wait in the queue
+    secret_text = "perekrut bernama Sutan di Lubuk Alung"
+    await bot.say(secret_text)
+    database = bot.settings.database_path
+    for _ in range(100):
+        with sqlite3.connect(database) as db:
+            if db.execute("SELECT COUNT(*) FROM wa_outgoing").fetchone()[0]:
+                break
+        await asyncio.sleep(0.05)
+    with sqlite3.connect(database) as db:
+        rows = [
+            *db.execute("SELECT * FROM wa_inbox").fetchall(),
+            *db.execute("SELECT * FROM wa_outgoing").fetchall(),
+        ]
+    assert rows
+    dump = repr(rows)
+    for clear in (USER, USER[2:], "Sutan", "Lubuk"):
+        assert clear not in dump
+    bot.fake.recover()
+    await bot.fake.async_wait_for(USER)  # and still delivered once Meta recovers

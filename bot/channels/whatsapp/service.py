@@ -117,7 +117,8 @@ class WhatsAppService:
         backoff: float = 1.0,
     ) -> None:
         self.settings = settings
-        self.store = WhatsAppStore(services.database)
+        cipher = services.reports.cipher if services.reports is not None else None
+        self.store = WhatsAppStore(services.database, cipher)
         self.session = delivery.http_session(settings)
         sender = send or delivery.sender(delivery.client(settings, self.session))
         self.deliverer = Deliverer(self.store, sender, limiter, backoff)

@@ -5,6 +5,9 @@ nothing: at start-up every unhandled row is handled. The wamid is the primary ke
 re-delivered message (however Meta re-serialised it) is stored, and handled, once. The
 answers of a message are queued in the same transaction that marks it handled, so a
 message is either unhandled (handled again after a crash) or answered exactly once.
+
+Who wrote and what is personal data: with a report cipher (REPORTS_ENCRYPTION_KEY) it is
+stored encrypted, and recipients are grouped by a keyed hash, never the number itself.
 """
 
 from __future__ import annotations
@@ -13,10 +16,12 @@ import datetime as dt
 import json
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from bot.batching import Batcher
 from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.updates import InboxEntry
+from bot.crypto import Cipher
 from bot.storage import Database, now
 
 ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
@@ -46,8 +51,9 @@ class Outgoing:
 
 
 class WhatsAppStore:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
         self.database = database
+        self.cipher = cipher
         # Webhook posts arriving together share one transaction (one fsync).
         self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
         # Under load many messages are answered and sent at once: one commit for a batch.
@@ -60,15 +66,18 @@ class WhatsAppStore:
 
     async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
         stamp = now()
-        rows = [(w, e.user_id, json.dumps(e.message), stamp) for w, e in batch.items()]
+        rows = [
+            (w, self._seal({"user_id": e.user_id, "message": e.message}), stamp)
+            for w, e in batch.items()
+        ]
         added: set[str] = set()
         # One statement for the batch; RETURNING names the rows that were new.
         for start in range(0, len(rows), ACCEPT_CHUNK):
             chunk = rows[start : start + ACCEPT_CHUNK]
-            values = ", ".join(["(?, ?, ?, ?)"] * len(chunk))
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
             async with self.database.transaction() as db:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO wa_inbox (wamid, user_id, message, received_at) "
+                    "INSERT OR IGNORE INTO wa_inbox (wamid, content, received_at) "
                     f"VALUES {values} RETURNING wamid",
                     [value for row in chunk for value in row],
                 )
@@ -78,9 +87,13 @@ class WhatsAppStore:
     async def unhandled(self) -> list[InboxEntry]:
         """Messages received but not handled (a crash came between), oldest first."""
         rows = await self.database.fetchall(
-            "SELECT wamid, user_id, message FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
+            "SELECT wamid, content FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
         )
-        return [InboxEntry(str(w), str(u), json.loads(str(m))) for w, u, m in rows]
+        entries = []
+        for wamid, content in rows:
+            data = self._open(content)
+            entries.append(InboxEntry(str(wamid), str(data["user_id"]), data["message"]))
+        return entries
 
     async def handled(self, wamid: str, recipient: str, messages: list[Message]) -> None:
         """Queue the answers and mark the message handled, in one transaction."""
@@ -89,42 +102,45 @@ class WhatsAppStore:
     async def _handled_many(self, batch: dict[str, tuple[str, list[Message]]]) -> dict[str, None]:
         stamp = now()
         rows = [
-            (recipient, json.dumps(m.to_dict()), stamp)
+            self._outgoing_row(recipient, m, stamp)
             for recipient, messages in batch.values()
             for m in messages
         ]
         async with self.database.transaction() as db:
             await db.executemany(
-                "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)", rows
+                "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
+                rows,
             )
             await db.executemany(
-                "UPDATE wa_inbox SET handled_at = ?, user_id = NULL, message = NULL "
-                "WHERE wamid = ?",
+                "UPDATE wa_inbox SET handled_at = ?, content = NULL WHERE wamid = ?",
                 [(stamp, wamid) for wamid in batch],
             )
         return {}
 
     async def queue(self, recipient: str, messages: list[Message]) -> None:
         """Messages not answering an incoming one (an official's reply, a status change)."""
+        stamp = now()
         await self.database.write_many(
-            "INSERT INTO wa_outgoing (recipient, payload, created_at) VALUES (?, ?, ?)",
-            [(recipient, json.dumps(m.to_dict()), now()) for m in messages],
+            "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
+            [self._outgoing_row(recipient, m, stamp) for m in messages],
         )
 
     async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:
         """The oldest pending message of each recipient whose time has come: a recipient's
         messages go out in order, and one recipient's trouble never holds up another."""
         rows = await self.database.fetchall(
-            "SELECT id, recipient, payload, attempts FROM wa_outgoing AS o "
+            "SELECT id, content, attempts FROM wa_outgoing AS o "
             "WHERE status = 'pending' AND next_attempt_at <= ? AND id = ("
             "SELECT MIN(id) FROM wa_outgoing WHERE status = 'pending' "
-            "AND recipient = o.recipient) ORDER BY id LIMIT ?",
+            "AND recipient_hash = o.recipient_hash) ORDER BY id LIMIT ?",
             (time.time(), limit),
         )
-        return [
-            Outgoing(int(i), str(r), Message.from_dict(json.loads(str(p))), int(a))
-            for i, r, p, a in rows
-        ]
+        due = []
+        for row_id, content, attempts in rows:
+            data = self._open(content)
+            message = Message.from_dict(data["message"])
+            due.append(Outgoing(int(row_id), str(data["recipient"]), message, int(attempts)))
+        return due
 
     async def next_due_at(self) -> float | None:
         rows = await self.database.fetchall(
@@ -138,7 +154,7 @@ class WhatsAppStore:
 
     async def _sent_many(self, batch: dict[int, None]) -> dict[int, None]:
         await self.database.write_many(
-            "UPDATE wa_outgoing SET status = 'sent', payload = '', recipient = '', "
+            "UPDATE wa_outgoing SET status = 'sent', content = '', recipient_hash = '', "
             "sent_at = ? WHERE id = ?",
             [(now(), row_id) for row_id in batch],
         )
@@ -157,6 +173,21 @@ class WhatsAppStore:
             "last_error = ? WHERE id = ?",
             (error, row_id),
         )
+
+    def _outgoing_row(self, recipient: str, message: Message, stamp: str) -> tuple[object, ...]:
+        key = self.cipher.lookup_hash(recipient) if self.cipher else recipient
+        return key, self._seal({"recipient": recipient, "message": message.to_dict()}), stamp
+
+    def _seal(self, value: dict[str, Any]) -> bytes | str:
+        return self.cipher.encrypt(value) if self.cipher else json.dumps(value)
+
+    def _open(self, stored: object) -> dict[str, Any]:
+        if isinstance(stored, bytes) and self.cipher is not None:
+            data = self.cipher.decrypt(stored)
+        else:
+            data = json.loads(stored.decode() if isinstance(stored, bytes) else str(stored))
+        assert isinstance(data, dict)
+        return data
 
     async def undelivered(self) -> list[Undelivered]:
         rows = await self.database.fetchall(
