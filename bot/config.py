@@ -108,6 +108,7 @@ class WhatsAppSettings:
     api_url: str
     listen: str
     port: int
+    template_case_update: str = "case_update"
 
 
 # The settings without which the channel cannot work; the rest have defaults.
@@ -143,6 +144,7 @@ def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
         api_url=api_url,
         listen=get("WHATSAPP_WEBHOOK_LISTEN", "127.0.0.1"),
         port=_int("WHATSAPP_WEBHOOK_PORT", get("WHATSAPP_WEBHOOK_PORT", "8080")),
+        template_case_update=get("WHATSAPP_TEMPLATE_CASE_UPDATE", "case_update"),
     )
 
 

@@ -55,6 +55,9 @@ class Sent:
             return str(self.body["text"]["body"])
         if self.kind == "interactive":
             return str(self.body["interactive"]["body"]["text"])
+        if self.kind == "template":  # its parameters: the template's text is Meta's
+            components = self.body["template"].get("components", [])
+            return " ".join(p["text"] for c in components for p in c.get("parameters", []))
         return ""
 
     @property
@@ -117,6 +120,10 @@ def limit_problems(body: JSON) -> list[str]:
                     problems.append("list row id over 200 characters")
         else:
             problems.append(f"interactive type {interactive.get('type')!r}")
+    elif kind == "template":
+        template = body.get("template", {})
+        if not template.get("name") or not template.get("language", {}).get("code"):
+            problems.append("template without a name or language")
     else:
         problems.append(f"message type {kind!r}")
     return problems

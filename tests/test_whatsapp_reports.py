@@ -83,13 +83,19 @@ async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
     raise AssertionError(f"no {expected!r} after {what!r}")
 
 
+async def file_report(both: Both) -> tuple[str, dict[str, object]]:
+    """A whole report from WhatsApp: its code and its card in the officials' group."""
+    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+        await step(both.wa, kind, what, expected)
+    code = CODE.search(" ".join(s.text for s in both.wa.fake.messages(USER)))
+    assert code is not None
+    [card] = await both.tg.async_wait_for_message(OFFICIALS, contains=f"Kode: {code.group()}")
+    return code.group(), card
+
+
 async def test_whatsapp_report_reaches_officials_and_their_reply_comes_back(both: Both) -> None:
     wa, tg = both.wa, both.tg
-    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
-        await step(wa, kind, what, expected)
-    code = CODE.search(" ".join(s.text for s in wa.fake.messages(USER)))
-    assert code is not None
-    [card] = await tg.async_wait_for_message(OFFICIALS, contains=f"Kode: {code.group()}")
+    _, card = await file_report(both)
     assert USER not in card["text"] and USER[2:] not in card["text"]  # anonymous report
     tg.send_text(
         OFFICIAL,
@@ -108,3 +114,28 @@ async def test_whatsapp_report_reaches_officials_and_their_reply_comes_back(both
     assert USER not in answer["text"]
     # A Telegram message never went to the WhatsApp reporter's number as a chat id.
     assert all(str(c.params.get("chat_id")) != USER for c in tg.calls)
+
+
+async def test_with_the_window_closed_a_template_goes_out_and_the_reply_waits(both: Both) -> None:
+    wa, tg = both.wa, both.tg
+    code, card = await file_report(both)
+    wa.fake.fail_next(1, code=131047)  # the reporter last wrote more than 24 hours ago
+    tg.send_text(
+        OFFICIAL,
+        "Mohon kirim foto kontraknya.",
+        chat_id=OFFICIALS,
+        chat_type="supergroup",
+        reply_to_message_id=int(card["message_id"]),  # type: ignore[call-overload]
+    )
+    before = len(wa.fake.messages(USER))
+    [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert template.kind == "template" and template.text == code
+    assert template.body["template"]["name"] == "case_update"
+    assert template.body["template"]["language"]["code"] == "id"
+    await asyncio.sleep(0.3)
+    assert not any("foto kontraknya" in s.text for s in wa.fake.messages(USER))
+    await wa.say("halo, ada kabar?")  # writing again opens the window
+    sent = await wa.fake.async_wait_for(USER, before + 3)
+    await asyncio.sleep(0.3)
+    relays = [s for s in wa.fake.messages(USER) if "foto kontraknya" in s.text]
+    assert len(relays) == 1 and sent[before + 1] is relays[0]  # first, before the answer

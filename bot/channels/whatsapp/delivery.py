@@ -12,11 +12,12 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import aiohttp
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa.types.templates import BodyText, TemplateLanguage
 from pywa_async.client import WhatsApp
 from pywa_async.errors import WhatsAppError
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 
 MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
+OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote: templates only
 MAX_BACKOFF = 300.0
 IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
 REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
@@ -123,7 +125,10 @@ def is_temporary(error: WhatsAppError) -> bool:
     )
 
 
-Send = Callable[[str, Message], Awaitable[object]]
+class Sender(Protocol):
+    async def message(self, recipient: str, message: Message) -> object: ...
+
+    async def template(self, recipient: str, case_code: str, lang: str) -> object: ...
 
 
 class Deliverer:
@@ -132,7 +137,7 @@ class Deliverer:
     def __init__(
         self,
         store: WhatsAppStore,
-        send: Send,
+        send: Sender,
         limiter: RateLimiter | None = None,
         backoff: float = 1.0,
     ) -> None:
@@ -166,9 +171,11 @@ class Deliverer:
     async def _deliver(self, row: Outgoing) -> None:
         await self.limiter.wait()
         try:
-            await self.send(row.recipient, row.message)
+            await self.send.message(row.recipient, row.message)
         except WhatsAppError as error:
-            if is_temporary(error):
+            if error.code == OUTSIDE_WINDOW:
+                await self._outside_window(row, reason(error))
+            elif is_temporary(error):
                 await self.store.retry(row.id, self._delay(row.attempts), reason(error))
             else:
                 log.warning("WhatsApp refused message #%d: %s", row.id, reason(error))
@@ -183,14 +190,32 @@ class Deliverer:
             return
         await self.store.sent(row.id)
 
+    async def _outside_window(self, row: Outgoing, why: str) -> None:
+        """Hold the message until the person writes again; the first time, tell them with
+        the approved template that there is news on their case."""
+        first = await self.store.hold(row.id, why)
+        if not first or row.message.case_code is None:
+            return
+        await self.limiter.wait()
+        try:
+            await self.send.template(row.recipient, row.message.case_code, row.message.lang)
+        except (WhatsAppError, httpx.HTTPError) as error:
+            detail = reason(error) if isinstance(error, WhatsAppError) else type(error).__name__
+            log.warning("WhatsApp case-update template not sent: %s", detail)
+
     def _delay(self, attempts: int) -> float:
         return float(min(self.backoff * 2**attempts, MAX_BACKOFF))
 
 
-def sender(wa: WhatsApp) -> Send:
-    """A `Send` through pywa's typed messages."""
+class PywaSender:
+    """Typed messages and templates through pywa."""
 
-    async def send(recipient: str, message: Message) -> object:
+    def __init__(self, wa: WhatsApp, template_name: str) -> None:
+        self.wa = wa
+        self.template_name = template_name
+
+    async def message(self, recipient: str, message: Message) -> object:
+        wa = self.wa
         if message.kind == "buttons":
             buttons = [Button(title=o.title, callback_data=o.action) for o in message.options]
             return await wa.send_message(to=recipient, text=message.body, buttons=buttons)
@@ -206,4 +231,12 @@ def sender(wa: WhatsApp) -> Send:
             return await wa.send_message(to=recipient, text=message.body, buttons=section_list)
         return await wa.send_message(to=recipient, text=message.body)
 
-    return send
+    async def template(self, recipient: str, case_code: str, lang: str) -> object:
+        language = TemplateLanguage.ENGLISH if lang == "en" else TemplateLanguage.INDONESIAN
+        return await self.wa.send_template(
+            to=recipient,
+            name=self.template_name,
+            language=language,
+            # Called on the class as pywa documents; its annotation only covers the bound call.
+            params=[BodyText.params(case_code)],  # type: ignore[arg-type]
+        )

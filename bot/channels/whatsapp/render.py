@@ -49,6 +49,10 @@ class Message:
     body: str
     options: tuple[Option, ...] = ()
     list_button: str = ""
+    # A message about a case (an official's reply, a status change): outside the 24-hour
+    # window a template naming the case goes out instead, in the reporter's language.
+    case_code: str | None = None
+    lang: str = "id"
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -56,6 +60,8 @@ class Message:
             "body": self.body,
             "options": [[o.title, o.action, o.description] for o in self.options],
             "list_button": self.list_button,
+            "case_code": self.case_code,
+            "lang": self.lang,
         }
 
     @classmethod
@@ -67,6 +73,8 @@ class Message:
             body=str(data["body"]),
             options=tuple(Option(str(t), str(a), d if d else None) for t, a, d in rows),
             list_button=str(data.get("list_button") or ""),
+            case_code=str(data["case_code"]) if data.get("case_code") else None,
+            lang=str(data.get("lang") or "id"),
         )
 
 

@@ -13,7 +13,7 @@ import weakref
 from collections import OrderedDict
 
 from bot.channels.whatsapp import delivery, webhook
-from bot.channels.whatsapp.delivery import Deliverer, RateLimiter, Send
+from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
@@ -74,6 +74,8 @@ class Processor:
                 log.error("could not handle a WhatsApp message: %s", type(error).__name__)
 
     async def _handle(self, entry: InboxEntry) -> None:
+        if await self.store.release(entry.user_id):  # they wrote: the window is open again
+            self.deliverer.notify()
         incoming = to_incoming(entry)
         replies: list[Reply] = []
         if incoming is not None:
@@ -112,7 +114,7 @@ class WhatsAppService:
         self,
         settings: WhatsAppSettings,
         services: Services,
-        send: Send | None = None,
+        send: Sender | None = None,
         limiter: RateLimiter | None = None,
         backoff: float = 1.0,
     ) -> None:
@@ -120,10 +122,13 @@ class WhatsAppService:
         cipher = services.reports.cipher if services.reports is not None else None
         self.store = WhatsAppStore(services.database, cipher)
         self.session = delivery.http_session(settings)
-        sender = send or delivery.sender(delivery.client(settings, self.session))
+        wa = delivery.client(settings, self.session)
+        sender = send or PywaSender(wa, settings.template_case_update)
         self.deliverer = Deliverer(self.store, sender, limiter, backoff)
         self.processor = Processor(services.engine, self.store, self.deliverer)
-        self.transport = WhatsAppTransport(self.store, self.deliverer)
+        self.transport = WhatsAppTransport(
+            self.store, self.deliverer, services.engine.sessions, services.reports
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the webhook and deliver until `stop` is set."""
@@ -157,7 +162,7 @@ async def serve(
     settings: WhatsAppSettings,
     services: Services,
     stop: asyncio.Event,
-    send: Send | None = None,
+    send: Sender | None = None,
     limiter: RateLimiter | None = None,
     backoff: float = 1.0,
 ) -> None:

@@ -160,6 +160,33 @@ class WhatsAppStore:
         )
         return {}
 
+    async def hold(self, row_id: int, error: str) -> bool:
+        """Keep a message WhatsApp will not deliver now (the 24-hour window closed) until the
+        person writes again; True when it is the first one held for them (time for a
+        template), False when one already waits."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE wa_outgoing SET status = 'held', attempts = attempts + 1, "
+                "last_error = ? WHERE id = ?",
+                (error, row_id),
+            )
+            cursor = await db.execute(
+                "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'held' AND recipient_hash = "
+                "(SELECT recipient_hash FROM wa_outgoing WHERE id = ?)",
+                (row_id,),
+            )
+            row = await cursor.fetchone()
+        return row is not None and int(row[0]) == 1
+
+    async def release(self, user_id: str) -> int:
+        """The person wrote: their held messages go out now, before any answer."""
+        key = self.cipher.lookup_hash(user_id) if self.cipher else user_id
+        return await self.database.write(
+            "UPDATE wa_outgoing SET status = 'pending', next_attempt_at = 0 "
+            "WHERE status = 'held' AND recipient_hash = ?",
+            (key,),
+        )
+
     async def retry(self, row_id: int, delay: float, error: str) -> None:
         await self.database.write(
             "UPDATE wa_outgoing SET attempts = attempts + 1, next_attempt_at = ?, "
