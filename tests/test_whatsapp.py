@@ -371,3 +371,15 @@ async def test_waiting_messages_keep_no_number_or_text_in_the_clear(bot: Bot) ->
         assert clear not in dump
     bot.fake.recover()
     await bot.fake.async_wait_for(USER)  # and still delivered once Meta recovers
+
+
+async def test_typed_cek_then_an_offer_gets_the_offer_check(bot: Bot) -> None:
+    await bot.say("cek")
+    [prompt] = await bot.fake.async_wait_for(USER)
+    assert "tawaran" in prompt.text.casefold()
+    await bot.say(
+        "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat, tanpa biaya"
+    )
+    [_, verdict, *_] = await bot.fake.async_wait_for(USER, 2)
+    assert "TINGGI" in verdict.text  # a high-risk offer
+    assert ("📣 Lapor", "cmd:lapor") in verdict.options
