@@ -59,6 +59,9 @@ class WhatsAppStore:
         # Under load many messages are answered and sent at once: one commit for a batch.
         self._handled: Batcher[str, tuple[str, list[Message]], None] = Batcher(self._handled_many)
         self._sent: Batcher[int, None, None] = Batcher(self._sent_many)
+        # Recipients with held messages (None: not read yet), so that the common case, a
+        # message from someone with nothing held, costs no database write.
+        self._held: set[str] | None = None
 
     async def accept(self, entry: InboxEntry) -> bool:
         """Commit a received message; False when this wamid was already received."""
@@ -164,6 +167,7 @@ class WhatsAppStore:
         """Keep a message WhatsApp will not deliver now (the 24-hour window closed) until the
         person writes again; True when it is the first one held for them (time for a
         template), False when one already waits."""
+        held = await self._held_recipients()
         async with self.database.transaction() as db:
             await db.execute(
                 "UPDATE wa_outgoing SET status = 'held', attempts = attempts + 1, "
@@ -171,21 +175,37 @@ class WhatsAppStore:
                 (error, row_id),
             )
             cursor = await db.execute(
-                "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'held' AND recipient_hash = "
-                "(SELECT recipient_hash FROM wa_outgoing WHERE id = ?)",
+                "SELECT recipient_hash, (SELECT COUNT(*) FROM wa_outgoing AS o "
+                "WHERE o.status = 'held' AND o.recipient_hash = w.recipient_hash) "
+                "FROM wa_outgoing AS w WHERE id = ?",
                 (row_id,),
             )
             row = await cursor.fetchone()
-        return row is not None and int(row[0]) == 1
+        if row is None:
+            return False
+        held.add(str(row[0]))
+        return int(row[1]) == 1
 
     async def release(self, user_id: str) -> int:
         """The person wrote: their held messages go out now, before any answer."""
         key = self.cipher.lookup_hash(user_id) if self.cipher else user_id
+        held = await self._held_recipients()
+        if key not in held:
+            return 0
+        held.discard(key)
         return await self.database.write(
             "UPDATE wa_outgoing SET status = 'pending', next_attempt_at = 0 "
             "WHERE status = 'held' AND recipient_hash = ?",
             (key,),
         )
+
+    async def _held_recipients(self) -> set[str]:
+        if self._held is None:
+            rows = await self.database.fetchall(
+                "SELECT DISTINCT recipient_hash FROM wa_outgoing WHERE status = 'held'"
+            )
+            self._held = {str(row[0]) for row in rows}
+        return self._held
 
     async def retry(self, row_id: int, delay: float, error: str) -> None:
         await self.database.write(
