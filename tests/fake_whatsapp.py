@@ -142,6 +142,8 @@ class FakeWhatsApp:
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._ids = itertools.count(1)
+        self.media: dict[str, tuple[bytes, str, int]] = {}  # id -> (content, type, told size)
+        self.media_downloads = 0
 
     # --- running ---------------------------------------------------------------------
 
@@ -153,9 +155,15 @@ class FakeWhatsApp:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status, answer = fake._answer(self.path, self.headers.get("Authorization"), body)
-                data = json.dumps(answer).encode()
+                self._reply(status, json.dumps(answer).encode(), "application/json")
+
+            def do_GET(self) -> None:
+                status, data, kind = fake._media(self.path, self.headers.get("Authorization"))
+                self._reply(status, data, kind)
+
+            def _reply(self, status: int, data: bytes, kind: str) -> None:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -252,6 +260,46 @@ class FakeWhatsApp:
             "messages": [{"id": wamid}],
         }
 
+    # --- media (what users send: fetched by the bot by id, then by URL) ------------------
+
+    def add_media(
+        self, content: bytes, mime_type: str = "image/jpeg", told_size: int | None = None
+    ) -> str:
+        """Store a file a user sent; returns its media id. `told_size`: the size Meta
+        reports for it (default: the real one)."""
+        media_id = str(900_000_000 + len(self.media))
+        self.media[media_id] = (
+            content,
+            mime_type,
+            len(content) if told_size is None else told_size,
+        )
+        return media_id
+
+    def _media(self, path: str, authorization: str | None) -> tuple[int, bytes, str]:
+        if authorization != f"Bearer {self.token}":
+            return (
+                401,
+                json.dumps(_error(190, "Invalid OAuth access token")).encode(),
+                "application/json",
+            )
+        parts = path.split("?", 1)[0].strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "media-file" and parts[1] in self.media:
+            content, mime_type, _ = self.media[parts[1]]
+            self.media_downloads += 1
+            return 200, content, mime_type
+        if len(parts) == 2 and parts[0].startswith("v") and parts[1] in self.media:
+            content, mime_type, size = self.media[parts[1]]
+            info = {
+                "url": f"{self.api_url}/media-file/{parts[1]}",
+                "mime_type": mime_type,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "file_size": size,
+                "id": parts[1],
+                "messaging_product": "whatsapp",
+            }
+            return 200, json.dumps(info).encode(), "application/json"
+        return 404, json.dumps(_error(100, "Unknown media")).encode(), "application/json"
+
     # --- looking -----------------------------------------------------------------------
 
     def messages(self, to: str) -> list[Sent]:
@@ -333,6 +381,13 @@ def update(
 
 def text_message(text: str) -> JSON:
     return {"type": "text", "text": {"body": text}}
+
+
+def image_message(media_id: str, caption: str | None = None) -> JSON:
+    image: JSON = {"id": media_id, "mime_type": "image/jpeg", "sha256": "x"}
+    if caption:
+        image["caption"] = caption
+    return {"type": "image", "image": image}
 
 
 def button_press(button_id: str, title: str = "") -> JSON:

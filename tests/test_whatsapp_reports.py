@@ -20,10 +20,11 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import open_services
 from tests.fake_telegram import FakeTelegram
-from tests.fake_whatsapp import FakeWhatsApp
+from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
 from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
 
+PHOTO = b"\xff\xd8\xff\xe0 a screenshot of the recruiter's chat "
 OFFICIALS = -100200300
 OFFICIAL = 9001
 
@@ -32,6 +33,7 @@ OFFICIAL = 9001
 class Both:
     wa: Bot
     tg: FakeTelegram
+    media_folder: Path
 
 
 @pytest.fixture
@@ -63,7 +65,8 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             await wait_listening(port)
             await tg.async_wait_for_call("getUpdates")
             try:
-                yield Both(Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ), tg)
+                bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
+                yield Both(bot, tg, tmp_path / "whatsapp-media")
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
@@ -74,6 +77,9 @@ async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
     before = len(bot.fake.messages(USER))
     if kind == "say":
         await bot.say(what)
+    elif kind == "photo":
+        media_id = bot.fake.add_media(PHOTO + str(before).encode())
+        await async_post_signed(bot.url, update(USER, image_message(media_id)))
     else:
         await press_label(bot, what)
     for _ in range(200):
@@ -83,9 +89,9 @@ async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
     raise AssertionError(f"no {expected!r} after {what!r}")
 
 
-async def file_report(both: Both) -> tuple[str, dict[str, object]]:
+async def file_report(both: Both, photos: int = 0) -> tuple[str, dict[str, object]]:
     """A whole report from WhatsApp: its code and its card in the officials' group."""
-    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+    for kind, what, expected in [*report_steps(photos=photos), SUBMIT]:
         await step(both.wa, kind, what, expected)
     code = CODE.search(" ".join(s.text for s in both.wa.fake.messages(USER)))
     assert code is not None
@@ -139,3 +145,39 @@ async def test_with_the_window_closed_a_template_goes_out_and_the_reply_waits(bo
     await asyncio.sleep(0.3)
     relays = [s for s in wa.fake.messages(USER) if "foto kontraknya" in s.text]
     assert len(relays) == 1 and sent[before + 1] is relays[0]  # first, before the answer
+
+
+async def test_photos_from_whatsapp_reach_the_officials_and_leave_no_file_behind(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    await file_report(both, photos=2)
+    for _ in range(200):
+        if len(tg.calls_to("sendPhoto")) >= 2:
+            break
+        await asyncio.sleep(0.025)
+    photos = tg.calls_to("sendPhoto")
+    assert len(photos) == 2 and all(c.params["chat_id"] == OFFICIALS for c in photos)
+    uploaded = sorted(f.content for c in photos for f in c.files.values())
+    assert len(uploaded) == 2 and all(content.startswith(PHOTO) for content in uploaded)
+    assert wa.fake.media_downloads == 2
+    for _ in range(100):  # deleted once delivered
+        if not any(both.media_folder.iterdir()):
+            break
+        await asyncio.sleep(0.02)
+    assert not any(both.media_folder.iterdir())
+
+
+async def test_a_file_over_the_limit_gets_a_clear_message_and_the_report_goes_on(
+    both: Both,
+) -> None:
+    wa = both.wa
+    for kind, what, expected in report_steps(photos=0)[:7]:  # up to the evidence step "7/9"
+        await step(wa, kind, what, expected)
+    too_big = wa.fake.add_media(b"video", "video/mp4", told_size=40 * 1024 * 1024)
+    before = len(wa.fake.messages(USER))
+    await async_post_signed(wa.url, update(USER, image_message(too_big)))
+    [*_, warning] = await wa.fake.async_wait_for(USER, before + 1)
+    assert "16 MB" in warning.text
+    assert wa.fake.media_downloads == 0  # not even fetched
+    await step(wa, "photo", "", "Bukti tersimpan (1)")

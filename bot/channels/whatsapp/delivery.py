@@ -31,6 +31,7 @@ MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business nu
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote: templates only
 MAX_BACKOFF = 300.0
+GRAPH_HOST = "graph.facebook.com"
 IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
 REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
 _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
@@ -39,8 +40,8 @@ _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone num
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """pywa's HTTP layer on aiohttp, and pointed at WHATSAPP_API_URL.
 
-    pywa always addresses https://graph.facebook.com; requests go to the configured Cloud
-    API address instead (a local fake in tests), path and query kept. aiohttp rather than
+    pywa always addresses https://graph.facebook.com; those requests go to the configured
+    Cloud API address instead (a local fake in tests), path and query kept. aiohttp rather than
     httpx's own transport: measured on the Telegram channel, httpx cost most of the CPU of
     a send (bot/channels/telegram.py, AiohttpRequest), and each answer here is a send too.
     """
@@ -55,12 +56,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size)
             )
-        url = request.url.copy_with(
-            scheme=self._target.scheme,
-            host=self._target.host,
-            port=self._target.port,
-            path=self._target.path.rstrip("/") + request.url.path,
-        )
+        url = request.url
+        if url.host == GRAPH_HOST:  # media downloads go to Meta's other hosts as they are
+            url = url.copy_with(
+                scheme=self._target.scheme,
+                host=self._target.host,
+                port=self._target.port,
+                path=self._target.path.rstrip("/") + url.path,
+            )
         headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
         try:
             async with self._session.request(

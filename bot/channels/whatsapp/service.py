@@ -11,16 +11,24 @@ import contextlib
 import logging
 import weakref
 from collections import OrderedDict
+from dataclasses import replace
 
 from bot.channels.whatsapp import delivery, webhook
 from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
+from bot.channels.whatsapp.media import (
+    FETCHED_KINDS,
+    MediaStore,
+    MediaTooLarge,
+    MediaUnavailable,
+)
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
 from bot.channels.whatsapp.updates import InboxEntry, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
-from bot.messages import Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply
+from bot.reporting import REPLY_MODE, REPORT_MODE
 from bot.runtime import Services
 from bot.texts import text
 
@@ -30,16 +38,24 @@ MAX_CONCURRENT = (
     16  # messages handled at once: more only queues work ahead of the webhook's commits
 )
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
+MEDIA_FOLDER = "whatsapp-media"  # beside the database: evidence waiting for the officials
 PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
 
 
 class Processor:
     """Hands accepted messages to the engine and queues the answers."""
 
-    def __init__(self, engine: Engine, store: WhatsAppStore, deliverer: Deliverer) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        store: WhatsAppStore,
+        deliverer: Deliverer,
+        media: MediaStore | None = None,
+    ) -> None:
         self.engine = engine
         self.store = store
         self.deliverer = deliverer
+        self.media = media  # None: reporting is off, evidence is never fetched
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -81,7 +97,9 @@ class Processor:
         if incoming is not None:
             incoming = self._numbered_choice(incoming)
             try:
-                replies = await self.engine.handle(incoming)
+                incoming, replies = await self._fetch_media(incoming)
+                if incoming.text or incoming.attachments or incoming.choice or not replies:
+                    replies = [*replies, *await self.engine.handle(incoming)]
             except Exception as error:  # a bug must not make the message come back forever
                 log.error("error while handling a WhatsApp message", exc_info=error)
                 replies = [Reply(text("failure", "id"))]
@@ -91,6 +109,31 @@ class Processor:
             self._remember(entry.user_id, choices)
         await self.store.handled(entry.wamid, entry.user_id, messages)
         self.deliverer.notify()
+
+    async def _fetch_media(self, incoming: Incoming) -> tuple[Incoming, list[Reply]]:
+        """Evidence for a report or for the officials is fetched now (Meta's links expire);
+        a file too large or unavailable is left out, with a word to the sender."""
+        if self.media is None or not incoming.attachments:
+            return incoming, []
+        session = await self.engine.sessions.get(incoming.user)
+        mode = session.mode or ""
+        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE):
+            return incoming, []  # the engine says evidence belongs in a report
+        lang = session.reply_language
+        kept: list[Attachment] = []
+        notes: list[Reply] = []
+        for attachment in incoming.attachments:
+            if attachment.kind not in FETCHED_KINDS or not attachment.ref:
+                kept.append(attachment)
+                continue
+            try:
+                kept.append(Attachment(attachment.kind, await self.media.fetch(attachment.ref)))
+            except MediaTooLarge:
+                limit = str(self.media.max_bytes // (1024 * 1024))
+                notes.append(Reply(text("media_too_large", lang, limit=limit)))
+            except MediaUnavailable:
+                notes.append(Reply(text("media_failed", lang)))
+        return replace(incoming, attachments=tuple(kept)), notes
 
     def _numbered_choice(self, incoming: Incoming) -> Incoming:
         typed = incoming.text.strip()
@@ -125,9 +168,13 @@ class WhatsAppService:
         wa = delivery.client(settings, self.session)
         sender = send or PywaSender(wa, settings.template_case_update)
         self.deliverer = Deliverer(self.store, sender, limiter, backoff)
-        self.processor = Processor(services.engine, self.store, self.deliverer)
+        self.media = None
+        if cipher is not None:  # evidence is kept only encrypted, so only with the report key
+            folder = services.database.path.parent / MEDIA_FOLDER
+            self.media = MediaStore(wa, folder, cipher, settings.max_media_mb * 1024 * 1024)
+        self.processor = Processor(services.engine, self.store, self.deliverer, self.media)
         self.transport = WhatsAppTransport(
-            self.store, self.deliverer, services.engine.sessions, services.reports
+            self.store, self.deliverer, services.engine.sessions, services.reports, self.media
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -136,7 +183,7 @@ class WhatsAppService:
         if resumed:
             log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
         worker = asyncio.create_task(self.deliverer.run(stop))
-        cleaner = asyncio.create_task(_purge_hourly(self.store, stop))
+        cleaner = asyncio.create_task(_purge_hourly(self.store, self.media, stop))
         try:
             runner = await webhook.start(self.settings, self.store, self.processor.submit)
         except BaseException:
@@ -171,10 +218,14 @@ async def serve(
     await WhatsAppService(settings, services, send, limiter, backoff).run(stop)
 
 
-async def _purge_hourly(store: WhatsAppStore, stop: asyncio.Event) -> None:
+async def _purge_hourly(
+    store: WhatsAppStore, media: MediaStore | None, stop: asyncio.Event
+) -> None:
     while not stop.is_set():
         try:
             await store.purge()
+            if media is not None:
+                await asyncio.to_thread(media.sweep)
         except Exception as error:  # housekeeping must not stop the channel
             log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
         with contextlib.suppress(TimeoutError):
