@@ -34,9 +34,8 @@ from bot.texts import text
 
 log = logging.getLogger(__name__)
 
-MAX_CONCURRENT = (
-    16  # messages handled at once: more only queues work ahead of the webhook's commits
-)
+# Messages handled at once: more only queues answering work ahead of the webhook's commits.
+MAX_CONCURRENT = 16
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
 MEDIA_FOLDER = "whatsapp-media"  # beside the database: evidence waiting for the officials
 PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
