@@ -4,6 +4,7 @@ group, and an official's reply to its card reaches the reporter on WhatsApp, and
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.config import Settings
 from bot.crypto import generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.messages import Incoming, UserKey
 from bot.runtime import open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
@@ -181,3 +183,28 @@ async def test_a_file_over_the_limit_gets_a_clear_message_and_the_report_goes_on
     assert "16 MB" in warning.text
     assert wa.fake.media_downloads == 0  # not even fetched
     await step(wa, "photo", "", "Bukti tersimpan (1)")
+
+
+async def test_an_idle_whatsapp_draft_is_reminded_at_23_hours_inside_the_window(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    from bot import housekeeping
+
+    settings = Settings.from_environ(
+        {"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), "REPORTS_ENCRYPTION_KEY": generate_key()}
+    )
+    async with open_services(settings, kb, matcher) as services:
+        on_whatsapp = UserKey("whatsapp", USER, USER)
+        on_telegram = UserKey("telegram", "4242", "4242")
+        for user in (on_whatsapp, on_telegram):
+            await services.engine.handle(Incoming(user, text="/lapor"))
+            await services.engine.handle(Incoming(user, text="Tawaran kerja ke Dubai"))
+        hours_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=23.5)).isoformat()
+        await services.database.write("UPDATE drafts SET updated_at = ?", (hours_ago,))
+        await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+        assert services.outbox is not None
+        reminded = []
+        while (item := await services.outbox.next_due()) is not None:
+            await services.outbox.mark_sent(item, None)
+            reminded.append((item.role, item.recipient))
+        assert reminded == [("reminder", on_whatsapp)]  # Telegram's comes at 24 hours
