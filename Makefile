@@ -73,6 +73,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.reports_load
 	$(BIN)/python -m benchmarks.ocr
 	$(BIN)/python -m benchmarks.chaos
+	$(BIN)/python -m benchmarks.whatsapp_load
 
 
 clean:

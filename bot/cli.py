@@ -20,6 +20,7 @@ from bot import demo, ocr, runtime
 from bot import keys as key_store
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
+from bot.channels.whatsapp.store import WhatsAppStore
 from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, load_settings
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
@@ -45,7 +46,9 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python main.py", description="Migran Aman chatbot.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    commands.add_parser("run", help="start the bot: Telegram with a token, else the terminal chat")
+    commands.add_parser(
+        "run", help="start every configured channel (Telegram, WhatsApp), else the terminal chat"
+    )
     commands.add_parser("chat", help="chat in the terminal (reads stdin when piped)")
     ask = commands.add_parser("ask", help="answer one question, or stdin lines with --json")
     ask.add_argument("question", nargs="?", help="the question (omit with --json to read stdin)")
@@ -61,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     evaluate_cmd.add_argument("files", type=Path, nargs="*", metavar="FILE")
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
-    links = commands.add_parser("links", help="print t.me deep links for posters and pamphlets")
+    links = commands.add_parser(
+        "links", help="print t.me and wa.me links for posters and pamphlets"
+    )
     links.add_argument("--username", help="the bot's username (default: asked from Telegram)")
     unanswered = commands.add_parser(
         "unanswered", help="most frequent unanswered questions and most 👎 topics"
@@ -153,13 +158,17 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return _links(kb, settings, args.username)
     if args.command == "unanswered":
         return asyncio.run(_unanswered(settings, args.limit))
-    if args.command == "chat" or not settings.telegram_token:
+    if args.command == "chat" or not (settings.telegram_enabled or settings.whatsapp):
         if args.command != "chat":
-            print("TELEGRAM_BOT_TOKEN is not set: starting the terminal chat.", file=sys.stderr)
+            print(
+                "TELEGRAM_BOT_TOKEN is not set and WhatsApp is not configured: "
+                "starting the terminal chat.",
+                file=sys.stderr,
+            )
         asyncio.run(_chat(settings, kb))
         return 0
     runtime.configure_logging(settings.log_level)
-    asyncio.run(runtime.run_telegram(settings, kb))
+    asyncio.run(runtime.run_channels(settings, kb))
     return 0
 
 
@@ -178,19 +187,28 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
 
 
 def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
-    if username is None:
-        if not settings.telegram_token:
-            raise UsageError("links needs --username, or TELEGRAM_BOT_TOKEN to ask Telegram")
+    if username is None and settings.telegram_token:
         from bot.channels.telegram import bot_username
 
         username = asyncio.run(bot_username(settings))
-    base = f"https://t.me/{username.lstrip('@')}?start="
-    print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
-    for payload in ("lapor", "lapor_hilang", "cek"):
-        print(f"{payload:<28} {base}{payload}")
-    for group in kb.groups:
-        for topic in group.entry_ids:
-            print(f"{topic:<28} {base}topik_{topic}")
+    if username is None and not settings.whatsapp_number:
+        raise UsageError(
+            "links needs --username, TELEGRAM_BOT_TOKEN to ask Telegram, or WHATSAPP_NUMBER"
+        )
+    if username is not None:
+        base = f"https://t.me/{username.lstrip('@')}?start="
+        print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
+        for payload in ("lapor", "lapor_hilang", "cek"):
+            print(f"{payload:<28} {base}{payload}")
+        for group in kb.groups:
+            for topic in group.entry_ids:
+                print(f"{topic:<28} {base}topik_{topic}")
+    if settings.whatsapp_number:
+        # WhatsApp has no start payloads: the link fills in a first message, a command word.
+        chat = f"https://wa.me/{settings.whatsapp_number}"
+        print(f"{'whatsapp':<28} {chat}")
+        for word in ("lapor", "cek"):
+            print(f"{'whatsapp ' + word:<28} {chat}?text={word}")
     return 0
 
 
@@ -212,6 +230,12 @@ async def _outbox(settings: Settings, include_sent: bool, retry: bool = False) -
     async with _existing_database(settings) as database:
         if database is None:
             return 0
+        for row in await WhatsAppStore(database).undelivered():
+            error = f"  last error: {row.last_error}" if row.last_error else ""
+            print(
+                f"whatsapp #{row.id:<5} {row.status:<8} tries {row.attempts:<3} "
+                f"since {row.created_at}{error}"
+            )
         keys = await key_store.open_keys(
             database, settings.reports_key.value, settings.hash_key.value
         )

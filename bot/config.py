@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,6 +68,12 @@ class Settings:
     outbox_alert_minutes: float = 30.0
     officials_chat_per_minute: int = 20
     messages_per_second: int = 30
+    whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
+    whatsapp_number: str = ""  # the business number people see, for wa.me links
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -132,6 +138,8 @@ class Settings:
             messages_per_second=_positive(
                 "TELEGRAM_MESSAGES_PER_SECOND", get("TELEGRAM_MESSAGES_PER_SECOND", "30")
             ),
+            whatsapp=_whatsapp(get),
+            whatsapp_number=_phone_number(get("WHATSAPP_NUMBER")),
         )
 
 
@@ -171,6 +179,59 @@ def env_file_warning(path: Path) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class WhatsAppSettings:
+    """The WhatsApp Cloud API channel: all four credentials set, or none of them."""
+
+    token: Secret
+    phone_id: str
+    app_secret: Secret
+    verify_token: Secret
+    api_url: str
+    listen: str
+    port: int
+    template_case_update: str = "case_update"
+    max_media_mb: int = 16
+
+
+# The settings without which the channel cannot work; the rest have defaults.
+WHATSAPP_REQUIRED = (
+    "WHATSAPP_TOKEN",
+    "WHATSAPP_PHONE_ID",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+)
+
+
+def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
+    """None when no WhatsApp credential is set; a half-configured channel is an error, since
+    starting without it would silently leave WhatsApp users unanswered."""
+    missing = [name for name in WHATSAPP_REQUIRED if not get(name)]
+    if len(missing) == len(WHATSAPP_REQUIRED):
+        return None
+    if missing:
+        raise ConfigError(f"WhatsApp is half configured: set {', '.join(missing)}")
+    phone_id = get("WHATSAPP_PHONE_ID")
+    if not phone_id.isdigit():
+        raise ConfigError(
+            f"WHATSAPP_PHONE_ID must be the numeric phone number id, not {phone_id!r}"
+        )
+    api_url = get("WHATSAPP_API_URL", "https://graph.facebook.com").rstrip("/")
+    if not api_url.startswith(("https://", "http://")):
+        raise ConfigError(f"WHATSAPP_API_URL must start with https://, not {api_url!r}")
+    return WhatsAppSettings(
+        token=Secret(get("WHATSAPP_TOKEN")),
+        phone_id=phone_id,
+        app_secret=Secret(get("WHATSAPP_APP_SECRET")),
+        verify_token=Secret(get("WHATSAPP_VERIFY_TOKEN")),
+        api_url=api_url,
+        listen=get("WHATSAPP_WEBHOOK_LISTEN", "127.0.0.1"),
+        port=_int("WHATSAPP_WEBHOOK_PORT", get("WHATSAPP_WEBHOOK_PORT", "8080")),
+        template_case_update=get("WHATSAPP_TEMPLATE_CASE_UPDATE", "case_update"),
+        max_media_mb=_int("WHATSAPP_MAX_MEDIA_MB", get("WHATSAPP_MAX_MEDIA_MB", "16")),
+    )
+
+
 def _path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -204,6 +265,15 @@ def _seconds(name: str, value: str) -> float:
     if not number > 0:
         raise ConfigError(f"{name} must be more than 0, not {value!r}")
     return number
+
+
+def _phone_number(value: str) -> str:
+    digits = value.removeprefix("+").replace(" ", "").replace("-", "")
+    if value and not (digits.isdigit() and 8 <= len(digits) <= 15):
+        raise ConfigError(
+            f"WHATSAPP_NUMBER must be the number in international form (e.g. 62812...), not {value!r}"
+        )
+    return digits
 
 
 def _int(name: str, value: str) -> int:

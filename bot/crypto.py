@@ -67,6 +67,18 @@ class Cipher:
     def encrypt(self, value: Any) -> bytes:
         return self._fernet.encrypt(json.dumps(value, ensure_ascii=False).encode("utf-8"))
 
+    def encrypt_bytes(self, data: bytes) -> bytes:
+        """Files (evidence) as they are, without the JSON of `encrypt`."""
+        return self._fernet.encrypt(data)
+
+    def decrypt_bytes(self, token: bytes) -> bytes:
+        try:
+            return self._fernet.decrypt(token)
+        except InvalidToken:
+            raise EncryptionKeyError(
+                "REPORTS_ENCRYPTION_KEY does not open a stored file (wrong key?)"
+            ) from None
+
     def decrypt(self, token: bytes) -> Any:
         try:
             return json.loads(self._fernet.decrypt(token))

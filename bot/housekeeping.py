@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 from collections.abc import Callable
 
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 # Drafts' times are rounded down to the hour (bot.reports): a reminder comes 23-25 h after
 # the last answer, the hourly run included.
 REMIND_AFTER_HOURS = 24
+# WhatsApp delivers free-form messages only within 24 hours of the person's last message:
+# its reminder goes out an hour earlier, while it can still arrive.
+CHANNEL_REMIND_AFTER_HOURS = {"whatsapp": 23}
 DISCARD_AFTER_HOURS = 7 * 24
 INTERVAL_SECONDS = 3600
 
@@ -28,8 +32,11 @@ async def tidy(
     retention_days: int,
     on_commit: Callable[[], None],
 ) -> None:
-    for draft in await store.idle_drafts(REMIND_AFTER_HOURS, reminded=False):
-        if draft.answers.get(DECLINED):  # they said no to forwarding: no nagging
+    earliest = min([REMIND_AFTER_HOURS, *CHANNEL_REMIND_AFTER_HOURS.values()])
+    for draft in await store.idle_drafts(earliest, reminded=False):
+        hours = CHANNEL_REMIND_AFTER_HOURS.get(draft.user.channel, REMIND_AFTER_HOURS)
+        too_soon = _idle_hours(draft.updated_at) < hours
+        if too_soon or draft.answers.get(DECLINED):  # said no to forwarding: no nagging
             continue
         lang = (await sessions.get(draft.user)).reply_language
         reminder = Reply(
@@ -64,3 +71,11 @@ async def run(
             log.exception("housekeeping failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
+
+
+def _idle_hours(updated_at: str) -> float:
+    try:
+        updated = dt.datetime.fromisoformat(updated_at)
+    except ValueError:
+        return float("inf")  # unreadable: treat as long idle, as the query did
+    return (dt.datetime.now(dt.UTC) - updated).total_seconds() / 3600

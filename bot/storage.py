@@ -167,6 +167,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_at TEXT NOT NULL
         )""",
     ),
+    (
+        # WhatsApp messages as received, committed before Meta gets its 200. The row (wamid
+        # only) stays after handling so that a re-delivery is recognised; its content (who
+        # wrote and what, encrypted when REPORTS_ENCRYPTION_KEY is set) is cleared once handled.
+        """CREATE TABLE wa_inbox (
+            wamid TEXT PRIMARY KEY,
+            content BLOB,
+            received_at TEXT NOT NULL,
+            handled_at TEXT
+        )""",
+        "CREATE INDEX wa_inbox_pending ON wa_inbox (handled_at)",
+        # Messages to WhatsApp users, sent in order per user and retried until Meta takes
+        # them. The recipient is kept as a keyed hash (to keep each one's order) and inside
+        # the content (encrypted like the inbox's); a sent row keeps neither.
+        """CREATE TABLE wa_outgoing (
+            id INTEGER PRIMARY KEY,
+            recipient_hash TEXT NOT NULL,
+            content BLOB NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL DEFAULT 0,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            sent_at TEXT
+        )""",
+        "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
+    ),
 )
 
 

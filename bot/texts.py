@@ -204,6 +204,16 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "picture). To send evidence, use /lapor."
         ),
     },
+    "media_too_large": {
+        "id": "File ini lebih dari {limit} MB, terlalu besar untuk saya terima. Kirim yang lebih kecil "
+        "(misalnya tangkapan layar), atau lanjutkan tanpa file ini.",
+        "en": "This file is over {limit} MB, too large for me to receive. Send a smaller one "
+        "(a screenshot, for example), or go on without it.",
+    },
+    "media_failed": {
+        "id": "Maaf, file ini tidak bisa saya terima sekarang. Coba kirim sekali lagi.",
+        "en": "Sorry, I could not receive this file just now. Please send it once more.",
+    },
     "slow_down": {
         "id": "Pelan-pelan ya 🙏 Pesan Anda terlalu banyak; tunggu sebentar lalu kirim lagi.",
         "en": "Slow down a little 🙏 Too many messages; wait a moment and send again.",

@@ -16,7 +16,7 @@ from tests.conftest import run_main
 def run(
     *args: str, stdin: str = "", env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WHATSAPP_"))}
     environ["DATABASE_PATH"] = str(Path(tempfile.mkdtemp()) / "cli.sqlite3")
     environ.update(env or {})
     return run_main(*args, env=environ, stdin=stdin)
@@ -136,3 +136,23 @@ def test_run_without_token_starts_the_terminal_chat_and_says_so() -> None:
     assert result.returncode == 0
     assert "TELEGRAM_BOT_TOKEN is not set" in result.stderr
     assert "Sumber:" in result.stdout
+
+
+def test_half_configured_whatsapp_stops_start_up_naming_what_is_missing() -> None:
+    env = {"WHATSAPP_TOKEN": "EAAsecret-token", "WHATSAPP_PHONE_ID": "106540352242922"}
+    result = run(env=env)
+    assert result.returncode == 2
+    [line] = result.stderr.strip().splitlines()
+    assert "WHATSAPP_APP_SECRET" in line and "WHATSAPP_VERIFY_TOKEN" in line
+    assert "WHATSAPP_TOKEN" not in line and "EAAsecret-token" not in line
+
+
+def test_links_print_wa_me_links_that_start_a_report_or_an_offer_check() -> None:
+    result = run("links", env={"WHATSAPP_NUMBER": "+62 812-3456-7890"})
+    assert result.returncode == 0, result.stderr
+    assert "https://wa.me/6281234567890?text=lapor" in result.stdout
+    assert "https://wa.me/6281234567890?text=cek" in result.stdout
+    assert "t.me" not in result.stdout  # no Telegram bot named: no Telegram links
+    both = run("links", "--username", "migran_aman_bot", env={"WHATSAPP_NUMBER": "6281234567890"})
+    assert "https://t.me/migran_aman_bot?start=lapor" in both.stdout
+    assert "https://wa.me/6281234567890?text=lapor" in both.stdout

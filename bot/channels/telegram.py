@@ -19,7 +19,7 @@ import time
 import weakref
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -67,6 +67,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, RequestData
 
 from bot import housekeeping, logredact
+from bot.channels.routing import ChannelRouter
 from bot.channels.telegram_files import cleaned_document
 from bot.channels.telegram_intake import (
     TolerantBot,
@@ -79,7 +80,15 @@ from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
 from bot.officials import CASE_ACTION, Desk
 from bot.officials_chat import GroupDesk, Post
-from bot.outbox import Delivery, Outbox, PermanentFailure, RetryLater, Sent, TemporaryFailure
+from bot.outbox import (
+    Delivery,
+    Outbox,
+    PermanentFailure,
+    RetryLater,
+    Sent,
+    TemporaryFailure,
+    Transport,
+)
 from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.safe_text import QUOTE_END, QUOTE_START
@@ -308,12 +317,19 @@ class TelegramChannel:
     reports: ReportStore | None = None
     retention_days: int = 365
     flood: FloodGuard | None = None
+    # Outbox rows for reporters on other channels (WhatsApp) go through these.
+    other_channels: dict[str, Transport] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.flood = self.flood or FloodGuard()
 
     @classmethod
-    def for_services(cls, services: Services, settings: Settings) -> TelegramChannel:
+    def for_services(
+        cls,
+        services: Services,
+        settings: Settings,
+        other_channels: dict[str, Transport] | None = None,
+    ) -> TelegramChannel:
         return cls(
             engine=services.engine,
             officials_chat_id=settings.officials_chat_id,
@@ -323,6 +339,7 @@ class TelegramChannel:
             outbox=services.outbox,
             reports=services.reports,
             retention_days=settings.retention_days,
+            other_channels=other_channels or {},
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -485,7 +502,8 @@ class TelegramChannel:
         """The outbox worker and the hourly housekeeping, when reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        transport = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        telegram = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(

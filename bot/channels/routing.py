@@ -1,0 +1,76 @@
+"""Outbox rows to the channel of their recipient.
+
+Officials work in one place (the Telegram group), while reporters write from Telegram or
+WhatsApp: a reply or status update for a reporter must go back the way they came, and
+never to another platform's user who happens to have the same number as an id.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Protocol, runtime_checkable
+
+from bot.outbox import Delivery, PermanentFailure, Sent, TemporaryFailure, Transport
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class MediaSource(Protocol):
+    """A channel whose evidence the officials' channel cannot fetch by itself (WhatsApp's
+    files): it hands over the bytes, and forgets them once they are delivered."""
+
+    def owns_media(self, ref: str) -> bool: ...
+
+    def open_media(self, ref: str) -> bytes: ...
+
+    def media_delivered(self, ref: str) -> None: ...
+
+
+class ChannelRouter:
+    def __init__(self, officials: Transport, channels: Mapping[str, Transport]) -> None:
+        self.officials = officials
+        self.channels = channels
+
+    async def deliver(self, item: Delivery) -> Sent:
+        if item.recipient is None:
+            return await self._to_officials(item)
+        transport = self.channels.get(item.recipient.channel)
+        if transport is None:  # e.g. WhatsApp settings removed: kept until it runs again
+            raise TemporaryFailure(f"the {item.recipient.channel} channel is not running")
+        return await transport.deliver(item)
+
+    async def _to_officials(self, item: Delivery) -> Sent:
+        """Evidence held by another channel goes up as bytes, one file or a whole album."""
+        single = item.payload.get("media")
+        items = [single] if isinstance(single, dict) else item.payload.get("album") or []
+        held = [(media, self._source_of(media)) for media in items if isinstance(media, dict)]
+        if not any(source for _, source in held):
+            return await self.officials.deliver(item)
+        resolved = []
+        for media, source in held:
+            if source is None:
+                resolved.append(media)
+                continue
+            try:
+                resolved.append({**media, "ref": source.open_media(media["ref"])})
+            except FileNotFoundError:
+                raise PermanentFailure("the evidence file is gone") from None
+        key = "media" if isinstance(single, dict) else "album"
+        value: object = resolved[0] if key == "media" else resolved
+        sent = await self.officials.deliver(replace(item, payload={**item.payload, key: value}))
+        for media, source in held:
+            if source is not None:
+                source.media_delivered(media["ref"])
+        return sent
+
+    def _source_of(self, media: dict[str, object]) -> MediaSource | None:
+        ref = media.get("ref")
+        if not isinstance(ref, str):
+            return None
+        for transport in self.channels.values():
+            if isinstance(transport, MediaSource) and transport.owns_media(ref):
+                return transport
+        return None

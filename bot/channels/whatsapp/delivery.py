@@ -1,0 +1,245 @@
+"""Sending the outgoing queue through the Cloud API: paced, retried, nothing lost.
+
+pywa (pywa_async) builds and sends the typed messages and turns Meta's error answers into
+typed errors. Meta's throughput and per-user limits (130429, 131056) and server errors
+(5xx) and network trouble are retried with backoff; any other refusal is final and its
+reason is logged and kept on the row (never a phone number).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from typing import Protocol
+
+import aiohttp
+import httpx
+from pywa.types.callback import Button, Section, SectionList, SectionRow
+from pywa.types.templates import BodyText, TemplateLanguage
+from pywa_async.client import WhatsApp
+from pywa_async.errors import WhatsAppError
+
+from bot.channels.whatsapp.render import Message
+from bot.channels.whatsapp.store import Outgoing, WhatsAppStore
+from bot.config import WhatsAppSettings
+
+log = logging.getLogger(__name__)
+
+MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
+RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
+OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote: templates only
+MAX_BACKOFF = 300.0
+GRAPH_HOST = "graph.facebook.com"
+IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
+REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
+_DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """pywa's HTTP layer on aiohttp, and pointed at WHATSAPP_API_URL.
+
+    pywa always addresses https://graph.facebook.com; those requests go to the configured
+    Cloud API address instead (a local fake in tests), path and query kept. aiohttp rather than
+    httpx's own transport: measured on the Telegram channel, httpx cost most of the CPU of
+    a send (bot/channels/telegram.py, AiohttpRequest), and each answer here is a send too.
+    """
+
+    def __init__(self, api_url: str, pool_size: int = 256) -> None:
+        self._target = httpx.URL(api_url)
+        self._pool_size = pool_size
+        self._session: aiohttp.ClientSession | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size)
+            )
+        url = request.url
+        if url.host == GRAPH_HOST:  # media downloads go to Meta's other hosts as they are
+            url = url.copy_with(
+                scheme=self._target.scheme,
+                host=self._target.host,
+                port=self._target.port,
+                path=self._target.path.rstrip("/") + url.path,
+            )
+        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
+        try:
+            async with self._session.request(
+                request.method,
+                str(url),
+                data=await request.aread(),
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
+            ) as response:
+                content = await response.read()
+                return httpx.Response(
+                    response.status, headers=list(response.headers.items()), content=content
+                )
+        # "from None": aiohttp's messages may quote the URL; httpx errors mean "try again".
+        except TimeoutError:
+            raise httpx.TimeoutException("Cloud API request timed out", request=request) from None
+        except aiohttp.ClientError as error:
+            raise httpx.NetworkError(f"aiohttp: {type(error).__name__}", request=request) from None
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def http_session(settings: WhatsAppSettings) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=AiohttpTransport(settings.api_url), timeout=REQUEST_TIMEOUT)
+
+
+def client(settings: WhatsAppSettings, session: httpx.AsyncClient) -> WhatsApp:
+    return WhatsApp(phone_id=settings.phone_id, token=settings.token.value, session=session)
+
+
+class RateLimiter:
+    """At most `rate` sends a second, spread evenly; None lifts the limit (benchmarks)."""
+
+    def __init__(self, rate: float | None = MESSAGES_PER_SECOND) -> None:
+        self._interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        if not self._interval:
+            return
+        async with self._lock:
+            moment = time.monotonic()
+            if self._next > moment:
+                await asyncio.sleep(self._next - moment)
+            self._next = max(moment, self._next) + self._interval
+
+
+def reason(error: WhatsAppError) -> str:
+    """Meta's code and message, with anything like a phone number masked."""
+    return _DIGITS.sub("[nomor]", f"{error.code}: {error.message}"[:300])
+
+
+def is_temporary(error: WhatsAppError) -> bool:
+    status = error.status_code
+    return (
+        error.code in RETRY_CODES
+        or (status is not None and status >= 500)
+        or (error.code >= 500 and error.code < 600)
+    )
+
+
+class Sender(Protocol):
+    async def message(self, recipient: str, message: Message) -> object: ...
+
+    async def template(self, recipient: str, case_code: str, lang: str) -> object: ...
+
+
+class Deliverer:
+    """Runs the queue: `notify()` after queueing, `run(stop)` until `stop` is set."""
+
+    def __init__(
+        self,
+        store: WhatsAppStore,
+        send: Sender,
+        limiter: RateLimiter | None = None,
+        backoff: float = 1.0,
+    ) -> None:
+        self.store = store
+        self.send = send
+        self.limiter = limiter or RateLimiter()
+        self.backoff = backoff
+        self._wake = asyncio.Event()
+
+    def notify(self) -> None:
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                due = await self.store.due()
+                if due:
+                    await asyncio.gather(*(self._deliver(row) for row in due))
+                    continue
+                next_at = await self.store.next_due_at()
+            except Exception as error:  # e.g. a locked database: look again soon, never stop
+                log.error("WhatsApp delivery: could not read the queue: %s", type(error).__name__)
+                next_at = time.time() + IDLE_RETRY
+            timeout = 60.0 if next_at is None else max(0.0, next_at - time.time())
+            waits = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            for waiting in waits:
+                waiting.cancel()
+
+    async def _deliver(self, row: Outgoing) -> None:
+        await self.limiter.wait()
+        try:
+            await self.send.message(row.recipient, row.message)
+        except WhatsAppError as error:
+            if error.code == OUTSIDE_WINDOW:
+                await self._outside_window(row, reason(error))
+            elif is_temporary(error):
+                await self.store.retry(row.id, self._delay(row.attempts), reason(error))
+            else:
+                log.warning("WhatsApp refused message #%d: %s", row.id, reason(error))
+                await self.store.failed(row.id, reason(error))
+            return
+        except httpx.HTTPError as error:  # no answer at all: try again
+            await self.store.retry(row.id, self._delay(row.attempts), type(error).__name__)
+            return
+        except Exception as error:  # e.g. pywa refusing a recipient id: never retried
+            log.error("WhatsApp message #%d cannot be sent: %s", row.id, type(error).__name__)
+            await self.store.failed(row.id, type(error).__name__)
+            return
+        await self.store.sent(row.id)
+
+    async def _outside_window(self, row: Outgoing, why: str) -> None:
+        """Hold the message until the person writes again; the first time, tell them with
+        the approved template that there is news on their case."""
+        first = await self.store.hold(row.id, why)
+        if not first or row.message.case_code is None:
+            return
+        await self.limiter.wait()
+        try:
+            await self.send.template(row.recipient, row.message.case_code, row.message.lang)
+        except (WhatsAppError, httpx.HTTPError) as error:
+            detail = reason(error) if isinstance(error, WhatsAppError) else type(error).__name__
+            log.warning("WhatsApp case-update template not sent: %s", detail)
+
+    def _delay(self, attempts: int) -> float:
+        return float(min(self.backoff * 2**attempts, MAX_BACKOFF))
+
+
+class PywaSender:
+    """Typed messages and templates through pywa."""
+
+    def __init__(self, wa: WhatsApp, template_name: str) -> None:
+        self.wa = wa
+        self.template_name = template_name
+
+    async def message(self, recipient: str, message: Message) -> object:
+        wa = self.wa
+        if message.kind == "buttons":
+            buttons = [Button(title=o.title, callback_data=o.action) for o in message.options]
+            return await wa.send_message(to=recipient, text=message.body, buttons=buttons)
+        if message.kind == "list":
+            rows = [
+                SectionRow(title=o.title, callback_data=o.action, description=o.description)
+                for o in message.options
+            ]
+            section_list = SectionList(
+                button_title=message.list_button,
+                sections=[Section(title=message.list_button, rows=rows)],
+            )
+            return await wa.send_message(to=recipient, text=message.body, buttons=section_list)
+        return await wa.send_message(to=recipient, text=message.body)
+
+    async def template(self, recipient: str, case_code: str, lang: str) -> object:
+        language = TemplateLanguage.ENGLISH if lang == "en" else TemplateLanguage.INDONESIAN
+        return await self.wa.send_template(
+            to=recipient,
+            name=self.template_name,
+            language=language,
+            # Called on the class as pywa documents; its annotation only covers the bound call.
+            params=[BodyText.params(case_code)],  # type: ignore[arg-type]
+        )

@@ -1,0 +1,184 @@
+"""`Reply` -> WhatsApp messages, within WhatsApp's limits and formatting.
+
+WhatsApp has no HTML and no escape character: `*bold*`, `_italic_`, `~strike~` and
+backticks format whatever text they wrap. Reply text is plain (it may repeat what a user
+typed), so every marker in it that could open or close formatting is swapped for a
+look-alike; only the title and the note get real formatting, added here.
+
+Buttons: up to 3 short ones become reply buttons, up to 10 a list message, more a
+numbered text the user answers with a number. Long text is split at paragraph, line or
+word breaks, never cut.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.messages import Button, Reply
+
+MAX_TEXT = 4096  # a text message
+MAX_BODY = 1024  # the body of an interactive message
+MAX_REPLY_BUTTONS = 3
+MAX_BUTTON_TITLE = 20
+MAX_LIST_ROWS = 10
+MAX_ROW_TITLE = 24
+MAX_ROW_DESCRIPTION = 72
+MAX_LIST_BUTTON = 20
+MAX_ID = 200  # a list row id (a reply button id may be 256)
+
+# A marker at a word's edge formats; one inside a word (a_b, in URLs) does not.
+_MARKER = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
+_LOOKALIKE = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
+
+
+@dataclass(frozen=True)
+class Option:
+    title: str
+    action: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    """One WhatsApp message. `kind`: "text"; "buttons" (reply buttons); "list" (a list
+    message); "numbered" (a text whose numbered options the user answers by number)."""
+
+    kind: str
+    body: str
+    options: tuple[Option, ...] = ()
+    list_button: str = ""
+    # A message about a case (an official's reply, a status change): outside the 24-hour
+    # window a template naming the case goes out instead, in the reporter's language.
+    case_code: str | None = None
+    lang: str = "id"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "body": self.body,
+            "options": [[o.title, o.action, o.description] for o in self.options],
+            "list_button": self.list_button,
+            "case_code": self.case_code,
+            "lang": self.lang,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, object]) -> Message:
+        rows = data.get("options") or []
+        assert isinstance(rows, list)
+        return cls(
+            kind=str(data["kind"]),
+            body=str(data["body"]),
+            options=tuple(Option(str(t), str(a), d if d else None) for t, a, d in rows),
+            list_button=str(data.get("list_button") or ""),
+            case_code=str(data["case_code"]) if data.get("case_code") else None,
+            lang=str(data.get("lang") or "id"),
+        )
+
+
+def plain(value: str) -> str:
+    """Text shown as typed: formatting markers at word edges become look-alikes."""
+    return _MARKER.sub(lambda m: _LOOKALIKE[m.group()], value)
+
+
+def formatted(reply: Reply) -> str:
+    parts = []
+    if reply.title:
+        parts.append(f"*{plain(reply.title).strip()}*")
+    parts.append(plain(reply.text))
+    if reply.note:
+        parts.append(f"_{plain(reply.note).strip()}_")
+    return "\n\n".join(part for part in parts if part)
+
+
+def split(body: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, broken at paragraphs, lines or words."""
+    pieces: list[str] = []
+    current = ""
+    for paragraph in body.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > limit:
+            cut = _cut_point(paragraph, limit)
+            pieces.append(paragraph[:cut].rstrip())
+            paragraph = paragraph[cut:].lstrip()
+        current = paragraph
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
+
+
+def _cut_point(part: str, limit: int) -> int:
+    for breaker in ("\n", " "):
+        position = part.rfind(breaker, 0, limit)
+        if position > limit // 2:
+            return position + 1
+    return limit
+
+
+def _short(value: str, limit: int) -> str:
+    value = " ".join(value.split())
+    return value if len(value) <= limit else value[: limit - 1].rstrip() + "…"
+
+
+def to_messages(reply: Reply, list_button: str = "Pilih") -> list[Message]:
+    """The reply as WhatsApp messages; any buttons travel with the last one."""
+    body = formatted(reply) or "…"
+    buttons = _unique(b for row in reply.buttons for b in row if len(b.action) <= MAX_ID)
+    if not buttons:
+        return [Message("text", piece) for piece in split(body, MAX_TEXT)]
+    if len(buttons) > MAX_LIST_ROWS:
+        return _numbered(body, buttons)
+    pieces = split(body, MAX_TEXT)
+    if len(pieces[-1]) > MAX_BODY:
+        pieces = pieces[:-1] + split(pieces[-1], MAX_BODY)
+    head = [Message("text", piece) for piece in pieces[:-1]]
+    last = pieces[-1]
+    labels = [b.label for b in buttons]
+    fits = len(set(labels)) == len(labels)  # reply buttons need distinct titles
+    fits = fits and all(0 < len(label.strip()) <= MAX_BUTTON_TITLE for label in labels)
+    if len(buttons) <= MAX_REPLY_BUTTONS and fits:
+        options = tuple(Option(b.label, b.action) for b in buttons)
+        return [*head, Message("buttons", last, options)]
+    options = tuple(_row(b) for b in buttons)
+    return [*head, Message("list", last, options, _short(list_button, MAX_LIST_BUTTON))]
+
+
+def _unique(buttons: Iterable[Button]) -> list[Button]:
+    """WhatsApp refuses two options with one id; the first of each stays."""
+    seen: dict[str, Button] = {}
+    for button in buttons:
+        seen.setdefault(button.action, button)
+    return list(seen.values())
+
+
+def _row(button: Button) -> Option:
+    label = " ".join(button.label.split()) or "…"
+    if len(label) <= MAX_ROW_TITLE:
+        return Option(label, button.action)
+    # The whole label stays readable: a shortened title, the full text below it.
+    return Option(_short(label, MAX_ROW_TITLE), button.action, _short(label, MAX_ROW_DESCRIPTION))
+
+
+def _numbered(body: str, buttons: list[Button]) -> list[Message]:
+    """More choices than a list holds: numbered lines, answered by typing the number."""
+    lines = "\n".join(f"{number}. {plain(b.label)}" for number, b in enumerate(buttons, 1))
+    pieces = split(f"{body}\n\n{lines}", MAX_TEXT)
+    options = tuple(Option(b.label, b.action) for b in buttons)
+    messages = [Message("text", piece) for piece in pieces]
+    messages[-1] = Message("numbered", pieces[-1], options)
+    return messages
+
+
+def offered(messages: list[Message]) -> tuple[Option, ...]:
+    """The choices a user can answer with a number, from the last message that had any."""
+    for message in reversed(messages):
+        if message.kind == "numbered":
+            return message.options
+    return ()

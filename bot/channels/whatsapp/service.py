@@ -1,0 +1,231 @@
+"""The WhatsApp channel at work: inbox -> engine -> outgoing queue -> Cloud API.
+
+Each accepted message is handled apart from the webhook request (Meta only waits for the
+200), many users at once but one user's messages in the order they came.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from collections import OrderedDict
+from dataclasses import replace
+
+from bot.channels.whatsapp import delivery, webhook
+from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
+from bot.channels.whatsapp.media import (
+    FETCHED_KINDS,
+    MediaStore,
+    MediaTooLarge,
+    MediaUnavailable,
+)
+from bot.channels.whatsapp.render import Option, offered, to_messages
+from bot.channels.whatsapp.store import WhatsAppStore
+from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
+from bot.channels.whatsapp.updates import InboxEntry, to_incoming
+from bot.config import WhatsAppSettings
+from bot.engine import Engine
+from bot.messages import Attachment, Incoming, Reply
+from bot.reporting import REPLY_MODE, REPORT_MODE
+from bot.runtime import Services
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+# Messages handled at once: more only queues answering work ahead of the webhook's commits.
+MAX_CONCURRENT = 16
+REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
+MEDIA_FOLDER = "whatsapp-media"  # beside the database: evidence waiting for the officials
+PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
+
+
+class Processor:
+    """Hands accepted messages to the engine and queues the answers."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: WhatsAppStore,
+        deliverer: Deliverer,
+        media: MediaStore | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.deliverer = deliverer
+        self.media = media  # None: reporting is off, evidence is never fetched
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT)
+        self._tasks: set[asyncio.Task[None]] = set()
+        # Choices offered as numbered text, per user: "2" then means the second.
+        self._choices: OrderedDict[str, tuple[Option, ...]] = OrderedDict()
+
+    def submit(self, entry: InboxEntry) -> None:
+        # A lock is taken in the order submit was called: one user's messages stay in order.
+        lock = self._locks.get(entry.user_id)
+        if lock is None:
+            lock = self._locks[entry.user_id] = asyncio.Lock()
+        task = asyncio.create_task(self._run(entry, lock))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def resume(self) -> int:
+        """Hand over what was accepted before a crash but never handled."""
+        pending = await self.store.unhandled()
+        for entry in pending:
+            self.submit(entry)
+        return len(pending)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _run(self, entry: InboxEntry, lock: asyncio.Lock) -> None:
+        async with lock, self._limit:
+            try:
+                await self._handle(entry)
+            except Exception as error:  # the message stays unhandled: retried at restart
+                log.error("could not handle a WhatsApp message: %s", type(error).__name__)
+
+    async def _handle(self, entry: InboxEntry) -> None:
+        if await self.store.release(entry.user_id):  # they wrote: the window is open again
+            self.deliverer.notify()
+        incoming = to_incoming(entry)
+        replies: list[Reply] = []
+        if incoming is not None:
+            incoming = self._numbered_choice(incoming)
+            try:
+                incoming, replies = await self._fetch_media(incoming)
+                if incoming.text or incoming.attachments or incoming.choice or not replies:
+                    replies = [*replies, *await self.engine.handle(incoming)]
+            except Exception as error:  # a bug must not make the message come back forever
+                log.error("error while handling a WhatsApp message", exc_info=error)
+                replies = [Reply(text("failure", "id"))]
+        messages = [m for reply in replies for m in to_messages(reply, LIST_BUTTON)]
+        choices = offered(messages)
+        if choices:
+            self._remember(entry.user_id, choices)
+        await self.store.handled(entry.wamid, entry.user_id, messages)
+        self.deliverer.notify()
+
+    async def _fetch_media(self, incoming: Incoming) -> tuple[Incoming, list[Reply]]:
+        """Evidence for a report or for the officials is fetched now (Meta's links expire);
+        a file too large or unavailable is left out, with a word to the sender."""
+        if self.media is None or not incoming.attachments:
+            return incoming, []
+        session = await self.engine.sessions.get(incoming.user)
+        mode = session.mode or ""
+        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE):
+            return incoming, []  # the engine says evidence belongs in a report
+        lang = session.reply_language
+        kept: list[Attachment] = []
+        notes: list[Reply] = []
+        for attachment in incoming.attachments:
+            if attachment.kind not in FETCHED_KINDS or not attachment.ref:
+                kept.append(attachment)
+                continue
+            try:
+                kept.append(Attachment(attachment.kind, await self.media.fetch(attachment.ref)))
+            except MediaTooLarge:
+                limit = str(self.media.max_bytes // (1024 * 1024))
+                notes.append(Reply(text("media_too_large", lang, limit=limit)))
+            except MediaUnavailable:
+                notes.append(Reply(text("media_failed", lang)))
+        return replace(incoming, attachments=tuple(kept)), notes
+
+    def _numbered_choice(self, incoming: Incoming) -> Incoming:
+        typed = incoming.text.strip()
+        options = self._choices.get(incoming.user.user_id, ())
+        if incoming.choice is None and typed.isdigit() and 1 <= int(typed) <= len(options):
+            return Incoming(incoming.user, choice=options[int(typed) - 1].action)
+        return incoming
+
+    def _remember(self, user_id: str, choices: tuple[Option, ...]) -> None:
+        self._choices[user_id] = choices
+        self._choices.move_to_end(user_id)
+        while len(self._choices) > REMEMBERED_CHOICES:
+            self._choices.popitem(last=False)
+
+
+class WhatsAppService:
+    """The channel's parts, built before anything runs, so that the outbox of the officials'
+    channel can be given `transport` to reach WhatsApp reporters."""
+
+    def __init__(
+        self,
+        settings: WhatsAppSettings,
+        services: Services,
+        send: Sender | None = None,
+        limiter: RateLimiter | None = None,
+        backoff: float = 1.0,
+    ) -> None:
+        self.settings = settings
+        cipher = services.reports.cipher if services.reports is not None else None
+        self.store = WhatsAppStore(services.database, cipher)
+        self.session = delivery.http_session(settings)
+        wa = delivery.client(settings, self.session)
+        sender = send or PywaSender(wa, settings.template_case_update)
+        self.deliverer = Deliverer(self.store, sender, limiter, backoff)
+        self.media = None
+        if cipher is not None:  # evidence is kept only encrypted, so only with the report key
+            folder = services.database.path.parent / MEDIA_FOLDER
+            self.media = MediaStore(wa, folder, cipher, settings.max_media_mb * 1024 * 1024)
+        self.processor = Processor(services.engine, self.store, self.deliverer, self.media)
+        self.transport = WhatsAppTransport(
+            self.store, self.deliverer, services.engine.sessions, services.reports, self.media
+        )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Serve the webhook and deliver until `stop` is set."""
+        resumed = await self.processor.resume()
+        if resumed:
+            log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
+        worker = asyncio.create_task(self.deliverer.run(stop))
+        cleaner = asyncio.create_task(_purge_hourly(self.store, self.media, stop))
+        try:
+            runner = await webhook.start(self.settings, self.store, self.processor.submit)
+        except BaseException:
+            stop.set()
+            await asyncio.gather(worker, cleaner, return_exceptions=True)
+            await self.session.aclose()
+            raise
+        log.info(
+            "WhatsApp channel started (webhook on port %d, path /whatsapp)", self.settings.port
+        )
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping the WhatsApp channel")
+            await runner.cleanup()
+            await self.processor.drain()
+            stop.set()
+            await asyncio.gather(worker, cleaner)
+            await self.session.aclose()
+
+
+async def serve(
+    settings: WhatsAppSettings,
+    services: Services,
+    stop: asyncio.Event,
+    send: Sender | None = None,
+    limiter: RateLimiter | None = None,
+    backoff: float = 1.0,
+) -> None:
+    """Run the WhatsApp channel alone until `stop` is set. Tests and benchmarks may replace
+    the sending, lift the rate limit or shorten the retry backoff."""
+    await WhatsAppService(settings, services, send, limiter, backoff).run(stop)
+
+
+async def _purge_hourly(
+    store: WhatsAppStore, media: MediaStore | None, stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        try:
+            await store.purge()
+            if media is not None:
+                await asyncio.to_thread(media.sweep)
+        except Exception as error:  # housekeeping must not stop the channel
+            log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PURGE_INTERVAL)

@@ -1,0 +1,261 @@
+"""The WhatsApp channel's durable state: the inbox and the outgoing queue.
+
+A message is committed to the inbox before Meta hears 200, so a crash after that loses
+nothing: at start-up every unhandled row is handled. The wamid is the primary key, so a
+re-delivered message (however Meta re-serialised it) is stored, and handled, once. The
+answers of a message are queued in the same transaction that marks it handled, so a
+message is either unhandled (handled again after a crash) or answered exactly once.
+
+Who wrote and what is personal data: with a report cipher (REPORTS_ENCRYPTION_KEY) it is
+stored encrypted, and recipients are grouped by a keyed hash, never the number itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from bot.batching import Batcher
+from bot.channels.whatsapp.render import Message
+from bot.channels.whatsapp.updates import InboxEntry
+from bot.crypto import Cipher
+from bot.storage import Database, now
+
+ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
+READ_LIMIT = 50  # due outgoing rows taken (and sent concurrently) at once
+# Meta re-delivers a post it thinks failed, for days; a handled wamid is remembered longer.
+KEEP_HANDLED_DAYS = 14
+KEEP_SENT_DAYS = 1  # a sent row holds no content: only for counting recent traffic
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    """An outgoing row still pending or failed for good, as `python main.py outbox` shows it."""
+
+    id: int
+    status: str
+    attempts: int
+    created_at: str
+    last_error: str | None
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    recipient: str
+    message: Message
+    attempts: int
+
+
+class WhatsAppStore:
+    def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
+        self.database = database
+        self.cipher = cipher
+        # Webhook posts arriving together share one transaction (one fsync).
+        self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
+        # Under load many messages are answered and sent at once: one commit for a batch.
+        self._handled: Batcher[str, tuple[str, list[Message]], None] = Batcher(self._handled_many)
+        self._sent: Batcher[int, None, None] = Batcher(self._sent_many)
+        # Recipients with held messages (None: not read yet), so that the common case, a
+        # message from someone with nothing held, costs no database write.
+        self._held: set[str] | None = None
+
+    async def accept(self, entry: InboxEntry) -> bool:
+        """Commit a received message; False when this wamid was already received."""
+        return bool(await self._accepts(entry.wamid, entry))
+
+    async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
+        stamp = now()
+        rows = [
+            (w, self._seal({"user_id": e.user_id, "message": e.message}), stamp)
+            for w, e in batch.items()
+        ]
+        added: set[str] = set()
+        # One statement for the batch; RETURNING names the rows that were new.
+        for start in range(0, len(rows), ACCEPT_CHUNK):
+            chunk = rows[start : start + ACCEPT_CHUNK]
+            values = ", ".join(["(?, ?, ?)"] * len(chunk))
+            async with self.database.transaction() as db:
+                cursor = await db.execute(
+                    "INSERT OR IGNORE INTO wa_inbox (wamid, content, received_at) "
+                    f"VALUES {values} RETURNING wamid",
+                    [value for row in chunk for value in row],
+                )
+                added.update(str(row[0]) for row in await cursor.fetchall())
+        return {wamid: wamid in added for wamid in batch}
+
+    async def unhandled(self) -> list[InboxEntry]:
+        """Messages received but not handled (a crash came between), oldest first."""
+        rows = await self.database.fetchall(
+            "SELECT wamid, content FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
+        )
+        entries = []
+        for wamid, content in rows:
+            data = self._open(content)
+            entries.append(InboxEntry(str(wamid), str(data["user_id"]), data["message"]))
+        return entries
+
+    async def handled(self, wamid: str, recipient: str, messages: list[Message]) -> None:
+        """Queue the answers and mark the message handled, in one transaction."""
+        await self._handled(wamid, (recipient, messages))
+
+    async def _handled_many(self, batch: dict[str, tuple[str, list[Message]]]) -> dict[str, None]:
+        stamp = now()
+        rows = [
+            self._outgoing_row(recipient, m, stamp)
+            for recipient, messages in batch.values()
+            for m in messages
+        ]
+        async with self.database.transaction() as db:
+            await db.executemany(
+                "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
+                rows,
+            )
+            await db.executemany(
+                "UPDATE wa_inbox SET handled_at = ?, content = NULL WHERE wamid = ?",
+                [(stamp, wamid) for wamid in batch],
+            )
+        return {}
+
+    async def queue(self, recipient: str, messages: list[Message]) -> None:
+        """Messages not answering an incoming one (an official's reply, a status change)."""
+        stamp = now()
+        await self.database.write_many(
+            "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
+            [self._outgoing_row(recipient, m, stamp) for m in messages],
+        )
+
+    async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:
+        """The oldest pending message of each recipient whose time has come: a recipient's
+        messages go out in order, and one recipient's trouble never holds up another."""
+        rows = await self.database.fetchall(
+            "SELECT id, content, attempts FROM wa_outgoing AS o "
+            "WHERE status = 'pending' AND next_attempt_at <= ? AND id = ("
+            "SELECT MIN(id) FROM wa_outgoing WHERE status = 'pending' "
+            "AND recipient_hash = o.recipient_hash) ORDER BY id LIMIT ?",
+            (time.time(), limit),
+        )
+        due = []
+        for row_id, content, attempts in rows:
+            data = self._open(content)
+            message = Message.from_dict(data["message"])
+            due.append(Outgoing(int(row_id), str(data["recipient"]), message, int(attempts)))
+        return due
+
+    async def next_due_at(self) -> float | None:
+        rows = await self.database.fetchall(
+            "SELECT MIN(next_attempt_at) FROM wa_outgoing WHERE status = 'pending'"
+        )
+        value = rows[0][0] if rows else None
+        return float(value) if isinstance(value, int | float) else None
+
+    async def sent(self, row_id: int) -> None:
+        await self._sent(row_id, None)
+
+    async def _sent_many(self, batch: dict[int, None]) -> dict[int, None]:
+        await self.database.write_many(
+            "UPDATE wa_outgoing SET status = 'sent', content = '', recipient_hash = '', "
+            "sent_at = ? WHERE id = ?",
+            [(now(), row_id) for row_id in batch],
+        )
+        return {}
+
+    async def hold(self, row_id: int, error: str) -> bool:
+        """Keep a message WhatsApp will not deliver now (the 24-hour window closed) until the
+        person writes again; True when it is the first one held for them (time for a
+        template), False when one already waits."""
+        held = await self._held_recipients()
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE wa_outgoing SET status = 'held', attempts = attempts + 1, "
+                "last_error = ? WHERE id = ?",
+                (error, row_id),
+            )
+            cursor = await db.execute(
+                "SELECT recipient_hash, (SELECT COUNT(*) FROM wa_outgoing AS o "
+                "WHERE o.status = 'held' AND o.recipient_hash = w.recipient_hash) "
+                "FROM wa_outgoing AS w WHERE id = ?",
+                (row_id,),
+            )
+            row = await cursor.fetchone()
+        if row is None:
+            return False
+        held.add(str(row[0]))
+        return int(row[1]) == 1
+
+    async def release(self, user_id: str) -> int:
+        """The person wrote: their held messages go out now, before any answer."""
+        key = self.cipher.lookup_hash(user_id) if self.cipher else user_id
+        held = await self._held_recipients()
+        if key not in held:
+            return 0
+        held.discard(key)
+        return await self.database.write(
+            "UPDATE wa_outgoing SET status = 'pending', next_attempt_at = 0 "
+            "WHERE status = 'held' AND recipient_hash = ?",
+            (key,),
+        )
+
+    async def _held_recipients(self) -> set[str]:
+        if self._held is None:
+            rows = await self.database.fetchall(
+                "SELECT DISTINCT recipient_hash FROM wa_outgoing WHERE status = 'held'"
+            )
+            self._held = {str(row[0]) for row in rows}
+        return self._held
+
+    async def retry(self, row_id: int, delay: float, error: str) -> None:
+        await self.database.write(
+            "UPDATE wa_outgoing SET attempts = attempts + 1, next_attempt_at = ?, "
+            "last_error = ? WHERE id = ?",
+            (time.time() + delay, error, row_id),
+        )
+
+    async def failed(self, row_id: int, error: str) -> None:
+        await self.database.write(
+            "UPDATE wa_outgoing SET status = 'failed', attempts = attempts + 1, "
+            "last_error = ? WHERE id = ?",
+            (error, row_id),
+        )
+
+    def _outgoing_row(self, recipient: str, message: Message, stamp: str) -> tuple[object, ...]:
+        key = self.cipher.lookup_hash(recipient) if self.cipher else recipient
+        return key, self._seal({"recipient": recipient, "message": message.to_dict()}), stamp
+
+    def _seal(self, value: dict[str, Any]) -> bytes | str:
+        return self.cipher.encrypt(value) if self.cipher else json.dumps(value)
+
+    def _open(self, stored: object) -> dict[str, Any]:
+        if isinstance(stored, bytes) and self.cipher is not None:
+            data = self.cipher.decrypt(stored)
+        else:
+            data = json.loads(stored.decode() if isinstance(stored, bytes) else str(stored))
+        assert isinstance(data, dict)
+        return data
+
+    async def undelivered(self) -> list[Undelivered]:
+        rows = await self.database.fetchall(
+            "SELECT id, status, attempts, created_at, last_error FROM wa_outgoing "
+            "WHERE status != 'sent' ORDER BY id"
+        )
+        return [Undelivered(int(i), str(s), int(a), str(c), e and str(e)) for i, s, a, c, e in rows]
+
+    async def purge(self) -> None:
+        """Forget handled wamids and sent rows once no re-delivery can come any more."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "DELETE FROM wa_inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
+                (_days_ago(KEEP_HANDLED_DAYS),),
+            )
+            await db.execute(
+                "DELETE FROM wa_outgoing WHERE status = 'sent' AND sent_at < ?",
+                (_days_ago(KEEP_SENT_DAYS),),
+            )
+
+
+def _days_ago(days: int) -> str:
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return moment.isoformat(timespec="seconds")

@@ -1,0 +1,209 @@
+"""Both channels in one process: a report filed on WhatsApp reaches the officials' Telegram
+group, and an official's reply to its card reaches the reporter on WhatsApp, and back."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from bot.channels.telegram import TelegramChannel
+from bot.channels.telegram import serve as serve_telegram
+from bot.channels.whatsapp.service import WhatsAppService
+from bot.config import Settings
+from bot.crypto import generate_hash_key, generate_key
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.messages import Incoming, UserKey
+from bot.outbox import Sent
+from bot.runtime import open_services
+from tests.fake_telegram import FakeTelegram
+from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
+from tests.report_script import CODE, SUBMIT, report_steps
+from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
+
+PHOTO = b"\xff\xd8\xff\xe0 a screenshot of the recruiter's chat "
+OFFICIALS = -100200300
+OFFICIAL = 9001
+
+
+@dataclass
+class Both:
+    wa: Bot
+    tg: FakeTelegram
+    media_folder: Path
+
+
+@pytest.fixture
+async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIterator[Both]:
+    with FakeTelegram() as tg, FakeWhatsApp() as fake:
+        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
+        port = free_port()
+        environ = {
+            **tg.bot_environ(),
+            **fake.bot_environ(port),
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "OFFICIALS_CHAT_ID": str(OFFICIALS),
+            "OFFICIAL_USER_IDS": str(OFFICIAL),
+            "REPORTS_ENCRYPTION_KEY": generate_key(),
+            "REPORTS_HASH_KEY": generate_hash_key(),
+        }
+        settings = Settings.from_environ(environ)
+        assert settings.whatsapp is not None
+        async with open_services(settings, kb, matcher) as services:
+            stop = asyncio.Event()
+            whatsapp = WhatsAppService(settings.whatsapp, services, backoff=0.05)
+            channel = TelegramChannel.for_services(
+                services, settings, {"whatsapp": whatsapp.transport}
+            )
+            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+            tasks = [
+                asyncio.create_task(whatsapp.run(stop)),
+                asyncio.create_task(serve_telegram(settings, channel, stop, 1, limiter)),
+            ]
+            await wait_listening(port)
+            await tg.async_wait_for_call("getUpdates")
+            try:
+                bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
+                yield Both(bot, tg, tmp_path / "whatsapp-media")
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(*tasks), 15)
+        assert not fake.violations, fake.violations
+
+
+async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
+    before = len(bot.fake.messages(USER))
+    if kind == "say":
+        await bot.say(what)
+    elif kind == "photo":
+        media_id = bot.fake.add_media(PHOTO + str(before).encode())
+        await async_post_signed(bot.url, update(USER, image_message(media_id)))
+    else:
+        await press_label(bot, what)
+    for _ in range(200):
+        if any(expected in s.text for s in bot.fake.messages(USER)[before:]):
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"no {expected!r} after {what!r}")
+
+
+async def file_report(both: Both, photos: int = 0) -> tuple[str, dict[str, object]]:
+    """A whole report from WhatsApp: its code and its card in the officials' group."""
+    for kind, what, expected in [*report_steps(photos=photos), SUBMIT]:
+        await step(both.wa, kind, what, expected)
+    code = CODE.search(" ".join(s.text for s in both.wa.fake.messages(USER)))
+    assert code is not None
+    [card] = await both.tg.async_wait_for_message(OFFICIALS, contains=f"Kode: {code.group()}")
+    return code.group(), card
+
+
+async def relay(tg: FakeTelegram, code: str, message: str) -> None:
+    """An official writes to the reporter the explicit way: /balas, then ✅ Kirim."""
+    tg.send_text(OFFICIAL, f"/balas {code} {message}", chat_id=OFFICIALS, chat_type="supergroup")
+    await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
+    tg.press_button_with_text(OFFICIAL, "✅ Kirim", chat_id=OFFICIALS)
+
+
+async def test_whatsapp_report_reaches_officials_and_their_reply_comes_back(both: Both) -> None:
+    wa, tg = both.wa, both.tg
+    code, card = await file_report(both)
+    assert USER not in card["text"] and USER[2:] not in card["text"]  # anonymous report
+    await relay(tg, code, "Terima kasih. Kapan Anda dihubungi perekrut?")
+    before = len(wa.fake.messages(USER))
+    [*_, relayed] = await wa.fake.async_wait_for(USER, before + 1)
+    assert "Kapan Anda dihubungi perekrut?" in relayed.text and str(OFFICIAL) not in relayed.text
+    assert relayed.kind == "interactive"  # with the button to answer
+    await step(wa, "press", "Balas petugas", "")
+    await wa.say("Kemarin sore lewat WhatsApp")
+    [answer] = await tg.async_wait_for_message(OFFICIALS, contains="Kemarin sore")
+    assert USER not in answer["text"]
+    # A Telegram message never went to the WhatsApp reporter's number as a chat id.
+    assert all(str(c.params.get("chat_id")) != USER for c in tg.calls)
+
+
+async def test_with_the_window_closed_a_template_goes_out_and_the_reply_waits(both: Both) -> None:
+    wa, tg = both.wa, both.tg
+    code, _ = await file_report(both)
+    wa.fake.fail_next(1, code=131047)  # the reporter last wrote more than 24 hours ago
+    await relay(tg, code, "Mohon kirim foto kontraknya.")
+    before = len(wa.fake.messages(USER))
+    [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert template.kind == "template" and template.text == code
+    assert template.body["template"]["name"] == "case_update"
+    assert template.body["template"]["language"]["code"] == "id"
+    await asyncio.sleep(0.3)
+    assert not any("foto kontraknya" in s.text for s in wa.fake.messages(USER))
+    await wa.say("halo, ada kabar?")  # writing again opens the window
+    sent = await wa.fake.async_wait_for(USER, before + 3)
+    await asyncio.sleep(0.3)
+    relays = [s for s in wa.fake.messages(USER) if "foto kontraknya" in s.text]
+    assert len(relays) == 1 and sent[before + 1] is relays[0]  # first, before the answer
+
+
+async def test_photos_from_whatsapp_reach_the_officials_and_leave_no_file_behind(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    await file_report(both, photos=2)
+    [album] = await tg.async_wait_for_call("sendMediaGroup", timeout=5)  # two photos, one album
+    assert album.params["chat_id"] == OFFICIALS
+    uploaded = sorted(f.content for f in album.files.values())
+    assert len(uploaded) == 2 and all(content.startswith(PHOTO) for content in uploaded)
+    assert wa.fake.media_downloads == 2
+    for _ in range(100):  # deleted once delivered
+        if not any(both.media_folder.iterdir()):
+            break
+        await asyncio.sleep(0.02)
+    assert not any(both.media_folder.iterdir())
+
+
+async def test_a_file_over_the_limit_gets_a_clear_message_and_the_report_goes_on(
+    both: Both,
+) -> None:
+    wa = both.wa
+    steps = report_steps(photos=0)
+    evidence_step = next(n for n, (_, _, expected) in enumerate(steps) if expected == "7/9")
+    for kind, what, expected in steps[: evidence_step + 1]:  # up to the evidence question
+        await step(wa, kind, what, expected)
+    too_big = wa.fake.add_media(b"video", "video/mp4", told_size=40 * 1024 * 1024)
+    before = len(wa.fake.messages(USER))
+    await async_post_signed(wa.url, update(USER, image_message(too_big)))
+    [*_, warning] = await wa.fake.async_wait_for(USER, before + 1)
+    assert "16 MB" in warning.text
+    assert wa.fake.media_downloads == 0  # not even fetched
+    await step(wa, "photo", "", "Bukti tersimpan (1)")
+
+
+async def test_an_idle_whatsapp_draft_is_reminded_at_23_hours_inside_the_window(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    from bot import housekeeping
+
+    settings = Settings.from_environ(
+        {
+            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+            "REPORTS_ENCRYPTION_KEY": generate_key(),
+            "REPORTS_HASH_KEY": generate_hash_key(),
+        }
+    )
+    async with open_services(settings, kb, matcher) as services:
+        on_whatsapp = UserKey("whatsapp", USER, USER)
+        on_telegram = UserKey("telegram", "4242", "4242")
+        for user in (on_whatsapp, on_telegram):
+            await services.engine.handle(Incoming(user, text="/lapor"))
+            await services.engine.handle(Incoming(user, text="Tawaran kerja ke Dubai"))
+        hours_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=23.5)).isoformat()
+        await services.database.write("UPDATE drafts SET updated_at = ?", (hours_ago,))
+        await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+        assert services.outbox is not None
+        reminded = []
+        while (item := await services.outbox.next_due()) is not None:
+            await services.outbox.mark_sent(item, Sent())
+            reminded.append((item.role, item.recipient))
+        assert reminded == [("reminder", on_whatsapp)]  # Telegram's comes at 24 hours
