@@ -52,7 +52,7 @@ run: $(VENV)/.installed
 	$(BIN)/python main.py
 
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
