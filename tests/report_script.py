@@ -19,19 +19,20 @@ OFFER = "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat"
 SUBMIT: Action = ("press", "✅ Kirim", "Kode kasus")
 
 
-def report_steps(photos: int = 2) -> list[Action]:
-    """From /lapor to the summary, anonymous, sending `photos` screenshots as evidence."""
+def report_steps(photos: int = 2, offer: str = OFFER, urgent: bool = False) -> list[Action]:
+    """From /lapor to the summary, anonymous, sending `photos` screenshots as evidence;
+    `urgent`: "Ya" to "is someone in danger now"."""
     return [
         ("say", "/lapor", "Apa yang ingin Anda laporkan"),
         ("press", "🧾 Tawaran kerja mencurigakan", "1/9"),
-        ("say", OFFER, "Tersimpan: «Lowongan"),
+        ("say", offer, f"Tersimpan: «{offer.split()[0]}"),  # the answer is echoed back
         ("press", "➡️ Lanjut", "2/9"),
         ("press", "Tidak tahu", "3/9"),
         ("press", "Pariaman Tengah", "4/9"),
         ("say", "Kamboja, admin", "Tersimpan: «Kamboja"),
         ("press", "➡️ Lanjut", "5/9"),
         ("press", "Belum", "6/9"),
-        ("press", "Tidak", "7/9"),
+        ("press", "Ya" if urgent else "Tidak", "7/9"),
         *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),
         ("press", "Selesai", "8/9"),
         ("press", "Anonim", "9/9"),

@@ -22,6 +22,7 @@ from bot.matching import Matcher
 from bot.runtime import open_services
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
+from tests.report_script import OFFER, report_steps
 from tests.test_telegram_reports import (
     CODE,
     OFFICIAL,
@@ -30,6 +31,7 @@ from tests.test_telegram_reports import (
     STRANGER,
     Running,
     card_of,
+    play,
     press,
     say,
     shown,
@@ -77,26 +79,11 @@ async def running(
 async def file_report(
     bot: Running,
     user: int,
-    offer: str = "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat",
+    offer: str = OFFER,
     urgent: bool = False,
     photos: int = 0,
 ) -> str:
-    await say(bot, "/lapor", "Apa yang ingin Anda laporkan", user)
-    await press(bot, "🧾 Tawaran kerja mencurigakan", "1/9", user)
-    await say(bot, offer, "Tersimpan", user)
-    await press(bot, "➡️ Lanjut", "2/9", user)
-    await press(bot, "Tidak tahu", "3/9", user)
-    await press(bot, "Pariaman Tengah", "4/9", user)
-    await say(bot, "Kamboja, admin", "Tersimpan: «Kamboja", user)
-    await press(bot, "➡️ Lanjut", "5/9", user)
-    await press(bot, "Belum", "6/9", user)
-    await press(bot, "Ya" if urgent else "Tidak", "7/9", user)
-    for count in range(1, photos + 1):
-        bot.tg.send_photo(user, content=b"\x89PNG fake screenshot")
-        await bot.tg.async_wait_for_message(user, contains=f"Bukti tersimpan ({count})")
-    await press(bot, "Selesai", "8/9", user)
-    await press(bot, "Anonim", "9/9", user)
-    await press(bot, "Ya, teruskan", "Periksa laporan", user)
+    await play(bot, report_steps(photos, offer, urgent), user)
     await press(bot, "✅ Kirim", "Kode kasus", user)
     receipt = [m for m in bot.tg.history(user) if "Kode kasus" in m.get("text", "")][-1]
     found = CODE.search(receipt["text"])

@@ -20,6 +20,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram, visible_text
+from tests.report_script import Action, report_steps
 
 OFFICIALS = -100200300
 OFFICIAL = 9001
@@ -90,31 +91,27 @@ async def press(bot: Running, label: str, expect: str, user: int = REPORTER) -> 
     )
 
 
+async def play(bot: Running, steps: list[Action], user: int = REPORTER) -> None:
+    """A script of tests/report_script.py, each step waiting for the answer it expects."""
+    for kind, what, expect in steps:
+        if kind == "say":
+            await say(bot, what, expect, user)
+        elif kind == "press":
+            await press(bot, what, expect, user)
+        else:
+            bot.tg.send_photo(user, content=b"\x89PNG fake screenshot")
+            await bot.tg.async_wait_for_message(user, contains=expect)
+
+
 async def report(bot: Running, contact: str | None = None, user: int = REPORTER) -> str:
-    await say(bot, "/lapor", "Apa yang ingin Anda laporkan", user)
-    await press(bot, "🧾 Tawaran kerja mencurigakan", "1/9", user)
-    await say(
-        bot,
-        "Lowongan admin di Kamboja gaji 15 juta, visa turis, berangkat cepat",
-        "Tersimpan",
-        user,
-    )
-    await press(bot, "➡️ Lanjut", "2/9", user)
-    await press(bot, "Tidak tahu", "3/9", user)
-    await press(bot, "Pariaman Tengah", "4/9", user)
-    await say(bot, "Kamboja, admin", "Tersimpan: «Kamboja", user)
-    await press(bot, "➡️ Lanjut", "5/9", user)
-    await press(bot, "Belum", "6/9", user)
-    await press(bot, "Tidak", "7/9", user)
-    for count in (1, 2):
-        bot.tg.send_photo(user, content=b"\x89PNG fake screenshot")
-        await bot.tg.async_wait_for_message(user, contains=f"Bukti tersimpan ({count})")
-    await press(bot, "Selesai", "8/9", user)
-    if contact is None:
-        await press(bot, "Anonim", "9/9", user)
-    else:
-        await say(bot, contact, f"Tersimpan: «{contact[:5]}", user)
-        await press(bot, "➡️ Lanjut", "9/9", user)
+    steps = report_steps(photos=2)
+    if contact is not None:  # typed at the contact step instead of "Anonim"
+        anonymous = steps.index(("press", "Anonim", "9/9"))
+        steps[anonymous : anonymous + 1] = [
+            ("say", contact, f"Tersimpan: «{contact[:5]}"),
+            ("press", "➡️ Lanjut", "9/9"),
+        ]
+    await play(bot, steps[:-1], user)
     await press(bot, "Ya, teruskan", "Periksa laporan", user)
     await press(bot, "✅ Kirim", "Kode kasus", user)
     [receipt] = await bot.tg.async_wait_for_message(user, contains="Kode kasus")
