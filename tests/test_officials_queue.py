@@ -12,14 +12,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from telegram.ext import AIORateLimiter
-
-from bot.channels.telegram import FLOOD_LIMIT, FloodGuard, TelegramChannel, serve
+from bot.channels.telegram import FLOOD_LIMIT, FloodGuard
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.runtime import open_services
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER, report_steps
@@ -34,6 +31,7 @@ from tests.test_telegram_reports import (
     play,
     press,
     say,
+    serving,
     shown,
 )
 
@@ -59,21 +57,10 @@ def environ(tg: FakeTelegram, folder: Path, key: str, **extra: str) -> dict[str,
 
 @asynccontextmanager
 async def running(
-    tg: FakeTelegram, folder: Path, kb: KnowledgeBase, matcher: Matcher, env: dict[str, str]
+    tg: FakeTelegram, kb: KnowledgeBase, matcher: Matcher, env: dict[str, str]
 ) -> AsyncIterator[Running]:
-    settings = Settings.from_environ(env)
-    async with open_services(settings, kb, matcher) as services:
-        channel = TelegramChannel.for_services(services, settings)
-        stop = asyncio.Event()
-        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
-        calls = len(tg.calls_to("getUpdates"))
-        task = asyncio.create_task(serve(settings, channel, stop, 1, limiter))
-        await tg.async_wait_for_call("getUpdates", count=calls + 1)
-        try:
-            yield Running(tg, services)
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, 15)
+    async with serving(tg, Settings.from_environ(env), kb, matcher) as services:
+        yield Running(tg, services)
 
 
 async def file_report(
@@ -122,7 +109,7 @@ async def test_blank_line_card_arrives_whole_and_its_buttons_work(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             code = await file_report(bot, REPORTER, offer=BLANK_LINES_OFFER)
             card = await card_of(bot, code)
             assert card.get("reply_markup"), "the card arrived without its buttons"
@@ -142,7 +129,7 @@ async def test_card_refused_by_403_is_given_up_told_once_and_a_click_posts_it_af
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         env = environ(tg, tmp_path, generate_key(), OUTBOX_MAX_TRIES="2")
-        async with running(tg, tmp_path, kb, matcher, env) as bot:
+        async with running(tg, kb, matcher, env) as bot:
             # The bot is briefly out of the group: its card is refused twice, then given up.
             tg.fail("sendMessage", chat_id=OFFICIALS, status=403, times=2)
             code = await file_report(bot, REPORTER)
@@ -173,7 +160,7 @@ async def test_one_reports_failing_card_does_not_hold_back_another(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             stuck = "Kapal ikan Taiwan gaji 20 juta tanpa kontrak"
             tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None, contains=stuck)
             await file_report(bot, REPORTER, offer=stuck)
@@ -186,7 +173,7 @@ async def test_urgent_card_goes_before_the_ones_already_waiting(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
             calm = [await file_report(bot, user) for user in (4101, 4102, 4103)]
             urgent = await file_report(bot, 4104, urgent=True)
@@ -212,7 +199,7 @@ async def test_caps_per_reporter_with_a_polite_message(
             REPORT_MESSAGES_PER_HOUR="2",
             EVIDENCE_PER_REPORT="2",
         )
-        async with running(tg, tmp_path, kb, matcher, env) as bot:
+        async with running(tg, kb, matcher, env) as bot:
             code = await file_report(bot, REPORTER, photos=2)
             bot.tg.send_photo(REPORTER, content=b"\x89PNG")  # after the report: not evidence
             await say(bot, "/lapor", "batas per hari")  # the second report of the day
@@ -240,7 +227,7 @@ async def test_evidence_cap_and_album(tmp_path: Path, kb: KnowledgeBase, matcher
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         env = environ(tg, tmp_path, generate_key(), EVIDENCE_PER_REPORT="3")
-        async with running(tg, tmp_path, kb, matcher, env) as bot:
+        async with running(tg, kb, matcher, env) as bot:
             await say(bot, "/lapor", "Apa yang ingin Anda laporkan")
             for action, value, expect in (
                 ("press", "🧾 Tawaran kerja mencurigakan", "1/9"),
@@ -276,7 +263,7 @@ async def test_long_queue_is_announced_in_the_group(
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         env = environ(tg, tmp_path, generate_key(), OUTBOX_ALERT_MINUTES="0.01")
-        async with running(tg, tmp_path, kb, matcher, env) as bot:
+        async with running(tg, kb, matcher, env) as bot:
             tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
             code = await file_report(bot, REPORTER)
             await asyncio.sleep(1.5)  # the card waits longer than the alert threshold
@@ -293,7 +280,7 @@ async def test_replies_in_the_group_stay_internal_notes_and_relaying_needs_kirim
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             code = await file_report(bot, REPORTER)
             card = await card_of(bot, code)
             before = len(tg.history(REPORTER))
@@ -342,11 +329,11 @@ async def test_reply_in_a_new_group_never_reaches_an_old_cases_reporter(
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         tg.add_chat(new_group, "supergroup", title="Gugus Tugas baru")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, key)) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, key)) as bot:
             code = await file_report(bot, REPORTER)
             card = await card_of(bot, code)
         env = environ(tg, tmp_path, key, OFFICIALS_CHAT_ID=str(new_group))
-        async with running(tg, tmp_path, kb, matcher, env) as bot:
+        async with running(tg, kb, matcher, env) as bot:
             before = len(tg.history(REPORTER))
             for _ in range(int(card["message_id"])):  # type: ignore[call-overload]
                 tg.send_text(OFFICIAL, "/statistik", chat_id=new_group, chat_type="supergroup")
@@ -390,7 +377,7 @@ async def test_spoofed_lines_are_fenced_and_invisible_characters_stripped(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             code = await file_report(bot, REPORTER, offer=SPOOF)
             card = await card_of(bot, code)
             raw = str(card["text"])
@@ -412,7 +399,7 @@ async def test_presses_answered_only_for_officials_and_exports_sent_privately(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             code = await file_report(bot, REPORTER)
             card = await card_of(bot, code)
             card_id = int(card["message_id"])  # type: ignore[call-overload]
@@ -452,7 +439,7 @@ async def test_flooded_presses_are_not_answered(
 ) -> None:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, tmp_path, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
+        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
             await say(bot, "/menu", "Pilih topik", user=4300)
             menu = tg.history(4300)[-1]
             before = len(tg.calls)

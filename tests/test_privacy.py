@@ -17,7 +17,6 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram import TelegramChannel, serve
 from bot.config import ConfigError, Settings
@@ -27,6 +26,7 @@ from bot.matching import Matcher
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
 from tests.test_metadata import GPS, photo_jpeg
+from tests.test_telegram_reports import serving
 
 OFFICIALS = -100200300
 # Long ids: a short one would turn up by chance inside the encrypted tokens' base64.
@@ -63,17 +63,8 @@ async def bot(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncItera
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         settings = settings_for(tg, tmp_path)
-        async with open_services(settings, kb, matcher) as services:
-            channel = TelegramChannel.for_services(services, settings)
-            stop = asyncio.Event()
-            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
-            task = asyncio.create_task(serve(settings, channel, stop, 1, limiter))
-            await tg.async_wait_for_call("getUpdates")
-            try:
-                yield Running(tg, services, tmp_path, settings)
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 15)
+        async with serving(tg, settings, kb, matcher) as services:
+            yield Running(tg, services, tmp_path, settings)
 
 
 async def say(bot: Running, text: str, expect: str, **options: object) -> dict[str, object]:

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,25 +54,34 @@ def key() -> str:
     return generate_key()
 
 
+@asynccontextmanager
+async def serving(
+    tg: FakeTelegram, settings: Settings, kb: KnowledgeBase, matcher: Matcher
+) -> AsyncIterator[Services]:
+    """The real Application polling the fake Bot API until the block ends, then stopped.
+    Telegram's pacing is lifted so tests run fast; the outbox logic is the same."""
+    async with open_services(settings, kb, matcher) as services:
+        channel = TelegramChannel.for_services(services, settings)
+        stop = asyncio.Event()
+        limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+        polls = len(tg.calls_to("getUpdates"))  # the fake may have served an earlier bot
+        task = asyncio.create_task(serve(settings, channel, stop, 1, limiter))
+        await tg.async_wait_for_call("getUpdates", count=polls + 1)
+        try:
+            yield services
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, 15)
+
+
 @pytest.fixture
 async def bot(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, key: str
 ) -> AsyncIterator[Running]:
     with FakeTelegram() as tg:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        settings = settings_for(tg, tmp_path, key)
-        async with open_services(settings, kb, matcher) as services:
-            channel = TelegramChannel.for_services(services, settings)
-            stop = asyncio.Event()
-            # Telegram's pacing is lifted so tests run fast; the outbox logic is the same.
-            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
-            task = asyncio.create_task(serve(settings, channel, stop, 1, limiter))
-            await tg.async_wait_for_call("getUpdates")
-            try:
-                yield Running(tg, services)
-            finally:
-                stop.set()
-                await asyncio.wait_for(task, 15)
+        async with serving(tg, settings_for(tg, tmp_path, key), kb, matcher) as services:
+            yield Running(tg, services)
 
 
 async def say(bot: Running, text: str, expect: str, user: int = REPORTER) -> None:
