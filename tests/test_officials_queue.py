@@ -56,6 +56,17 @@ def environ(tg: FakeTelegram, folder: Path, key: str, **extra: str) -> dict[str,
 
 
 @asynccontextmanager
+async def group_bot(
+    folder: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
+) -> AsyncIterator[Running]:
+    """A fresh fake Telegram with the task force's group, and the bot serving it."""
+    with FakeTelegram() as tg:
+        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
+        async with running(tg, kb, matcher, environ(tg, folder, generate_key(), **extra)) as bot:
+            yield bot
+
+
+@asynccontextmanager
 async def running(
     tg: FakeTelegram, kb: KnowledgeBase, matcher: Matcher, env: dict[str, str]
 ) -> AsyncIterator[Running]:
@@ -107,20 +118,19 @@ BLANK_LINES_OFFER = ("kerja kamboja\n\n" + " \n" * 700 + '"' * 600)[:2000]
 async def test_blank_line_card_arrives_whole_and_its_buttons_work(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            code = await file_report(bot, REPORTER, offer=BLANK_LINES_OFFER)
-            card = await card_of(bot, code)
-            assert card.get("reply_markup"), "the card arrived without its buttons"
-            bot.tg.press_button_with_text(OFFICIAL, "🙋 Saya tangani", chat_id=OFFICIALS)
-            await bot.tg.async_wait_for(
-                lambda _: f"petugas {OFFICIAL}" in shown(group(tg, f"Kode: {code}")[0])
-            )
-            later = await file_report(bot, 4002)
-            await card_of(bot, later)
-            assert bot.services.outbox
-            assert not [e for e in await bot.services.outbox.entries() if e.status == "failed"]
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        code = await file_report(bot, REPORTER, offer=BLANK_LINES_OFFER)
+        card = await card_of(bot, code)
+        assert card.get("reply_markup"), "the card arrived without its buttons"
+        bot.tg.press_button_with_text(OFFICIAL, "🙋 Saya tangani", chat_id=OFFICIALS)
+        await bot.tg.async_wait_for(
+            lambda _: f"petugas {OFFICIAL}" in shown(group(tg, f"Kode: {code}")[0])
+        )
+        later = await file_report(bot, 4002)
+        await card_of(bot, later)
+        assert bot.services.outbox
+        assert not [e for e in await bot.services.outbox.entries() if e.status == "failed"]
 
 
 async def test_card_refused_by_403_is_given_up_told_once_and_a_click_posts_it_afresh(
@@ -158,29 +168,27 @@ async def test_card_refused_by_403_is_given_up_told_once_and_a_click_posts_it_af
 async def test_one_reports_failing_card_does_not_hold_back_another(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            stuck = "Kapal ikan Taiwan gaji 20 juta tanpa kontrak"
-            tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None, contains=stuck)
-            await file_report(bot, REPORTER, offer=stuck)
-            other = await file_report(bot, 4002)
-            await card_of(bot, other, timeout=5)
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        stuck = "Kapal ikan Taiwan gaji 20 juta tanpa kontrak"
+        tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None, contains=stuck)
+        await file_report(bot, REPORTER, offer=stuck)
+        other = await file_report(bot, 4002)
+        await card_of(bot, other, timeout=5)
 
 
 async def test_urgent_card_goes_before_the_ones_already_waiting(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
-            calm = [await file_report(bot, user) for user in (4101, 4102, 4103)]
-            urgent = await file_report(bot, 4104, urgent=True)
-            tg.clear_failures()
-            await tg.async_wait_for(lambda _: len(set(cards_accepted(tg))) == 4, timeout=10)
-            assert cards_accepted(tg)[0] == urgent
-            assert sorted(cards_accepted(tg)[1:]) == sorted(calm)
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
+        calm = [await file_report(bot, user) for user in (4101, 4102, 4103)]
+        urgent = await file_report(bot, 4104, urgent=True)
+        tg.clear_failures()
+        await tg.async_wait_for(lambda _: len(set(cards_accepted(tg))) == 4, timeout=10)
+        assert cards_accepted(tg)[0] == urgent
+        assert sorted(cards_accepted(tg)[1:]) == sorted(calm)
 
 
 # --- finding 2: one account can fill the task force's group --------------------------------
@@ -224,52 +232,48 @@ async def test_caps_per_reporter_with_a_polite_message(
 
 
 async def test_evidence_cap_and_album(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        env = environ(tg, tmp_path, generate_key(), EVIDENCE_PER_REPORT="3")
-        async with running(tg, kb, matcher, env) as bot:
-            await say(bot, "/lapor", "Apa yang ingin Anda laporkan")
-            for action, value, expect in (
-                ("press", "🧾 Tawaran kerja mencurigakan", "1/9"),
-                ("say", "Lowongan admin di Kamboja gaji 15 juta, visa turis", "Tersimpan"),
-                ("press", "➡️ Lanjut", "2/9"),
-                ("press", "Tidak tahu", "3/9"),
-                ("press", "Pariaman Tengah", "4/9"),
-                ("say", "Kamboja", "Tersimpan: «Kamboja"),
-                ("press", "➡️ Lanjut", "5/9"),
-                ("press", "Belum", "6/9"),
-                ("press", "Tidak", "7/9"),
-            ):
-                await (say if action == "say" else press)(bot, value, expect)
-            for count in (1, 2, 3):
-                tg.send_photo(REPORTER, content=b"\x89PNG")
-                await tg.async_wait_for_message(REPORTER, contains=f"Bukti tersimpan ({count})")
+    async with group_bot(tmp_path, kb, matcher, EVIDENCE_PER_REPORT="3") as bot:
+        tg = bot.tg
+        await say(bot, "/lapor", "Apa yang ingin Anda laporkan")
+        for action, value, expect in (
+            ("press", "🧾 Tawaran kerja mencurigakan", "1/9"),
+            ("say", "Lowongan admin di Kamboja gaji 15 juta, visa turis", "Tersimpan"),
+            ("press", "➡️ Lanjut", "2/9"),
+            ("press", "Tidak tahu", "3/9"),
+            ("press", "Pariaman Tengah", "4/9"),
+            ("say", "Kamboja", "Tersimpan: «Kamboja"),
+            ("press", "➡️ Lanjut", "5/9"),
+            ("press", "Belum", "6/9"),
+            ("press", "Tidak", "7/9"),
+        ):
+            await (say if action == "say" else press)(bot, value, expect)
+        for count in (1, 2, 3):
             tg.send_photo(REPORTER, content=b"\x89PNG")
-            await tg.async_wait_for_message(REPORTER, contains="sudah membawa 3 berkas")
-            for label, expect in (
-                ("Selesai", "8/9"),
-                ("Anonim", "9/9"),
-                ("Ya, teruskan", "Periksa laporan"),
-                ("✅ Kirim", "Kode kasus"),
-            ):
-                await press(bot, label, expect)
-            [album] = await tg.async_wait_for_call("sendMediaGroup")
-            assert len(album.params["media"]) == 3  # one message for three photos
+            await tg.async_wait_for_message(REPORTER, contains=f"Bukti tersimpan ({count})")
+        tg.send_photo(REPORTER, content=b"\x89PNG")
+        await tg.async_wait_for_message(REPORTER, contains="sudah membawa 3 berkas")
+        for label, expect in (
+            ("Selesai", "8/9"),
+            ("Anonim", "9/9"),
+            ("Ya, teruskan", "Periksa laporan"),
+            ("✅ Kirim", "Kode kasus"),
+        ):
+            await press(bot, label, expect)
+        [album] = await tg.async_wait_for_call("sendMediaGroup")
+        assert len(album.params["media"]) == 3  # one message for three photos
 
 
 async def test_long_queue_is_announced_in_the_group(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        env = environ(tg, tmp_path, generate_key(), OUTBOX_ALERT_MINUTES="0.01")
-        async with running(tg, kb, matcher, env) as bot:
-            tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
-            code = await file_report(bot, REPORTER)
-            await asyncio.sleep(1.5)  # the card waits longer than the alert threshold
-            tg.clear_failures()
-            await tg.async_wait_for_message(OFFICIALS, contains="Antrean ke grup ini", timeout=5)
-            await card_of(bot, code)
+    async with group_bot(tmp_path, kb, matcher, OUTBOX_ALERT_MINUTES="0.01") as bot:
+        tg = bot.tg
+        tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
+        code = await file_report(bot, REPORTER)
+        await asyncio.sleep(1.5)  # the card waits longer than the alert threshold
+        tg.clear_failures()
+        await tg.async_wait_for_message(OFFICIALS, contains="Antrean ke grup ini", timeout=5)
+        await card_of(bot, code)
 
 
 # --- finding 5: relaying is explicit, other replies stay internal --------------------------
@@ -278,44 +282,39 @@ async def test_long_queue_is_announced_in_the_group(
 async def test_replies_in_the_group_stay_internal_notes_and_relaying_needs_kirim(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            code = await file_report(bot, REPORTER)
-            card = await card_of(bot, code)
-            before = len(tg.history(REPORTER))
-            secret = "Sepertinya pelapor ini perekrutnya sendiri, hati-hati"
-            official_says(tg, secret, reply_to=int(card["message_id"]))  # type: ignore[call-overload]
-            await tg.async_wait_for_message(OFFICIALS, contains="catatan internal")
-            # The ✉️ button: a prompt, a reply to it, a preview; Batal sends nothing.
-            tg.press_button_with_text(OFFICIAL, "✉️ Balas pelapor", chat_id=OFFICIALS)
-            [prompt] = await tg.async_wait_for_message(
-                OFFICIALS, contains="balas (reply) pesan ini"
-            )
-            official_says(tg, "Apakah Anda aman?", reply_to=int(prompt["message_id"]))  # type: ignore[call-overload]
-            [preview] = await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
-            tg.press_button_with_text(OFFICIAL, "✖️ Batal", chat_id=OFFICIALS)
-            await tg.async_wait_for_message(OFFICIALS, contains="Dibatalkan")
-            # An edited /balas is not a new relay either.
-            sent = tg.send_text(OFFICIAL, "halo", chat_id=OFFICIALS, chat_type="supergroup")
-            tg.edit_text(
-                OFFICIAL, sent["message"]["message_id"], f"/balas {code} rahasia", OFFICIALS
-            )
-            await asyncio.sleep(0.5)
-            assert len(tg.history(REPORTER)) == before  # nothing reached the reporter
-            previews = [c for c in tg.calls_to("sendMessage") if "Pratinjau" in c.params["text"]]
-            assert len(previews) == 1
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        code = await file_report(bot, REPORTER)
+        card = await card_of(bot, code)
+        before = len(tg.history(REPORTER))
+        secret = "Sepertinya pelapor ini perekrutnya sendiri, hati-hati"
+        official_says(tg, secret, reply_to=int(card["message_id"]))  # type: ignore[call-overload]
+        await tg.async_wait_for_message(OFFICIALS, contains="catatan internal")
+        # The ✉️ button: a prompt, a reply to it, a preview; Batal sends nothing.
+        tg.press_button_with_text(OFFICIAL, "✉️ Balas pelapor", chat_id=OFFICIALS)
+        [prompt] = await tg.async_wait_for_message(OFFICIALS, contains="balas (reply) pesan ini")
+        official_says(tg, "Apakah Anda aman?", reply_to=int(prompt["message_id"]))  # type: ignore[call-overload]
+        [preview] = await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
+        tg.press_button_with_text(OFFICIAL, "✖️ Batal", chat_id=OFFICIALS)
+        await tg.async_wait_for_message(OFFICIALS, contains="Dibatalkan")
+        # An edited /balas is not a new relay either.
+        sent = tg.send_text(OFFICIAL, "halo", chat_id=OFFICIALS, chat_type="supergroup")
+        tg.edit_text(OFFICIAL, sent["message"]["message_id"], f"/balas {code} rahasia", OFFICIALS)
+        await asyncio.sleep(0.5)
+        assert len(tg.history(REPORTER)) == before  # nothing reached the reporter
+        previews = [c for c in tg.calls_to("sendMessage") if "Pratinjau" in c.params["text"]]
+        assert len(previews) == 1
 
-            official_says(tg, f"/kasus {code}")
-            [case] = await tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
-            assert secret in shown(case) and "catatan internal" in shown(case)
-            await say(bot, f"/status {code}", "Status")
-            assert secret not in tg.history(REPORTER)[-1]["text"]
-            # The note is encrypted on disk.
-            with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
-                dump = "\n".join(db.iterdump())
-            assert "perekrutnya sendiri" not in dump
-            assert preview
+        official_says(tg, f"/kasus {code}")
+        [case] = await tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
+        assert secret in shown(case) and "catatan internal" in shown(case)
+        await say(bot, f"/status {code}", "Status")
+        assert secret not in tg.history(REPORTER)[-1]["text"]
+        # The note is encrypted on disk.
+        with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+            dump = "\n".join(db.iterdump())
+        assert "perekrutnya sendiri" not in dump
+        assert preview
 
 
 # --- finding 6: message ids are matched with their chat -----------------------------------
@@ -375,20 +374,18 @@ SPOOF = (
 async def test_spoofed_lines_are_fenced_and_invisible_characters_stripped(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            code = await file_report(bot, REPORTER, offer=SPOOF)
-            card = await card_of(bot, code)
-            raw = str(card["text"])
-            outside = re.sub(r"<blockquote>.*?</blockquote>", "", raw, flags=re.DOTALL)
-            assert "PRM-FAKE-CODE" in raw and "PRM-FAKE-CODE" not in outside
-            assert outside.count("Status:") == 1 and "0812-POLISI" not in outside
-            for char in "\u202e\u2066\u2069\u200b\x00\ufeff":
-                assert char not in raw
-            assert bot.services.reports
-            stored = await bot.services.reports.by_code(code)
-            assert stored and "terbalikisolasi nollebarnul" in stored.answers["offer"]
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        code = await file_report(bot, REPORTER, offer=SPOOF)
+        card = await card_of(bot, code)
+        raw = str(card["text"])
+        outside = re.sub(r"<blockquote>.*?</blockquote>", "", raw, flags=re.DOTALL)
+        assert "PRM-FAKE-CODE" in raw and "PRM-FAKE-CODE" not in outside
+        assert outside.count("Status:") == 1 and "0812-POLISI" not in outside
+        for char in "\u202e\u2066\u2069\u200b\x00\ufeff":
+            assert char not in raw
+        assert bot.services.reports
+        stored = await bot.services.reports.by_code(code)
+        assert stored and "terbalikisolasi nollebarnul" in stored.answers["offer"]
 
 
 # --- findings 8 and 11: who gets an answer, and what goes to the whole group ---------------
@@ -397,59 +394,57 @@ async def test_spoofed_lines_are_fenced_and_invisible_characters_stripped(
 async def test_presses_answered_only_for_officials_and_exports_sent_privately(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            code = await file_report(bot, REPORTER)
-            card = await card_of(bot, code)
-            card_id = int(card["message_id"])  # type: ignore[call-overload]
-            # An official's malformed press is answered (no endless spinner) ...
-            tg.press_button(OFFICIAL, card_id, "kasus:rusak", chat_id=OFFICIALS, strict=False)
-            await tg.async_wait_for(
-                lambda calls: any(
-                    c.method == "answerCallbackQuery"
-                    and c.params.get("text") == "Tombol tidak dikenal."
-                    for c in calls
-                )
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        code = await file_report(bot, REPORTER)
+        card = await card_of(bot, code)
+        card_id = int(card["message_id"])  # type: ignore[call-overload]
+        # An official's malformed press is answered (no endless spinner) ...
+        tg.press_button(OFFICIAL, card_id, "kasus:rusak", chat_id=OFFICIALS, strict=False)
+        await tg.async_wait_for(
+            lambda calls: any(
+                c.method == "answerCallbackQuery"
+                and c.params.get("text") == "Tombol tidak dikenal."
+                for c in calls
             )
-            # ... a stranger's hundred presses are not: no call at all, whatever the data.
-            before = len(tg.calls)
-            for number in range(100):
-                data = f"kasus:{code}:diterima" if number % 2 else "menu"
-                tg.press_button(STRANGER, card_id, data, chat_id=OFFICIALS, strict=False)
-            await asyncio.sleep(1.0)
-            assert {c.method for c in tg.calls[before:]} <= {"getUpdates"}
+        )
+        # ... a stranger's hundred presses are not: no call at all, whatever the data.
+        before = len(tg.calls)
+        for number in range(100):
+            data = f"kasus:{code}:diterima" if number % 2 else "menu"
+            tg.press_button(STRANGER, card_id, data, chat_id=OFFICIALS, strict=False)
+        await asyncio.sleep(1.0)
+        assert {c.method for c in tg.calls[before:]} <= {"getUpdates"}
 
-            # /ekspor: privately, after the official started the bot; the group is told.
-            official_says(tg, "/ekspor")
-            await tg.async_wait_for_message(OFFICIALS, contains="Buka chat pribadi")
-            assert not tg.calls_to("sendDocument") or all(
-                c.status != 200 for c in tg.calls_to("sendDocument")
-            )
-            tg.send_text(OFFICIAL, "/start")
-            await tg.async_wait_for_message(OFFICIAL, contains="Migran Aman")
-            official_says(tg, "/ekspor")
-            await tg.async_wait_for_message(OFFICIALS, contains="dikirim secara pribadi")
-            [upload] = [c for c in tg.calls_to("sendDocument") if c.status == 200]
-            assert upload.params["chat_id"] == OFFICIAL
+        # /ekspor: privately, after the official started the bot; the group is told.
+        official_says(tg, "/ekspor")
+        await tg.async_wait_for_message(OFFICIALS, contains="Buka chat pribadi")
+        assert not tg.calls_to("sendDocument") or all(
+            c.status != 200 for c in tg.calls_to("sendDocument")
+        )
+        tg.send_text(OFFICIAL, "/start")
+        await tg.async_wait_for_message(OFFICIAL, contains="Migran Aman")
+        official_says(tg, "/ekspor")
+        await tg.async_wait_for_message(OFFICIALS, contains="dikirim secara pribadi")
+        [upload] = [c for c in tg.calls_to("sendDocument") if c.status == 200]
+        assert upload.params["chat_id"] == OFFICIAL
 
 
 async def test_flooded_presses_are_not_answered(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    with FakeTelegram() as tg:
-        tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
-        async with running(tg, kb, matcher, environ(tg, tmp_path, generate_key())) as bot:
-            await say(bot, "/menu", "Pilih topik", user=4300)
-            menu = tg.history(4300)[-1]
-            before = len(tg.calls)
-            for _ in range(100):
-                tg.press_button(4300, int(menu["message_id"]), "menu", strict=False)
-            await asyncio.sleep(2.0)
-            spent = [c for c in tg.calls[before:] if c.method != "getUpdates"]
-            # FLOOD_LIMIT presses a minute are served (an answer and an edit each), one
-            # warning; the rest cost nothing.
-            assert len(spent) <= FLOOD_LIMIT * 2 + 1, len(spent)
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        await say(bot, "/menu", "Pilih topik", user=4300)
+        menu = tg.history(4300)[-1]
+        before = len(tg.calls)
+        for _ in range(100):
+            tg.press_button(4300, int(menu["message_id"]), "menu", strict=False)
+        await asyncio.sleep(2.0)
+        spent = [c for c in tg.calls[before:] if c.method != "getUpdates"]
+        # FLOOD_LIMIT presses a minute are served (an answer and an edit each), one
+        # warning; the rest cost nothing.
+        assert len(spent) <= FLOOD_LIMIT * 2 + 1, len(spent)
 
 
 def test_flood_guard_forgets_users_quiet_for_a_window() -> None:
