@@ -68,6 +68,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import housekeeping, logredact
 from bot.channels.routing import ChannelRouter
+from bot.channels.splitting import split_text
 from bot.channels.telegram_files import cleaned_document
 from bot.channels.telegram_intake import (
     TolerantBot,
@@ -145,45 +146,15 @@ def utf16_len(value: str) -> int:
 
 
 def _split_plain(body: str, limit: int) -> list[str]:
-    """Cut text into pieces of at most `limit` visible characters, at paragraph, line or
-    word breaks. Telegram counts the text after parsing, so tags and escapes are free."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in body.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if utf16_len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while utf16_len(paragraph) > limit:
-            cut = _cut_point(paragraph, limit)
-            pieces.append(paragraph[:cut].rstrip())
-            paragraph = paragraph[cut:].lstrip()
-        current = paragraph
-    pieces.append(current)
+    """Pieces of at most `limit` visible characters. Telegram counts the text after
+    parsing, so tags and escapes are free."""
+    pieces = split_text(body, limit, utf16_len)
     # A piece of blank lines only is refused by Telegram ("message text is empty"): drop it.
     return [piece for piece in pieces if _visible(piece).strip()]
 
 
 def _visible(piece: str) -> str:
     return piece.replace(QUOTE_START, "").replace(QUOTE_END, "")
-
-
-def _cut_point(part: str, limit: int) -> int:
-    """The last line or word break that keeps part[:cut] within the limit."""
-    low, high = 1, len(part)
-    while low < high:  # longest prefix that fits
-        middle = (low + high + 1) // 2
-        if utf16_len(part[:middle]) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    for breaker in ("\n", " "):
-        position = part.rfind(breaker, 0, low)
-        if position > low // 2:
-            return position + 1
-    return low
 
 
 def _html_pieces(pieces: list[str]) -> list[str]:

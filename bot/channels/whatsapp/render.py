@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.channels.splitting import split_text
 from bot.messages import Button, Reply
 
 MAX_TEXT = 4096  # a text message
@@ -94,32 +95,9 @@ def formatted(reply: Reply) -> str:
 
 
 def split(body: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, broken at paragraphs, lines or words."""
-    pieces: list[str] = []
-    current = ""
-    for paragraph in body.split("\n\n"):
-        candidate = f"{current}\n\n{paragraph}" if current else paragraph
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            pieces.append(current)
-        while len(paragraph) > limit:
-            cut = _cut_point(paragraph, limit)
-            pieces.append(paragraph[:cut].rstrip())
-            paragraph = paragraph[cut:].lstrip()
-        current = paragraph
-    if current or not pieces:
-        pieces.append(current)
-    return pieces
-
-
-def _cut_point(part: str, limit: int) -> int:
-    for breaker in ("\n", " "):
-        position = part.rfind(breaker, 0, limit)
-        if position > limit // 2:
-            return position + 1
-    return limit
+    """Pieces of at most `limit` characters; an empty last piece only when there is no other."""
+    pieces = split_text(body, limit)
+    return pieces[:-1] if len(pieces) > 1 and not pieces[-1] else pieces
 
 
 def _short(value: str, limit: int) -> str:
