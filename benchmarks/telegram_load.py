@@ -33,7 +33,8 @@ from pathlib import Path
 from telegram.ext import AIORateLimiter
 
 from benchmarks.telegram_side import Conversation, TelegramSide
-from bot.channels.telegram import FLOOD_LIMIT, TelegramChannel, serve
+from bot.channels.flood import FLOOD_LIMIT
+from bot.channels.telegram import TelegramChannel, serve
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase, load_knowledge

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.channels.telegram import FLOOD_LIMIT, FloodGuard
+from bot.channels.flood import FLOOD_LIMIT, FloodGuard
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase

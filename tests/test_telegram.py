@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.flood import FLOOD_LIMIT, FloodGuard
 from bot.channels.telegram import (
-    FLOOD_LIMIT,
-    FloodGuard,
     TelegramChannel,
     serve,
     to_html,
