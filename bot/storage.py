@@ -8,7 +8,6 @@ interleave inside one.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import itertools
 import sqlite3
@@ -24,6 +23,7 @@ from bot.batching import Batcher
 from bot.crypto import Cipher, Hasher
 from bot.messages import UserKey
 from bot.sessions import Session
+from bot.turns import Turns
 
 BUSY_TIMEOUT_MS = 10_000
 Row = tuple[object, ...]  # one row's statement parameters
@@ -215,7 +215,7 @@ class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
-        self._lock = asyncio.Lock()
+        self._turns = Turns()  # one statement or transaction at a time
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -271,7 +271,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, one at a time; ROLLBACK on any error."""
-        async with self._lock:
+        async with self._turns():
             await self.connection.execute("BEGIN IMMEDIATE")
             try:
                 yield self.connection
@@ -287,18 +287,51 @@ class Database:
         of its own, atomic and durable: BEGIN and COMMIT around it would only be two more
         trips to the database thread.
         """
-        async with self._lock:
+        async with self._turns():
             cursor = await self.connection.execute(sql, parameters)
             return cursor.rowcount
 
+    async def write_returning(
+        self, sql: str, parameters: Row, urgent: bool = False
+    ) -> list[aiosqlite.Row]:
+        """One statement committed on its own (as `write`), with the rows its RETURNING
+        clause names, in a single trip to the database thread: when the rows are back, the
+        commit is done (the statement ran to its end in autocommit mode). `urgent`: ahead
+        of every other statement waiting (bot.turns), for a caller someone waits on."""
+        async with self._turns(urgent):
+            return list(await self.connection.execute_fetchall(sql, parameters))
+
     async def write_many(self, sql: str, rows: list[Row]) -> None:
         """One statement for many rows, in one transaction: one commit (one fsync) for all."""
-        async with self.transaction() as db:
-            await db.executemany(sql, rows)
+        await self.write_steps([(sql, rows)])
+
+    async def write_steps(self, steps: list[tuple[str, list[Row]]]) -> None:
+        """Statements, each run for its rows in order, in one transaction, in one trip to
+        the database thread; ROLLBACK on any error.
+
+        Under load every trip waits for a turn of the busy event loop, and `transaction`
+        takes three or more (BEGIN, each statement, COMMIT) while holding the connection,
+        so everyone else waits that long too. Here the whole transaction runs in the
+        thread at once (aiosqlite's `_execute`: it has no public way to run a function
+        there; pinned in the lock files)."""
+
+        def run(connection: sqlite3.Connection) -> None:
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                for sql, rows in steps:
+                    connection.executemany(sql, rows)
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+
+        async with self._turns():
+            await self.connection._execute(run, self.connection._conn)  # type: ignore[no-untyped-call]
 
     async def fetchall(self, sql: str, parameters: tuple[object, ...] = ()) -> list[aiosqlite.Row]:
-        async with self._lock, self.connection.execute(sql, parameters) as cursor:
-            return list(await cursor.fetchall())
+        """The rows of one query, in one trip to the database thread."""
+        async with self._turns():
+            return list(await self.connection.execute_fetchall(sql, parameters))
 
 
 class SqliteSessionStore:

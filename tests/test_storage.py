@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,22 @@ async def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
                 )
                 raise RuntimeError("crash mid-way")
         assert await database.fetchall("SELECT * FROM feedback") == []
+    finally:
+        await database.close()
+
+
+async def test_steps_written_in_one_trip_are_all_or_nothing(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "bot.sqlite3")
+    insert = "INSERT INTO feedback (topic, helpful, given_at) VALUES (?, ?, 'now')"
+    try:
+        await database.write_steps([(insert, [("visa", 1), ("gaji", 0)])])
+        with pytest.raises(sqlite3.IntegrityError):  # the second step breaks NOT NULL
+            await database.write_steps([(insert, [("paspor", 1)]), (insert, [(None, 1)])])
+        rows = await database.fetchall("SELECT topic FROM feedback ORDER BY rowid")
+        assert [tuple(row) for row in rows] == [("visa",), ("gaji",)]
+        # The connection is usable afterwards: the failed transaction was rolled back.
+        await database.write_steps([(insert, [("kontrak", 1)])])
+        assert len(await database.fetchall("SELECT topic FROM feedback")) == 3
     finally:
         await database.close()
 

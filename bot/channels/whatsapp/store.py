@@ -74,17 +74,19 @@ class WhatsAppStore:
             for w, e in batch.items()
         ]
         added: set[str] = set()
-        # One statement for the batch; RETURNING names the rows that were new.
+        # One statement for the batch, committed on its own in one trip to the database
+        # thread (every trip waits for a turn of the busy event loop), ahead of the other
+        # writes waiting (Meta waits for this one); RETURNING names the rows that were new.
         for start in range(0, len(rows), ACCEPT_CHUNK):
             chunk = rows[start : start + ACCEPT_CHUNK]
             values = ", ".join(["(?, ?, ?)"] * len(chunk))
-            async with self.database.transaction() as db:
-                cursor = await db.execute(
-                    "INSERT OR IGNORE INTO wa_inbox (wamid, content, received_at) "
-                    f"VALUES {values} RETURNING wamid",
-                    [value for row in chunk for value in row],
-                )
-                added.update(str(row[0]) for row in await cursor.fetchall())
+            new = await self.database.write_returning(
+                "INSERT OR IGNORE INTO wa_inbox (wamid, content, received_at) "
+                f"VALUES {values} RETURNING wamid",
+                tuple(value for row in chunk for value in row),
+                urgent=True,
+            )
+            added.update(str(row[0]) for row in new)
         return {wamid: wamid in added for wamid in batch}
 
     async def unhandled(self) -> list[InboxEntry]:
@@ -109,15 +111,19 @@ class WhatsAppStore:
             for recipient, messages in batch.values()
             for m in messages
         ]
-        async with self.database.transaction() as db:
-            await db.executemany(
-                "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
-                rows,
-            )
-            await db.executemany(
-                "UPDATE wa_inbox SET handled_at = ?, content = NULL WHERE wamid = ?",
-                [(stamp, wamid) for wamid in batch],
-            )
+        await self.database.write_steps(
+            [
+                (
+                    "INSERT INTO wa_outgoing (recipient_hash, content, created_at) "
+                    "VALUES (?, ?, ?)",
+                    rows,
+                ),
+                (
+                    "UPDATE wa_inbox SET handled_at = ?, content = NULL WHERE wamid = ?",
+                    [(stamp, wamid) for wamid in batch],
+                ),
+            ]
+        )
         return {}
 
     async def queue(self, recipient: str, messages: list[Message]) -> None:
