@@ -7,6 +7,7 @@ closes them again, so that tests can build the same stack with their own setting
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator, Coroutine
@@ -119,6 +120,10 @@ async def open_services(
         engine = Engine(
             kb, sessions, matcher=matcher, usage=usage, reporting=reporting, reader=reader
         )
+        # What start-up loaded (knowledge base, matcher, model) lives as long as the process:
+        # out of the garbage collector's sight, a full collection no longer walks it and
+        # stops the event loop for a tenth of a second (webhooks and answers wait).
+        gc.freeze()
         yield Services(database, engine, usage, reports, outbox, desk, group_desk)
     finally:
         await database.close()
