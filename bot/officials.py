@@ -9,6 +9,7 @@ contact step); reporters never see which official wrote.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -18,6 +19,7 @@ from dataclasses import replace
 
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
+from bot.regions import PROVINCE, Regions, single_region
 from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
@@ -70,24 +72,29 @@ def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
     return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
 
 
-def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
+def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = False) -> Reply:
     """The case as the task force sees it in its group chat (Indonesian).
 
     Everything the reporter wrote is shown as a quotation, so no typed line can pass for
     one of the card's own ("Status: ✅ Selesai"). The card is always one message (long
     answers are shortened; `full` for /kasus shows them whole), so it can be edited.
+    `copy`: the province's read-only copy, without buttons, evidence or the reporter's
+    contact; the region's own group handles the case.
     """
     answers = report.answers
     lines = []
     if report.urgent:
         lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
     lines.append(f"Kode: {report.code}")
+    if answers.get("region_name"):
+        lines.append(f"Wilayah: {clean_text(str(answers['region_name']))}")
     lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
     lines.append(f"Status: {STATUS_LABELS[report.status]}")
     if report.assigned_to:
         lines.append(f"Ditangani: petugas {report.assigned_to}")
     shortened = False
-    for key, label in (*fields_of(answers), ("contact", "Kontak pelapor")):
+    contact = () if copy else (("contact", "Kontak pelapor"),)
+    for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
         if not full and len(value) > CARD_FIELD_CHARS:
             value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
@@ -97,6 +104,10 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
     missing_person = answers.get("kind") == "hilang"
     lines.append(f"Risiko {'cara berangkat' if missing_person else 'tawaran'}: {report.risk}")
     lines.extend(f"⚠️ {explanation}" for explanation in found)
+    if copy:
+        lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (hanya di grup wilayah)")
+        lines.append("Salinan untuk provinsi: ditangani oleh grup petugas wilayahnya.")
+        return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
     lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
     if answers.get("evidence_note"):
         lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
@@ -123,13 +134,16 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
 
 
 def new_case_deliveries(
-    kb: KnowledgeBase, max_evidence: int = 20
+    kb: KnowledgeBase, max_evidence: int = 20, province: bool = False
 ) -> Callable[[Report], list[OutboxRow]]:
-    """The rows a new report sends: its card, then its evidence, photos and videos
-    together as albums of up to ten (one message each instead of one per file)."""
+    """The rows a new report sends to its region's group: its card, then its evidence,
+    photos and videos together as albums of up to ten (one message each instead of one
+    per file); `province`: and a read-only copy of the card to the province's group."""
 
     def deliveries(report: Report) -> list[OutboxRow]:
-        rows = [OutboxRow("card", None, {"reply": reply_to_dict(card(report, kb))}, report.id)]
+        to = report.region or None
+        shown = {"reply": reply_to_dict(card(report, kb))}
+        rows = [OutboxRow("card", None, shown, report.id, group=to)]
         evidence = [(str(k), str(r)) for k, r in report.answers.get("evidence", [])]
         evidence = evidence[:max_evidence]
         number = 0
@@ -143,7 +157,10 @@ def new_case_deliveries(
                 payload["media"] = media[0]
             else:
                 payload["album"] = media
-            rows.append(OutboxRow("evidence", None, payload, report.id))
+            rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
+        if province:
+            copied = {"reply": reply_to_dict(card(report, kb, copy=True))}
+            rows.append(OutboxRow("copy", None, copied, report.id, group=PROVINCE))
         return rows
 
     return deliveries
@@ -169,10 +186,31 @@ def _albums(evidence: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 class Desk:
     """What officials do with cases. Callers have checked the official is allowed."""
 
-    def __init__(self, store: ReportStore, kb: KnowledgeBase, sessions: SessionStore) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        kb: KnowledgeBase,
+        sessions: SessionStore,
+        regions: Regions | None = None,
+    ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
+        self.regions = regions  # whose name and office the reporter is told; None: Pariaman
+
+    def scoped(self, regions: frozenset[str]) -> Desk:
+        """This desk for an official of these regions only: other cases are "not found"."""
+        view = copy.copy(self)
+        view.store = self.store.scoped(regions)
+        return view
+
+    def region_words(self, report: Report, lang: str) -> dict[str, str]:
+        """The region's name and office for texts to the reporter: a neighbour's citizens
+        are not sent to Pariaman's office."""
+        regions = self.regions or single_region(None, frozenset(), "PRM")
+        region = regions.get(report.region)
+        office = text("region_office", lang, office=region.office) if region.office else ""
+        return {"region": region.name, "office": office}
 
     async def act(self, official: str, code: str, action: str) -> str:
         """A card button; returns the short answer shown to the official."""
@@ -189,7 +227,8 @@ class Desk:
         changed = _with(report, status=action)
         lang = (await self.sessions.get(report.reporter)).reply_language
         status = text(f"case_status_{action}", lang)
-        notice = Reply(text("status_notice", lang, code=report.code, status=status))
+        words = self.region_words(report, lang)
+        notice = Reply(text("status_notice", lang, code=report.code, status=status, **words))
         deliveries = [
             self._card_update(changed, report.assigned_to),
             OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
@@ -200,14 +239,24 @@ class Desk:
     def _card_update(self, report: Report, assigned: str | None) -> OutboxRow:
         shown = _with(report, assigned_to=assigned)
         return OutboxRow(
-            "card_update", None, {"reply": reply_to_dict(card(shown, self.kb))}, report.id
+            "card_update",
+            None,
+            {"reply": reply_to_dict(card(shown, self.kb))},
+            report.id,
+            group=report.region or None,
         )
 
     async def to_reporter(self, report: Report, message: str) -> None:
         """An official's reply to the card, relayed without the official's name."""
         lang = (await self.sessions.get(report.reporter)).reply_language
         relay = Reply(
-            text("official_message", lang, code=report.code, message=message),
+            text(
+                "official_message",
+                lang,
+                code=report.code,
+                message=message,
+                region=self.region_words(report, lang)["region"],
+            ),
             buttons=(
                 (Button(text("reply_to_officials_button", lang), f"{REPLY_ACTION}:{report.code}"),),
             ),
@@ -220,16 +269,21 @@ class Desk:
     ) -> None:
         """The reporter's answer, posted as a reply to the case card."""
         relay = Reply(f"Balasan pelapor untuk {report.code}:\n{quoted(message or '(lampiran)')}")
+        group = report.region or None
         rows = [
             OutboxRow(
-                "relay", None, {"reply": reply_to_dict(relay), "reply_to_card": True}, report.id
+                "relay",
+                None,
+                {"reply": reply_to_dict(relay), "reply_to_card": True},
+                report.id,
+                group=group,
             )
         ]
         for attachment in attachments:
             media = {"kind": attachment.kind, "ref": attachment.ref}
             caption = f"Lampiran pelapor {report.code}"
             payload = {"media": media, "caption": caption, "reply_to_card": True}
-            rows.append(OutboxRow("relay", None, payload, report.id))
+            rows.append(OutboxRow("relay", None, payload, report.id, group=group))
         await self.store.add_message(report, "from_reporter", message, rows)
 
     async def open_cases(self) -> Reply:

@@ -10,12 +10,14 @@ the sender is an official and the chat is the officials' chat.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.messages import Button, Reply
 from bot.officials import CASE_ACTION, STATUS_LABELS, Desk
+from bot.regions import Scope
 from bot.reports import CODE_ALPHABET, Report, ReportStore
 from bot.safe_text import clean_text, quoted
 
@@ -53,6 +55,16 @@ class GroupDesk:
         self.desk = desk
         self.store = store
         self.on_commit = on_commit  # wakes the outbox worker
+        self.read_only = False
+
+    def scoped(self, scope: Scope) -> GroupDesk:
+        """This desk for one chat's officials: only their regions' cases exist for them;
+        read-only (the province's group) may look with /kasus and /statistik, nothing more."""
+        view = copy.copy(self)
+        view.desk = self.desk.scoped(scope.regions)
+        view.store = view.desk.store
+        view.read_only = scope.read_only
+        return view
 
     async def text(
         self, official: str, chat_id: int, raw: str, replied_to: int | None
@@ -66,9 +78,12 @@ class GroupDesk:
         if command == "/kasus":
             desk = self.desk
             code = argument.split(maxsplit=1)[0] if argument else ""
-            return [Post(await (desk.case(code) if code else desk.open_cases()))]
+            shown = await (desk.case(code) if code else desk.open_cases())
+            return [Post(replace(shown, buttons=()) if self.read_only else shown)]
         if command == "/statistik":
             return [Post(await self.desk.statistics())]
+        if self.read_only:
+            return []  # the province's group looks; the region's group acts
         if command == "/balas":
             code, _, body = argument.partition(" ")
             report = await self.store.by_code(code) if code else None
@@ -114,7 +129,7 @@ class GroupDesk:
     async def press(self, official: str, data: str) -> Pressed:
         """A button under a card or a preview; every press gets an answer."""
         found = CASE_DATA.fullmatch(data)
-        if found is None:
+        if found is None or self.read_only:
             return Pressed("Tombol tidak dikenal.")
         code = found["code"]
         report = await self.store.by_code(code)

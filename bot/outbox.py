@@ -78,6 +78,7 @@ class Delivery:
     payload: dict[str, Any]
     attempts: int
     recipient_hash: str = OFFICIALS  # the chat's key for pausing it
+    group: str | None = None  # recipient None: which region's group (None: the default's)
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,7 @@ class Outbox:
             payload=dict(envelope["payload"]),
             attempts=int(attempts),
             recipient_hash=str(recipient_hash),
+            group=envelope.get("group"),
         )
 
     async def mark_sent(self, item: Delivery, sent: Sent) -> None:
@@ -246,8 +248,9 @@ class Outbox:
             return False
         rows = await self.database.fetchall(
             "SELECT COUNT(*), MIN(created_at) FROM outbox "
-            "WHERE status = 'pending' AND recipient_hash = ? AND role != 'alert'",
-            (OFFICIALS,),
+            "WHERE status = 'pending' AND (recipient_hash = ? OR recipient_hash LIKE ?) "
+            "AND role != 'alert'",
+            (OFFICIALS, f"{OFFICIALS}:%"),
         )
         waiting, oldest = int(rows[0][0]), rows[0][1]
         if not waiting:

@@ -11,6 +11,7 @@ the report it becomes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterable
@@ -28,6 +29,12 @@ CLOSED = frozenset({"selesai", "tidak_valid"})
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def group_hash(group: str | None) -> str:
+    """The outbox key of an officials' group: each region's group waits (Telegram's 429,
+    a removed bot) without holding up the others."""
+    return OFFICIALS if group is None else f"{OFFICIALS}:{group}"
 
 
 def new_code(prefix: str) -> str:
@@ -62,6 +69,7 @@ class Report:
     created_at: str
     closed_at: str | None
     card_chat_id: int | None = None
+    region: str = ""  # its region's id; "" before regions: the default region
 
 
 @dataclass(frozen=True)
@@ -73,6 +81,9 @@ class OutboxRow:
     payload: dict[str, Any]
     report_id: int | None = None
     urgent: bool = False  # delivered before every non-urgent row still waiting
+    # For the officials' side (recipient None): which region's group, or regions.PROVINCE;
+    # None: the default region's.
+    group: str | None = None
 
 
 def _user(raw: Any) -> UserKey:
@@ -81,10 +92,18 @@ def _user(raw: Any) -> UserKey:
 
 
 class ReportStore:
-    def __init__(self, database: Database, cipher: Cipher, code_prefix: str = "PRM") -> None:
+    def __init__(
+        self,
+        database: Database,
+        cipher: Cipher,
+        code_prefix: str = "PRM",
+        default_region: str = "",
+    ) -> None:
         self.database = database
         self.cipher = cipher
         self.code_prefix = code_prefix
+        self.default_region = default_region  # the region of reports stored without one
+        self.scope: frozenset[str] | None = None  # None: every region's reports are visible
         # Many reporters at once (after an outreach) save a draft at every step: batched.
         self._draft_saves = batched_writes(
             database,
@@ -94,8 +113,17 @@ class ReportStore:
             "updated_at = excluded.updated_at, reminded_at = NULL",
         )
 
-    def recipient_hash(self, recipient: UserKey | None) -> str:
-        return OFFICIALS if recipient is None else self.cipher.lookup_hash(str(recipient))
+    def scoped(self, regions: frozenset[str]) -> ReportStore:
+        """The same store, seeing only these regions' reports: an official of one region
+        reads and acts through it, so another region's case is simply "not found"."""
+        view = copy.copy(self)
+        view.scope = regions
+        return view
+
+    def recipient_hash(self, recipient: UserKey | None, group: str | None = None) -> str:
+        if recipient is None:
+            return group_hash(group)
+        return self.cipher.lookup_hash(str(recipient))
 
     # --- drafts ----------------------------------------------------------------------
 
@@ -142,6 +170,8 @@ class ReportStore:
         area: str,
         destination: str,
         deliveries: Callable[[Report], Iterable[OutboxRow]],
+        region: str = "",
+        code_prefix: str | None = None,
     ) -> tuple[Report, bool]:
         """Commit the report and its deliveries at once; (report, created now?).
 
@@ -153,11 +183,11 @@ class ReportStore:
             existing = await self._by(db, "draft_id = ?", draft.draft_id)
             if existing is not None:
                 return existing, False
-            code = await self._unused_code(db)
+            code = await self._unused_code(db, code_prefix or self.code_prefix)
             cursor = await db.execute(
                 "INSERT INTO reports (code, draft_id, reporter_hash, reporter, content, urgent, "
-                "risk, area, destination, status, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?)",
+                "risk, area, destination, status, created_at, updated_at, region) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?, ?)",
                 (
                     code,
                     draft.draft_id,
@@ -170,6 +200,7 @@ class ReportStore:
                     destination,
                     stamp,
                     stamp,
+                    region or None,
                 ),
             )
             report = await self._by(db, "id = ?", cursor.lastrowid)
@@ -370,9 +401,9 @@ class ReportStore:
 
     # --- helpers ---------------------------------------------------------------------
 
-    async def _unused_code(self, db: aiosqlite.Connection) -> str:
+    async def _unused_code(self, db: aiosqlite.Connection, prefix: str) -> str:
         while True:
-            code = new_code(self.code_prefix)
+            code = new_code(prefix)
             async with db.execute("SELECT 1 FROM reports WHERE code = ?", (code,)) as cursor:
                 if await cursor.fetchone() is None:
                     return code
@@ -386,7 +417,9 @@ class ReportStore:
         )
 
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
-        envelope = {"payload": row.payload, "recipient": _fields(row.recipient)}
+        envelope: dict[str, Any] = {"payload": row.payload, "recipient": _fields(row.recipient)}
+        if row.group is not None:
+            envelope["group"] = row.group
         await db.execute(
             "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
             "VALUES (?, ?, ?, ?, ?, CASE WHEN ? THEN 0 "
@@ -394,7 +427,7 @@ class ReportStore:
             (
                 row.report_id,
                 row.role,
-                self.recipient_hash(row.recipient),
+                self.recipient_hash(row.recipient, row.group),
                 self.cipher.encrypt(envelope),
                 now(),
                 int(row.urgent),
@@ -404,7 +437,7 @@ class ReportStore:
 
     _COLUMNS = (
         "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
-        "card_message_id, created_at, closed_at, card_chat_id"
+        "card_message_id, created_at, closed_at, card_chat_id, region"
     )
 
     async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
@@ -418,7 +451,10 @@ class ReportStore:
         rows = await self.database.fetchall(
             f"SELECT {self._COLUMNS} FROM reports WHERE {where}", parameters
         )
-        return [self._report(row) for row in rows]
+        found = [self._report(row) for row in rows]
+        if self.scope is None:
+            return found
+        return [report for report in found if report.region in self.scope]
 
     def _report(self, row: Any) -> Report:
         (
@@ -436,6 +472,7 @@ class ReportStore:
             created,
             closed,
             card_chat,
+            region,
         ) = row
         return Report(
             id=int(rid),
@@ -452,6 +489,7 @@ class ReportStore:
             created_at=str(created),
             closed_at=closed,
             card_chat_id=card_chat,
+            region=str(region or self.default_region),
         )
 
 

@@ -90,7 +90,8 @@ async def open_services(
         reports = outbox = desk = group_desk = reporting = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
-            reports = ReportStore(database, cipher, settings.case_code_prefix)
+            regions = settings.regions
+            reports = ReportStore(database, cipher, regions.default.code_prefix, regions.default_id)
             policy = Policy(
                 max_tries=settings.outbox_max_tries,
                 max_backoff=settings.outbox_max_backoff,
@@ -98,18 +99,22 @@ async def open_services(
                 alert_minutes=settings.outbox_alert_minutes,
             )
             outbox = Outbox(database, cipher, policy)
-            desk = Desk(reports, kb, sessions)
+            desk = Desk(reports, kb, sessions, regions)
             group_desk = GroupDesk(desk, reports, outbox.notify)
-            deliveries = new_case_deliveries(kb, settings.evidence_per_report)
+            deliveries = new_case_deliveries(
+                kb, settings.evidence_per_report, province=regions.province_chat_id is not None
+            )
             if officials_present is None:
-                officials_present = settings.officials_chat_id is not None
+                officials_present = regions.default.officials_chat_id is not None
             receipt = ReceiptPolicy(
                 forwarded=officials_present,
                 ack_hours=settings.response_ack_hours,
                 action_working_days=settings.response_action_working_days,
                 holidays=settings.response_holidays,
             )
-            flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify, receipt, reader)
+            flow = ReportFlow(
+                reports, kb, matcher, deliveries, outbox.notify, receipt, reader, regions
+            )
             caps = Caps(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
@@ -131,7 +136,7 @@ async def run_channels(settings: Settings, kb: KnowledgeBase) -> None:
     # Imported here so the terminal chat and the CLI start without loading either channel.
     from bot.channels.telegram import stop_on_signals
 
-    if settings.telegram_enabled and settings.officials_chat_id is None:
+    if settings.telegram_enabled and settings.regions.default.officials_chat_id is None:
         log.warning(
             "OFFICIALS_CHAT_ID is not set: reports are stored but NOT forwarded to anyone, "
             "and the bot leaves every group it is added to"

@@ -194,6 +194,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
     ),
+    (
+        # The region (REGIONS_FILE id) whose officials handle the report; NULL for reports
+        # from before regions: the default region's.
+        "ALTER TABLE reports ADD COLUMN region TEXT",
+    ),
 )
 
 

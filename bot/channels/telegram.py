@@ -90,6 +90,7 @@ from bot.outbox import (
     TemporaryFailure,
     Transport,
 )
+from bot.regions import Regions, Scope, single_region
 from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.safe_text import QUOTE_END, QUOTE_START
@@ -241,9 +242,20 @@ class TelegramChannel:
     flood: FloodGuard | None = None
     # Outbox rows for reporters on other channels (WhatsApp) go through these.
     other_channels: dict[str, Transport] = field(default_factory=dict)
+    # Each region's group and officials; None: officials_chat_id and official_ids, one region.
+    regions: Regions | None = None
 
     def __post_init__(self) -> None:
         self.flood = self.flood or FloodGuard()
+        if self.regions is None:
+            self.regions = single_region(self.officials_chat_id, self.official_ids, "PRM")
+
+    def _scope(self, chat_id: int, user_id: int) -> Scope | None:
+        """Which regions' cases this person may see in this chat; None: not an official here."""
+        return self.regions.scope_for(chat_id, user_id) if self.regions else None
+
+    def _belongs_in(self, chat_id: int) -> bool:
+        return self.regions is not None and chat_id in self.regions.chats()
 
     @classmethod
     def for_services(
@@ -262,6 +274,7 @@ class TelegramChannel:
             reports=services.reports,
             retention_days=settings.retention_days,
             other_channels=other_channels or {},
+            regions=settings.regions,
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -333,21 +346,23 @@ class TelegramChannel:
         chat = update.effective_chat
         if chat is None:
             return
-        if chat.id != self.officials_chat_id:
+        if not self._belongs_in(chat.id):
             await self._leave(context, chat.id)
             return
         message = update.effective_message
         user = update.effective_user
-        if message is None or user is None or not self._is_official(update):
+        scope = self._scope(chat.id, user.id) if user is not None else None
+        if message is None or user is None or scope is None:
             return  # strangers in the officials' group get nothing, not even a refusal
         if self.group_desk is None:
             return
         word = (message.text or "").split(maxsplit=1)[:1]
         if word and word[0].split("@", 1)[0].casefold() == "/ekspor":
-            await self._export(context, message, user.id)
+            if not scope.read_only:
+                await self._export(context, message, user.id, scope)
             return
         replied = message.reply_to_message
-        posts = await self.group_desk.text(
+        posts = await self.group_desk.scoped(scope).text(
             str(user.id), chat.id, message.text or "", replied.message_id if replied else None
         )
         for post in posts:
@@ -374,12 +389,12 @@ class TelegramChannel:
                 )
 
     async def _export(
-        self, context: ContextTypes.DEFAULT_TYPE, message: Message, official: int
+        self, context: ContextTypes.DEFAULT_TYPE, message: Message, official: int, scope: Scope
     ) -> None:
         """The CSV goes to the official's private chat, never to the whole group."""
         if self.desk is None:
             return
-        data = await self.desk.export_csv()
+        data = await self.desk.scoped(scope.regions).export_csv()
         stamp = time.strftime("%Y%m%d")
         try:
             await context.bot.send_document(
@@ -398,16 +413,13 @@ class TelegramChannel:
     async def _case_button(self, update: Update, query: CallbackQuery) -> None:
         chat = update.effective_chat
         user = update.effective_user
-        allowed = (
-            chat is not None
-            and chat.id == self.officials_chat_id
-            and self._is_official(update)
-            and user is not None
-        )
-        if not allowed or self.group_desk is None or chat is None or user is None:
+        scope = self._scope(chat.id, user.id) if chat is not None and user is not None else None
+        if scope is None or scope.read_only or self.group_desk is None:
             return  # not answered: a stranger's press costs no call at all
+        if chat is None or user is None:
+            return
         try:
-            pressed = await self.group_desk.press(str(user.id), query.data or "")
+            pressed = await self.group_desk.scoped(scope).press(str(user.id), query.data or "")
         except Exception:
             # The official's button must not spin for ever; the error handler logs it.
             await query.answer("Gagal, coba lagi sebentar lagi.", show_alert=True)
@@ -424,7 +436,7 @@ class TelegramChannel:
         """The outbox worker and the hourly housekeeping, when reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        telegram = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
+        telegram = TelegramTransport(app.bot, self.regions, self.reports)
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             asyncio.create_task(self.outbox.run(transport, stop)),
@@ -439,10 +451,6 @@ class TelegramChannel:
             ),
         ]
 
-    def _is_official(self, update: Update) -> bool:
-        user = update.effective_user
-        return user is not None and user.id in self.official_ids
-
     async def _membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
         if change is None or change.chat.type == ChatType.PRIVATE:
@@ -451,7 +459,7 @@ class TelegramChannel:
             ChatMemberStatus.MEMBER,
             ChatMemberStatus.ADMINISTRATOR,
         )
-        if joined and change.chat.id != self.officials_chat_id:
+        if joined and not self._belongs_in(change.chat.id):
             await self._leave(context, change.chat.id)
 
     async def _leave(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int) -> None:
@@ -555,9 +563,9 @@ def _reader(media: PhotoSize | Document) -> Callable[[], Awaitable[bytes]] | Non
 class TelegramTransport:
     """Outbox rows -> Bot API calls, and Bot API errors -> the outbox's retry rules."""
 
-    def __init__(self, bot: Bot, officials_chat_id: int | None, reports: ReportStore) -> None:
+    def __init__(self, bot: Bot, regions: Regions | None, reports: ReportStore) -> None:
         self.bot = bot
-        self.officials_chat_id = officials_chat_id
+        self.regions = regions or single_region(None, frozenset(), "PRM")
         self.reports = reports
 
     async def deliver(self, item: Delivery) -> Sent:
@@ -581,9 +589,10 @@ class TelegramTransport:
 
     async def _send(self, item: Delivery) -> Sent:
         if item.recipient is None:
-            if self.officials_chat_id is None:
+            group_chat = self.regions.chat_of(item.group)  # the report's region's group
+            if group_chat is None:
                 raise TemporaryFailure("OFFICIALS_CHAT_ID is not set")
-            chat_id = self.officials_chat_id
+            chat_id = group_chat
         else:
             chat_id = int(item.recipient.chat_id)
         payload = item.payload

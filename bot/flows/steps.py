@@ -30,6 +30,7 @@ class Step:
     validate: Callable[[str], str | None] | None = None  # a problem's text key, or None
     urgent_on: str | None = None  # this option marks the report urgent
     editable: bool = True  # offered under ✏️ Ubah (consent is not)
+    place: bool = False  # "where": region and kecamatan buttons (bot/flows/place.py)
 
 
 def _opt(
@@ -52,9 +53,6 @@ YES_NO_UNKNOWN = (
     _opt("tidak", "Tidak", "No", said.NO | said.NOT_YET),
     UNKNOWN,
 )
-AREAS = ("Pariaman Utara", "Pariaman Tengah", "Pariaman Selatan", "Pariaman Timur")
-OUTSIDE = "Di luar Kota Pariaman"
-AREA_OPTIONS = (*(_opt(a, a) for a in AREAS), _opt(OUTSIDE, OUTSIDE, "Outside Kota Pariaman"))
 
 EVIDENCE = Step(
     "evidence",
@@ -88,8 +86,8 @@ CONTACT = Step(
 CONSENT = Step(
     "consent",
     {
-        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman?",
-        "en": "May this report be forwarded to the Kota Pariaman anti-trafficking task force?",
+        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO {region}?",
+        "en": "May this report be forwarded to the {region} anti-trafficking task force?",
     },
     options=(
         _opt("ya", "Ya, teruskan", "Yes, forward it", said.AFFIRM | said.AGREE),
@@ -124,7 +122,7 @@ OFFER_STEPS: tuple[Step, ...] = (
             "id": "Di mana orang itu mendekati Anda? Pilih kecamatan, atau tulis kelurahan/desa.",
             "en": "Where did they approach you? Choose the kecamatan, or type the village.",
         },
-        options=AREA_OPTIONS,
+        place=True,
     ),
     Step(
         "destination",
@@ -204,7 +202,7 @@ MISSING_STEPS: tuple[Step, ...] = (
             "id": "Di mana keluarga tinggal? Pilih kecamatan, atau tulis kelurahan/desa.",
             "en": "Where does the family live? Choose the kecamatan, or type the village.",
         },
-        options=AREA_OPTIONS,
+        place=True,
     ),
     Step(
         "fear",
