@@ -71,10 +71,10 @@ class PlaceFinder:
                 scored.append((score, len(key), place))
         if not scored:
             return ()
-        # The closest match wins; between equally close ones the longer name ("pariaman
-        # utara" over "pariaman"), since it explains more of what was typed.
-        top = max((score, length) for score, length, _ in scored)
-        best = [place for score, length, place in scored if (score, length) == top]
+        # Closeness times length: "pariaman utra" is Pariaman Utara (96% of 14 letters)
+        # rather than the city "pariaman" (100% of 8), which explains less of what was typed.
+        top = max(score * length for score, length, _ in scored)
+        best = [place for score, length, place in scored if score * length == top]
         return tuple(dict.fromkeys(best))
 
 
