@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT, ConfigError, Settings
+from bot.places import Found, Place, PlaceFinder
 from tests.conftest import run_main
 
 BAD = """\
@@ -97,3 +98,18 @@ def test_the_example_file_is_valid_and_the_single_city_settings_make_one_region(
     [region] = legacy.regions
     assert region.officials_chat_id == -100555 and region.official_user_ids == {7, 8}
     assert region.code_prefix == "PRX" and region.places == example.default.places
+
+
+def test_places_typed_with_typos_find_the_kecamatan_not_the_city() -> None:
+    regions = Settings.from_environ({}).regions
+    finder = PlaceFinder(regions)
+    assert finder.find("pariaman utra").places == (
+        Place("kota-pariaman", "Pariaman Utara", "Pariaman Utara"),
+    )
+    assert finder.find("sy tinggal di Pariaman Timur dkt pasar").places[0].kecamatan == (
+        "Pariaman Timur"
+    )
+    assert finder.find("pariaman").places == (Place("kota-pariaman", None, "Kota Pariaman"),)
+    assert finder.find("di luar daerah").outside
+    assert finder.find("dekat pasar ikan") == Found()
+    assert finder.find("").places == ()
