@@ -29,7 +29,7 @@ from typing import Any, Protocol
 
 from bot.crypto import Cipher
 from bot.messages import Reply, UserKey, reply_to_dict
-from bot.reports import OFFICIALS
+from bot.reports import OFFICIALS, group_hash
 from bot.storage import Database, now
 
 log = logging.getLogger(__name__)
@@ -220,25 +220,29 @@ class Outbox:
             if item.role == "alert":
                 return  # an alert about an alert would never end
             async with db.execute(
-                "SELECT code FROM reports WHERE id = ?", (item.report_id,)
+                "SELECT code, region FROM reports WHERE id = ?", (item.report_id,)
             ) as cursor:
                 found = await cursor.fetchone()
             case = f" kasus {found[0]}" if found else ""
             whom = "grup ini" if item.recipient is None else "pelapor"
+            # Told to the group of the case's region (the failed group itself, for its rows).
+            group = item.group if item.recipient is None else (found[1] if found else None)
             await self._enqueue_alert(
                 db,
                 f"⚠️ Satu pesan ({item.role}){case} untuk {whom} tidak terkirim setelah "
                 f"{item.attempts + 1} percobaan: {error[:120]}. Lihat di server: "
                 "python main.py outbox",
+                group,
             )
         self.notify()
 
-    async def _enqueue_alert(self, db: Any, body: str) -> None:
-        envelope = {"payload": {"reply": reply_to_dict(Reply(body))}, "recipient": None}
+    async def _enqueue_alert(self, db: Any, body: str, group: str | None = None) -> None:
+        envelope: dict[str, Any] = {"payload": {"reply": reply_to_dict(Reply(body))}}
+        envelope.update(recipient=None, group=group)
         await db.execute(
             "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
             "VALUES (NULL, 'alert', ?, ?, ?, 0)",
-            (OFFICIALS, self.cipher.encrypt(envelope), now()),
+            (group_hash(group), self.cipher.encrypt(envelope), now()),
         )
 
     async def watch(self) -> bool:

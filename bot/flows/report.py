@@ -338,6 +338,9 @@ class ReportFlow:
         where = parsed.group("where")
         if where and draft.step in {s.name for s in self._steps(draft) if s.place}:
             return await self._place_pressed(draft, where, parsed.group("place"), lang)
+        if kind == "opt" and self._on_a_step(draft) and self._step(draft).place:
+            # a kecamatan button from before regions, still on someone's screen
+            return await self._place_typed(draft, self._step(draft), value, False, lang)
         if kind == "opt" and draft.step in {s.name for s in self._steps(draft)}:
             step = self._step(draft)
             if any(option.value == value for option in step.options):
@@ -636,6 +639,9 @@ class ReportFlow:
 
     def _steps(self, draft: Draft) -> tuple[Step, ...]:
         return steps_of(self._kind(draft))
+
+    def _on_a_step(self, draft: Draft) -> bool:
+        return draft.step in {s.name for s in self._steps(draft)}
 
     def _step(self, draft: Draft) -> Step:
         return next(s for s in self._steps(draft) if s.name == draft.step)
