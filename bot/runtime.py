@@ -16,6 +16,7 @@ from typing import Any
 
 from bot import logredact
 from bot.config import Settings
+from bot.delivery import Transport
 from bot.engine import Engine
 from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
@@ -25,7 +26,7 @@ from bot.matching import Matcher
 from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
 from bot.officials_chat import GroupDesk
-from bot.outbox import Outbox, Policy, Transport
+from bot.outbox import Outbox, Policy
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
 from bot.sessions import MemorySessionStore, SessionStore

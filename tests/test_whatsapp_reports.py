@@ -17,10 +17,10 @@ from bot.channels.telegram import serve as serve_telegram
 from bot.channels.whatsapp.service import WhatsAppService
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
+from bot.delivery import Sent
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
-from bot.outbox import Sent
 from bot.runtime import open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update

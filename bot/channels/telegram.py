@@ -67,7 +67,6 @@ from telegram.request import BaseRequest, RequestData
 
 from bot import housekeeping, logredact
 from bot.channels.flood import FloodGuard
-from bot.channels.routing import ChannelRouter
 from bot.channels.splitting import split_text
 from bot.channels.telegram_files import cleaned_document
 from bot.channels.telegram_intake import (
@@ -77,19 +76,20 @@ from bot.channels.telegram_intake import (
     stop_polling_or_webhook,
 )
 from bot.config import Settings
-from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
-from bot.officials import CASE_ACTION, Desk
-from bot.officials_chat import GroupDesk, Post
-from bot.outbox import (
+from bot.delivery import (
+    ChannelRouter,
     Delivery,
-    Outbox,
     PermanentFailure,
     RetryLater,
     Sent,
     TemporaryFailure,
     Transport,
 )
+from bot.engine import Engine
+from bot.messages import Attachment, Incoming, Reply, UserKey, reply_from_dict
+from bot.officials import CASE_ACTION, Desk
+from bot.officials_chat import GroupDesk, Post
+from bot.outbox import Outbox
 from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.safe_text import QUOTE_END, QUOTE_START

@@ -6,7 +6,7 @@
 * `delivery`: sending the queue through the Cloud API (pywa), paced and retried, and the
   template when the 24-hour window has closed;
 * `media`: evidence fetched by media id and kept encrypted until the officials have it;
-* `transport`: the core outbox's rows for WhatsApp reporters (bot.channels.routing);
+* `transport`: the core outbox's rows for WhatsApp reporters (bot.delivery);
 * `webhook`: the HTTP server Meta posts to;
 * `service`: wires these to the engine and runs them.
 """
