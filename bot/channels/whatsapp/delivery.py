@@ -43,7 +43,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     pywa always addresses https://graph.facebook.com; those requests go to the configured
     Cloud API address instead (a local fake in tests), path and query kept. aiohttp rather than
     httpx's own transport: measured on the Telegram channel, httpx cost most of the CPU of
-    a send (bot/channels/telegram.py, AiohttpRequest), and each answer here is a send too.
+    a send (bot/channels/telegram/http.py), and each answer here is a send too.
     """
 
     def __init__(self, api_url: str, pool_size: int = 256) -> None:
