@@ -43,7 +43,7 @@ async def _serve_all(settings: Settings, services: Services, stop: asyncio.Event
     runs: list[Coroutine[Any, Any, None]] = []
     reporter_channels: dict[str, Transport] = {}
     if settings.whatsapp is not None:
-        from bot.channels.whatsapp.service import WhatsAppService
+        from bot.channels.whatsapp.app import WhatsAppService
 
         whatsapp = WhatsAppService(settings.whatsapp, services)
         reporter_channels["whatsapp"] = whatsapp.transport

@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram.app import serve as serve_telegram
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.whatsapp.service import WhatsAppService
+from bot.channels.whatsapp.app import WhatsAppService
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.delivery import Sent

@@ -26,8 +26,8 @@ from telegram.ext import (
 
 from bot import housekeeping
 from bot.channels.flood import FloodGuard
-from bot.channels.telegram.delivery import TelegramTransport
 from bot.channels.telegram.group import OfficialsGroup
+from bot.channels.telegram.transport import TelegramTransport
 from bot.channels.telegram.updates import CHANNEL, PrivateChat
 from bot.config import Settings
 from bot.delivery import ChannelRouter, Transport
