@@ -33,7 +33,8 @@ from pathlib import Path
 from telegram.ext import AIORateLimiter
 
 from benchmarks.reports_load import FIRST_USER, STEP_TIMEOUT, Outcome, remaining, spread
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import load_knowledge
