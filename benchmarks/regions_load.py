@@ -1,6 +1,6 @@
 """Reports over many regions: every card must reach its own region's group, once.
 
-    python -m benchmarks.regions_load [--users 200] [--regions 20] [--photos 1] [--seconds 300]
+    python -m benchmarks.regions_load [--users 200] [--regions 20] [--photos 2] [--seconds 300]
 
 Like benchmarks/reports_load.py (the real Application on the fake Bot API, the encrypted
 database, the outbox worker), but with a generated REGIONS_FILE of N regions, each with its
@@ -135,6 +135,11 @@ class Watcher:
             elif chat_id in self.groups:
                 if call.method == "sendPhoto" and (found := EVIDENCE.search(body)):
                     self.evidence[found.group(1)].append(chat_id)
+                elif call.method == "sendMediaGroup":  # several photos as one album
+                    media = call.params.get("media") or []
+                    caption = str(media[0].get("caption") or "") if media else ""
+                    if found := EVIDENCE.search(caption):
+                        self.evidence[found.group(1)] += [chat_id] * len(media)
                 elif call.method == "sendMessage" and (found := CARD.search(body)):
                     self.cards[found.group(1)].append(chat_id)
                     self.first_card_at.setdefault(found.group(1), call.at)
@@ -327,7 +332,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.regions_load", description=__doc__)
     parser.add_argument("--users", type=int, default=200, help="simulated reporters (default 200)")
     parser.add_argument("--regions", type=int, default=20, help="regions (default 20, 2-676)")
-    parser.add_argument("--photos", type=int, default=1, help="screenshots per report (0-20)")
+    parser.add_argument("--photos", type=int, default=2, help="screenshots per report (0-20)")
     parser.add_argument("--seconds", type=float, default=300, help="time limit (default 300)")
     args = parser.parse_args()
     if args.users < 1 or not 2 <= args.regions <= 676:
