@@ -19,6 +19,8 @@ SHORT = 5
 OUTSIDE_WORD = "luar"
 # Typed before a region's own name; "agam" means Kabupaten Agam.
 REGION_WORDS = ("kota", "kabupaten", "kab")
+# A place is named in a few words; a pasted story must not cost a comparison per word.
+MAX_WORDS = 40
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ class PlaceFinder:
 
     def find(self, typed: str, within: str | None = None) -> Found:
         """The places `typed` names; `within`: a region already chosen is searched first."""
-        words = clean(typed).split()
+        words = clean(typed).split()[:MAX_WORDS]
         if OUTSIDE_WORD in words:
             return Found(outside=True)
         if not words:
