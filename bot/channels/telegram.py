@@ -359,6 +359,8 @@ class TelegramChannel:
         parameters = (
             ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         )
+        if post.chart is not None and await _send_chart(bot, chat_id, post, parameters):
+            return
         pieces = to_html(reply)
         for number, piece in enumerate(pieces, start=1):
             sent = await bot.send_message(
@@ -407,14 +409,14 @@ class TelegramChannel:
         if not allowed or self.group_desk is None or chat is None or user is None:
             return  # not answered: a stranger's press costs no call at all
         try:
-            pressed = await self.group_desk.press(str(user.id), query.data or "")
+            pressed = await self.group_desk.press(str(user.id), query.data or "", user.full_name)
         except Exception:
             # The official's button must not spin for ever; the error handler logs it.
             await query.answer("Gagal, coba lagi sebentar lagi.", show_alert=True)
             raise
         await query.answer(pressed.toast)
         if pressed.replace is not None:
-            await _edit(query, to_html(pressed.replace)[0], None)
+            await _edit(query, to_html(pressed.replace)[0], keyboard(pressed.replace))
         if pressed.post is not None:
             await self._post(query.get_bot(), chat.id, pressed.post, reply_to=None)
 
@@ -504,6 +506,28 @@ class TelegramChannel:
                 if reply.buttons and number == len(pieces):
                     fields["reply_markup"] = keyboard_data(reply)
                 await context.bot.do_api_request(RAW_SEND_MESSAGE, api_kwargs=fields)
+
+
+async def _send_chart(
+    bot: Bot, chat_id: int, post: Post, parameters: ReplyParameters | None
+) -> bool:
+    """A post's chart as a photo. True: its whole text went as the caption; False: it did
+    not fit (Telegram allows 1,024 characters), the caption is the short summary and the
+    caller sends the text after it."""
+    assert post.chart is not None
+    whole = to_html(post.reply, MessageLimit.CAPTION_LENGTH)
+    fits = len(whole) == 1
+    caption = (
+        whole[0] if fits else to_html(Reply(post.chart.caption), MessageLimit.CAPTION_LENGTH)[0]
+    )
+    await bot.send_photo(
+        chat_id,
+        InputFile(post.chart.png, filename="statistik.png"),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_parameters=parameters,
+    )
+    return fits
 
 
 async def _edit(query: CallbackQuery, body: str, markup: InlineKeyboardMarkup | None) -> bool:
