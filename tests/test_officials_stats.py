@@ -10,6 +10,8 @@ import datetime as dt
 import io
 import sqlite3
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.crypto import generate_key
@@ -93,6 +95,17 @@ def test_periods_are_whole_wib_days_and_months() -> None:
     assert parse_period("", now) == parse_period("90", now)
     for bad in ("0", "3661", "2026-13", "2026-0", "30 hari", "kemarin", "-5", "1e3"):
         assert parse_period(bad, now) is None, bad
+
+
+def test_starting_the_bot_or_the_cli_does_not_load_matplotlib() -> None:
+    """Half a second of import is paid by the first /statistik only."""
+    modules = "main, bot.cli, bot.channels.telegram, bot.runtime, bot.officials_chat, bot.charts"
+    code = f"import sys, {modules}; print(sorted(m for m in sys.modules if 'matplotlib' in m))"
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+    )
+    assert done.stdout.strip() == "[]"
 
 
 async def test_categories_and_holder_show_in_card_lists_and_export_and_survive_a_restart(
