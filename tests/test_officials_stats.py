@@ -18,6 +18,8 @@ from bot.crypto import generate_key
 from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.messages import UserKey
+from bot.reports import Draft
 from bot.statistics import parse_period
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.test_officials_queue import environ, file_report, group_bot, official_says, running
@@ -80,6 +82,31 @@ async def test_statistik_is_a_png_chart_with_the_counts_and_a_period_can_be_chos
         official_says(tg, "/statistik kemarin")
         await tg.async_wait_for_message(OFFICIALS, contains="/statistik 2026-11 (satu bulan)")
         assert len(tg.calls_to("sendPhoto")) == 2  # no chart of nothing
+
+
+async def test_figures_too_long_for_a_caption_follow_the_chart_as_a_message(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    async with group_bot(tmp_path, kb, matcher) as bot:
+        store = bot.services.reports
+        assert store is not None
+        for number in range(40):  # forty countries: more lines than a caption holds
+            user = UserKey("telegram", str(5000 + number), str(5000 + number))
+            await store.submit(
+                Draft(user, f"draft-{number}", "summary", {"kind": "tawaran"}),
+                urgent=False,
+                risk="tinggi",
+                area="Pariaman Utara",
+                destination=f"Negara nomor {number:02d}",
+                deliveries=lambda _: [],
+            )
+        official_says(bot.tg, "/statistik")
+        [photo] = await bot.tg.async_wait_for_call("sendPhoto")
+        assert_png(photo.files["photo"].content)
+        caption = caption_of(photo)
+        assert "Jumlah: 40 (mendesak: 0)" in caption and "Negara nomor 39" not in caption
+        [full] = await bot.tg.async_wait_for_message(OFFICIALS, contains="Menurut negara tujuan")
+        assert "Negara nomor 39: 1" in shown(full) and "Pariaman Utara: 40" in shown(full)
 
 
 def test_periods_are_whole_wib_days_and_months() -> None:
