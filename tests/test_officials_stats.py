@@ -126,7 +126,7 @@ def test_periods_are_whole_wib_days_and_months() -> None:
 
 def test_starting_the_bot_or_the_cli_does_not_load_matplotlib() -> None:
     """Half a second of import is paid by the first /statistik only."""
-    modules = "main, bot.cli, bot.channels.telegram, bot.runtime, bot.officials_chat, bot.charts"
+    modules = "main, bot.cli, bot.launch, bot.channels.telegram.app, bot.officials_chat, bot.charts"
     code = f"import sys, {modules}; print(sorted(m for m in sys.modules if 'matplotlib' in m))"
     root = Path(__file__).resolve().parent.parent
     done = subprocess.run(
