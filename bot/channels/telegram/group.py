@@ -13,11 +13,12 @@ import time
 from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, InputFile, Message, ReplyParameters, Update
-from telegram.constants import ChatMemberStatus, ChatType, ParseMode
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram.render import edit_in_place, keyboard, to_html
+from bot.messages import Reply
 from bot.officials import Desk
 from bot.officials_chat import GroupDesk, Post
 from bot.regions import Regions, Scope
@@ -65,6 +66,8 @@ class OfficialsGroup:
         parameters = (
             ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         )
+        if post.chart is not None and await _send_chart(bot, chat_id, post, parameters):
+            return
         pieces = to_html(reply)
         for number, piece in enumerate(pieces, start=1):
             sent = await bot.send_message(
@@ -111,14 +114,16 @@ class OfficialsGroup:
         if chat is None or user is None:
             return
         try:
-            pressed = await self.group_desk.scoped(scope).press(str(user.id), query.data or "")
+            pressed = await self.group_desk.scoped(scope).press(
+                str(user.id), query.data or "", user.full_name
+            )
         except Exception:
             # The official's button must not spin for ever; the error handler logs it.
             await query.answer("Gagal, coba lagi sebentar lagi.", show_alert=True)
             raise
         await query.answer(pressed.toast)
         if pressed.replace is not None:
-            await edit_in_place(query, to_html(pressed.replace)[0], None)
+            await edit_in_place(query, to_html(pressed.replace)[0], keyboard(pressed.replace))
         if pressed.post is not None:
             await self._post(query.get_bot(), chat.id, pressed.post, reply_to=None)
 
@@ -138,3 +143,25 @@ class OfficialsGroup:
         log.info("leaving a group that is not the officials' chat")
         with contextlib.suppress(BadRequest, Forbidden):  # already out
             await context.bot.leave_chat(chat_id)
+
+
+async def _send_chart(
+    bot: Bot, chat_id: int, post: Post, parameters: ReplyParameters | None
+) -> bool:
+    """A post's chart as a photo. True: its whole text went as the caption; False: it did
+    not fit (Telegram allows 1,024 characters), the caption is the short summary and the
+    caller sends the text after it."""
+    assert post.chart is not None
+    whole = to_html(post.reply, MessageLimit.CAPTION_LENGTH)
+    fits = len(whole) == 1
+    caption = (
+        whole[0] if fits else to_html(Reply(post.chart.caption), MessageLimit.CAPTION_LENGTH)[0]
+    )
+    await bot.send_photo(
+        chat_id,
+        InputFile(post.chart.png, filename="statistik.png"),
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_parameters=parameters,
+    )
+    return fits
