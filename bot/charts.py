@@ -1,4 +1,5 @@
-"""The /statistik picture: reports per week by status, top destinations, by kecamatan.
+"""The /statistik picture: reports per week by status, top destinations, by kecamatan
+(by city/regency for someone who sees several).
 
 matplotlib's object API on the Agg canvas (a Figure of our own, no pyplot and its global
 figure registry), imported only when a chart is drawn: the bot's start and the CLI do not
@@ -71,7 +72,10 @@ def _draw(stats: Statistics) -> bytes:
     timeline.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="Status")
 
     _ranking(figure.add_subplot(grid[1, 0]), "Negara tujuan", "negara", stats.by_destination)
-    _ranking(figure.add_subplot(grid[1, 1]), "Kecamatan", "kecamatan", stats.by_area)
+    if stats.by_region:  # several regions' kecamatan side by side would mislead
+        _ranking(figure.add_subplot(grid[1, 1]), "Kota/kabupaten", "wilayah", stats.by_region)
+    else:
+        _ranking(figure.add_subplot(grid[1, 1]), "Kecamatan", "kecamatan", stats.by_area)
 
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})

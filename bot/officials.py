@@ -394,10 +394,19 @@ class Desk:
         period = parse_period(argument, dt.datetime.now(dt.UTC))
         if period is None:
             return Reply(USAGE)
-        stats = count(await self.store.all_cases(), period)
+        stats = count(await self.store.all_cases(), period, self._region_names())
         if not stats.total:
             return Reply(f"Tidak ada laporan dalam periode {period.label}.\n{USAGE}")
         return stats
+
+    def _region_names(self) -> dict[str, str] | None:
+        """Region names when this desk sees more than one region, else None."""
+        if self.regions is None or not self.regions.many:
+            return None
+        seen = self.store.scope
+        if seen is not None and len(seen) < 2:
+            return None
+        return {region.id: region.name for region in self.regions.regions}
 
     async def export_csv(self) -> bytes:
         cases = await self.store.all_cases()

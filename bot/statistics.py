@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from bot.deadlines import WIB
@@ -89,12 +89,17 @@ class Statistics:
     by_area: tuple[tuple[str, int], ...]  # most first
     by_destination: tuple[tuple[str, int], ...]
     by_tag: tuple[tuple[str, int], ...]
+    # Filled only for someone who sees several regions (the province): a kecamatan name
+    # alone is ambiguous there, and which city or regency is busiest is the first question.
+    by_region: tuple[tuple[str, int], ...] = ()
 
     def caption(self) -> str:
         """A few lines that fit under a picture (Telegram allows 1,024 characters)."""
         lines = [f"Statistik laporan · {self.period.label}"]
         lines.append(f"Jumlah: {self.total} (mendesak: {self.urgent})")
         lines += [f"{STATUS_LABELS[s]}: {n}" for s, n in self.by_status.items() if n]
+        if self.by_region:
+            lines.append("Wilayah terbanyak: " + _top(self.by_region))
         if self.by_area:
             lines.append("Kecamatan terbanyak: " + _top(self.by_area))
         if self.by_destination:
@@ -108,6 +113,9 @@ class Statistics:
         lines += [f"  {STATUS_LABELS[s]}: {n}" for s, n in self.by_status.items() if n]
         lines.append(f"\nMenurut {'minggu' if self.period.weekly else 'bulan'}:")
         lines += [f"  {label}: {n}" for label, c in self.timeline if (n := sum(c.values()))]
+        if self.by_region:
+            lines.append("\nMenurut kota/kabupaten:")
+            lines += [f"  {region}: {count}" for region, count in self.by_region]
         lines.append("\nMenurut kecamatan:")
         lines += [f"  {area}: {count}" for area, count in self.by_area]
         lines.append("\nMenurut negara tujuan:")
@@ -118,7 +126,10 @@ class Statistics:
         return "\n".join(lines)
 
 
-def count(cases: Iterable[Report], period: Period) -> Statistics:
+def count(
+    cases: Iterable[Report], period: Period, region_names: Mapping[str, str] | None = None
+) -> Statistics:
+    """`region_names` (region id -> name): count by region too, for a viewer of several."""
     chosen = [case for case in cases if period.holds(case.created_at)]
     by_status = Counter(case.status for case in chosen)
     bucket = _week if period.weekly else _month
@@ -137,6 +148,11 @@ def count(cases: Iterable[Report], period: Period) -> Statistics:
         by_area=tuple(Counter(case.area for case in chosen).most_common()),
         by_destination=tuple(Counter(case.destination for case in chosen).most_common()),
         by_tag=tuple(Counter(tag for case in chosen for tag in case.tags).most_common()),
+        by_region=tuple(
+            Counter(region_names.get(case.region, case.region) for case in chosen).most_common()
+        )
+        if region_names
+        else (),
     )
 
 

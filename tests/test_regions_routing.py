@@ -144,6 +144,16 @@ async def test_a_report_from_region_b_reaches_only_b_and_a_cannot_see_or_act_on_
         tg.press_button(
             PROVINCE_OFFICIAL, copy["message_id"], f"kasus:{code}:diterima", PROVINCE, strict=False
         )
+        # Its statistics count by city/regency; a region's own count by kecamatan only.
+        bot.tg.send_text(PROVINCE_OFFICIAL, "/statistik", chat_id=PROVINCE, chat_type="supergroup")
+        [*_, chart] = await tg.async_wait_for_call("sendPhoto", count=2)
+        assert chart.params["chat_id"] == PROVINCE
+        assert "Menurut kota/kabupaten:\n  Kabupaten Dua: 1" in chart.params["caption"]
+        bot.tg.send_text(OFFICIAL_DUA, "/statistik", chat_id=GROUP_DUA, chat_type="supergroup")
+        [*_, chart] = await tg.async_wait_for_call("sendPhoto", count=3)
+        assert chart.params["chat_id"] == GROUP_DUA
+        caption = chart.params["caption"]
+        assert "kota/kabupaten" not in caption and "Menurut kecamatan:\n  Dua Hulu: 1" in caption
 
         # B's official acts; the reporter hears it from B, with B's office.
         tg.press_button(OFFICIAL_DUA, card["message_id"], f"kasus:{code}:diterima", GROUP_DUA)
