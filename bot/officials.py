@@ -19,6 +19,7 @@ from dataclasses import replace
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+from bot.response import Responses, ResponseTimes, Timing, late_mark, uniform
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
 from bot.texts import text
@@ -169,10 +170,17 @@ def _albums(evidence: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 class Desk:
     """What officials do with cases. Callers have checked the official is allowed."""
 
-    def __init__(self, store: ReportStore, kb: KnowledgeBase, sessions: SessionStore) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        kb: KnowledgeBase,
+        sessions: SessionStore,
+        responses: Responses | None = None,
+    ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
+        self.responses = responses or Responses(store, uniform(ResponseTimes()))
 
     async def act(self, official: str, code: str, action: str) -> str:
         """A card button; returns the short answer shown to the official."""
@@ -236,14 +244,15 @@ class Desk:
         cases = await self.store.open_cases()
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
-        today = dt.datetime.now(dt.UTC)
+        today = self.responses.now()
+        timings = await self.responses.timings(cases)
         lines = [f"Kasus terbuka ({len(cases)}), terlama dulu:"]
         for case in cases:
             age = (today - dt.datetime.fromisoformat(case.created_at)).days
             urgent = "🚨 " if case.urgent else ""
             lines.append(
                 f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
-                f" · {case.destination}"
+                f" · {case.destination}{_late(timings[case.id], today)}"
             )
         return Reply("\n".join(lines))
 
@@ -293,8 +302,10 @@ class Desk:
         writer.writerow(
             ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
              *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
-             "kontak", "ditangani", "ditutup"]
+             "kontak", "ditangani", "ditutup", *RESPONSE_COLUMNS]
         )  # fmt: skip
+        timings = await self.responses.timings(cases)
+        now = self.responses.now()
         for case in cases:
             answers = case.answers
             writer.writerow(
@@ -303,9 +314,36 @@ class Desk:
                  *(_cell(answers.get(key, "")) for key, _ in FIELDS + MISSING_FIELDS),
                  len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
                  _cell(answers.get("contact", "anonim")),
-                 case.assigned_to or "", case.closed_at or ""]
+                 case.assigned_to or "", case.closed_at or "",
+                 *_response_cells(timings[case.id], now)]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
+
+
+RESPONSE_COLUMNS = (
+    "diterima pada",
+    "tindakan pertama pada",
+    "jam sampai diterima",
+    "jam sampai tindakan pertama",
+    "terlambat",
+)
+
+
+def _late(timing: Timing, now: dt.datetime) -> str:
+    mark = late_mark(timing, now)
+    return f" · {mark}" if mark else ""
+
+
+def _response_cells(timing: Timing, now: dt.datetime) -> list[str]:
+    """The RESPONSE_COLUMNS of one case: moments in UTC like "dibuat", hours to one decimal."""
+    ack, act = timing.hours_to_ack(), timing.hours_to_act()
+    return [
+        timing.acknowledged_at.isoformat(timespec="seconds") if timing.acknowledged_at else "",
+        timing.acted_at.isoformat(timespec="seconds") if timing.acted_at else "",
+        "" if ack is None else f"{ack:.1f}",
+        "" if act is None else f"{act:.1f}",
+        "ya" if timing.late(now) else "tidak",
+    ]
 
 
 def _cell(value: object) -> str:

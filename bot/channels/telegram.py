@@ -94,6 +94,7 @@ from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.safe_text import QUOTE_END, QUOTE_START
 from bot.texts import text
+from bot.watch import Watch
 
 log = logging.getLogger(__name__)
 
@@ -239,6 +240,7 @@ class TelegramChannel:
     reports: ReportStore | None = None
     retention_days: int = 365
     flood: FloodGuard | None = None
+    watch: Watch | None = None  # reminders and the weekly digest for the officials' group
     # Outbox rows for reporters on other channels (WhatsApp) go through these.
     other_channels: dict[str, Transport] = field(default_factory=dict)
 
@@ -261,6 +263,7 @@ class TelegramChannel:
             outbox=services.outbox,
             reports=services.reports,
             retention_days=settings.retention_days,
+            watch=services.watch,
             other_channels=other_channels or {},
         )
 
@@ -427,6 +430,7 @@ class TelegramChannel:
         telegram = TelegramTransport(app.bot, self.officials_chat_id, self.reports)
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
+            *self._watch_worker(stop),
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(
                 housekeeping.run(
@@ -438,6 +442,12 @@ class TelegramChannel:
                 )
             ),
         ]
+
+    def _watch_worker(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """Reminders and the digest, only when there is a group to remind."""
+        if self.watch is None or self.outbox is None or self.officials_chat_id is None:
+            return []
+        return [asyncio.create_task(self.watch.run(self.outbox.notify, stop))]
 
     def _is_official(self, update: Update) -> bool:
         user = update.effective_user
