@@ -79,11 +79,9 @@ def reminder(case: Report, timing: Timing, due: list[str], now: dt.datetime) -> 
 
 
 def deadline_text(moment: dt.datetime) -> str:
-    """A working-day deadline (midnight WIB) reads as its last day; others with the hour."""
-    local = moment.astimezone(deadlines.WIB)
-    if local.time() == dt.time():
-        return f"akhir hari {deadlines.format_day(local.date() - dt.timedelta(days=1), 'id')}"
-    return deadlines.format_moment(local, "id")
+    """A working-day deadline reads as the end of its last day; others with the hour."""
+    shown = deadlines.format_deadline(moment, "id")
+    return f"akhir hari {shown}" if deadlines.ends_a_day(moment) else shown
 
 
 async def _reminded(store: ReportStore) -> set[tuple[int, str]]:

@@ -104,7 +104,9 @@ async def open_services(
                 alert_minutes=settings.outbox_alert_minutes,
             )
             outbox = Outbox(database, cipher, policy)
-            responses = Responses(reports, uniform(response_times(settings)), clock)
+            # Regions: a per-region lookup replaces uniform(...) here, for both.
+            times_for = uniform(response_times(settings))
+            responses = Responses(reports, times_for, clock)
             desk = Desk(reports, kb, sessions, responses)
             watch = Watch(
                 responses, reports, kb, digest_schedule(settings), settings.response_check_seconds
@@ -113,12 +115,7 @@ async def open_services(
             deliveries = new_case_deliveries(kb, settings.evidence_per_report)
             if officials_present is None:
                 officials_present = settings.officials_chat_id is not None
-            receipt = ReceiptPolicy(
-                forwarded=officials_present,
-                ack_hours=settings.response_ack_hours,
-                action_working_days=settings.response_action_working_days,
-                holidays=settings.response_holidays,
-            )
+            receipt = ReceiptPolicy(forwarded=officials_present, times_for=times_for)
             flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify, receipt, reader)
             caps = Caps(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report

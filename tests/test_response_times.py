@@ -131,6 +131,14 @@ async def test_an_urgent_case_is_late_after_two_hours_a_calm_one_is_not(
     async with timed_bot(tg, tmp_path, kb, matcher, clock, generate_key()) as bot:
         calm = await file_report(bot, 4201)
         urgent = await file_report(bot, 4202, urgent=True)
+        # The reporter is promised what the officials are held to: hours, not days.
+        stored = await bot.services.reports.by_code(urgent)  # type: ignore[union-attr]
+        assert stored is not None
+        created = dt.datetime.fromisoformat(stored.created_at)
+        [receipt] = [m for m in tg.messages(4202) if urgent in str(m.get("text"))][:1]
+        for hours in (2, 24):
+            promised = deadlines.format_moment(created + dt.timedelta(hours=hours), "id")
+            assert promised in shown(receipt)
         clock.ahead = dt.timedelta(hours=2, minutes=10)
         [reminder] = await tg.async_wait_for_message(OFFICIALS, contains="⏰ Pengingat")
         assert urgent in shown(reminder) and "MENDESAK" in shown(reminder)
