@@ -19,7 +19,14 @@ from dataclasses import replace
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
-from bot.response import Responses, ResponseTimes, Timing, late_mark, uniform
+from bot.response import (
+    RESPONSE_COLUMNS,
+    Responses,
+    ResponseTimes,
+    late_mark,
+    response_cells,
+    uniform,
+)
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
 from bot.texts import text
@@ -252,7 +259,7 @@ class Desk:
             urgent = "🚨 " if case.urgent else ""
             lines.append(
                 f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
-                f" · {case.destination}{_late(timings[case.id], today)}"
+                f" · {case.destination}{late_mark(timings[case.id], today)}"
             )
         return Reply("\n".join(lines))
 
@@ -315,35 +322,9 @@ class Desk:
                  len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
                  _cell(answers.get("contact", "anonim")),
                  case.assigned_to or "", case.closed_at or "",
-                 *_response_cells(timings[case.id], now)]
+                 *response_cells(timings[case.id], now)]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
-
-
-RESPONSE_COLUMNS = (
-    "diterima pada",
-    "tindakan pertama pada",
-    "jam sampai diterima",
-    "jam sampai tindakan pertama",
-    "terlambat",
-)
-
-
-def _late(timing: Timing, now: dt.datetime) -> str:
-    mark = late_mark(timing, now)
-    return f" · {mark}" if mark else ""
-
-
-def _response_cells(timing: Timing, now: dt.datetime) -> list[str]:
-    """The RESPONSE_COLUMNS of one case: moments in UTC like "dibuat", hours to one decimal."""
-    ack, act = timing.hours_to_ack(), timing.hours_to_act()
-    return [
-        timing.acknowledged_at.isoformat(timespec="seconds") if timing.acknowledged_at else "",
-        timing.acted_at.isoformat(timespec="seconds") if timing.acted_at else "",
-        "" if ack is None else f"{ack:.1f}",
-        "" if act is None else f"{act:.1f}",
-        "ya" if timing.late(now) else "tidak",
-    ]
 
 
 def _cell(value: object) -> str:

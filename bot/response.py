@@ -188,13 +188,36 @@ def duration(span: dt.timedelta) -> str:
 
 
 def late_mark(timing: Timing, now: dt.datetime) -> str:
-    """The ⏰ note an open case carries in /kasus, or "" when it is within its promise."""
+    """The " · ⏰ ..." an open case's /kasus line ends with, or "" within its promise."""
     overdue = timing.overdue(now)
     if overdue is None:
         return ""
     what, late = overdue
     waiting = "belum ada tindakan" if what == "act" else "belum diterima"
-    return f"⏰ {waiting}, terlambat {duration(late)}"
+    return f" · ⏰ {waiting}, terlambat {duration(late)}"
+
+
+# The response-time columns of /ekspor (bot.officials), after the case's own.
+RESPONSE_COLUMNS = (
+    "diterima pada",
+    "tindakan pertama pada",
+    "jam sampai diterima",
+    "jam sampai tindakan pertama",
+    "terlambat",
+)
+
+
+def response_cells(timing: Timing, now: dt.datetime) -> list[str]:
+    """One case's RESPONSE_COLUMNS: moments in UTC like "dibuat", hours to one decimal;
+    late when either promise was or is broken."""
+    ack, act = timing.hours_to_ack(), timing.hours_to_act()
+    return [
+        timing.acknowledged_at.isoformat(timespec="seconds") if timing.acknowledged_at else "",
+        timing.acted_at.isoformat(timespec="seconds") if timing.acted_at else "",
+        "" if ack is None else f"{ack:.1f}",
+        "" if act is None else f"{act:.1f}",
+        "ya" if timing.late(now) else "tidak",
+    ]
 
 
 def median_hours(values: Iterable[float | None]) -> float | None:

@@ -21,8 +21,8 @@ from bot.crypto import generate_key
 from bot.digest import Schedule
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.officials import RESPONSE_COLUMNS, STATUS_LABELS
-from bot.response import ResponseTimes
+from bot.officials import STATUS_LABELS
+from bot.response import RESPONSE_COLUMNS, ResponseTimes
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER
 from tests.test_officials_queue import environ, file_report, group, official_says
