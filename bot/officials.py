@@ -12,13 +12,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
-from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+from bot.reports import CLOSED, STATUSES, TAGS, OutboxRow, Report, ReportStore
 from bot.response import (
     RESPONSE_COLUMNS,
     Responses,
@@ -29,6 +28,7 @@ from bot.response import (
 )
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
+from bot.statistics import USAGE, Statistics, count, parse_period
 from bot.texts import text
 
 # Officials work in Indonesian; reporters read their case's status in their own language.
@@ -41,7 +41,11 @@ NEXT_STATUSES = {
     "selesai": (),
     "tidak_valid": (),
 }
-CASE_ACTION = "kasus"  # button actions: "kasus:<code>:<status>" / "kasus:<code>:tangani"
+# Button actions: "kasus:<code>:<status>", "kasus:<code>:tangani", "kasus:<code>:kategori"
+# (the tag choices), "kasus:<code>:tag+<tag>" / "tag-<tag>" (set / clear: what the button
+# showed, so a press on an outdated menu does what its label said).
+CASE_ACTION = "kasus"
+TAG_MENU = "kategori"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
 CARD_FIELD_CHARS = 500  # longer answers are shortened on the card (one message, editable)
 ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
@@ -93,7 +97,9 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
     lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
     lines.append(f"Status: {STATUS_LABELS[report.status]}")
     if report.assigned_to:
-        lines.append(f"Ditangani: petugas {report.assigned_to}")
+        lines.append(f"Ditangani: {holder(report)}")
+    if report.tags:
+        lines.append(f"Kategori: {tag_list(report)}")
     shortened = False
     for key, label in (*fields_of(answers), ("contact", "Kontak pelapor")):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
@@ -126,8 +132,42 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
                 Button("✉️ Balas pelapor", f"{CASE_ACTION}:{report.code}:balas"),
             )
         )
+    rows.append((Button("🏷️ Kategori", f"{CASE_ACTION}:{report.code}:{TAG_MENU}"),))
     title = f"Laporan {report.code}"
     return Reply("\n".join(lines), title=title, buttons=tuple(rows))
+
+
+def tag_menu(report: Report) -> Reply:
+    """The categories of a case as switches: ✅ set (pressing clears it), ▫️ not set."""
+    rows = tuple(
+        (
+            Button(f"✅ {label}", f"{CASE_ACTION}:{report.code}:tag-{tag}")
+            if tag in report.tags
+            else Button(f"▫️ {label}", f"{CASE_ACTION}:{report.code}:tag+{tag}"),
+        )
+        for tag, label in TAGS.items()
+    )
+    return Reply(
+        f"🏷️ Kategori {report.code}: tekan untuk memasang atau melepas.\n"
+        f"Sekarang: {tag_list(report) or 'belum ada'}",
+        buttons=rows,
+    )
+
+
+def holder(report: Report) -> str:
+    """Who took the case: the name Telegram showed then, and the id that cannot change."""
+    if report.assigned_name:
+        return f"{report.assigned_name} (petugas {report.assigned_to})"
+    return f"petugas {report.assigned_to}"
+
+
+def tag_list(report: Report) -> str:
+    return ", ".join(TAGS[tag] for tag in report.tags)
+
+
+def display_name(raw: str) -> str:
+    """An official's Telegram name, as one short line: it is shown on cards and lists."""
+    return " ".join(clean_text(raw).split())[:64]
 
 
 def new_case_deliveries(
@@ -189,14 +229,20 @@ class Desk:
         self.sessions = sessions  # the language each reporter is written to in
         self.responses = responses or Responses(store, uniform(ResponseTimes()))
 
-    async def act(self, official: str, code: str, action: str) -> str:
-        """A card button; returns the short answer shown to the official."""
+    async def act(self, official: str, code: str, action: str, name: str = "") -> str:
+        """A card button; returns the short answer shown to the official. `name`: the
+        official's display name, shown as the case's holder after "tangani"."""
         report = await self.store.by_code(code)
         if report is None:
             return "Kasus tidak ditemukan."
         if action == "tangani":
+            taken = _with(report, assigned_to=official, assigned_name=display_name(name) or None)
             updated = await self.store.change(
-                report, official, assign=True, deliveries=[self._card_update(report, official)]
+                report,
+                official,
+                assign=True,
+                name=taken.assigned_name,
+                deliveries=[self._card_update(taken)],
             )
             return f"Kasus {updated.code} Anda tangani."
         if action not in NEXT_STATUSES[report.status]:
@@ -206,17 +252,28 @@ class Desk:
         status = text(f"case_status_{action}", lang)
         notice = Reply(text("status_notice", lang, code=report.code, status=status))
         deliveries = [
-            self._card_update(changed, report.assigned_to),
+            self._card_update(changed),
             OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
         ]
         await self.store.change(report, official, status=action, deliveries=deliveries)
         return f"Status {report.code}: {STATUS_LABELS[action]}."
 
-    def _card_update(self, report: Report, assigned: str | None) -> OutboxRow:
-        shown = _with(report, assigned_to=assigned)
+    def _card_update(self, report: Report) -> OutboxRow:
         return OutboxRow(
-            "card_update", None, {"reply": reply_to_dict(card(shown, self.kb))}, report.id
+            "card_update", None, {"reply": reply_to_dict(card(report, self.kb))}, report.id
         )
+
+    async def tag(self, official: str, report: Report, change: str) -> tuple[str, Reply]:
+        """A tag switch ("+tag" / "-tag"): the toast and the menu as it is now."""
+        on, tag = change[0] == "+", change[1:]
+        updated, changed = await self.store.tag(
+            report, official, tag, on, lambda now: [self._card_update(now)]
+        )
+        if not changed:
+            toast = f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
+        else:
+            toast = f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
+        return toast, tag_menu(updated)
 
     async def to_reporter(self, report: Report, message: str) -> None:
         """An official's reply to the card, relayed without the official's name."""
@@ -247,20 +304,30 @@ class Desk:
             rows.append(OutboxRow("relay", None, payload, report.id))
         await self.store.add_message(report, "from_reporter", message, rows)
 
-    async def open_cases(self) -> Reply:
+    async def open_cases(self, official: str | None = None) -> Reply:
+        """The open cases, oldest first; with `official`, only the ones they took."""
         cases = await self.store.open_cases()
+        if official is not None:
+            cases = [case for case in cases if case.assigned_to == official]
+            if not cases:
+                return Reply("Tidak ada kasus terbuka yang Anda tangani.")
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
         today = self.responses.now()
         timings = await self.responses.timings(cases)
-        lines = [f"Kasus terbuka ({len(cases)}), terlama dulu:"]
+        whose = "Anda tangani" if official is not None else "terbuka"
+        lines = [f"Kasus {whose} ({len(cases)}), terlama dulu:"]
         for case in cases:
             age = (today - dt.datetime.fromisoformat(case.created_at)).days
             urgent = "🚨 " if case.urgent else ""
-            lines.append(
+            line = (
                 f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
                 f" · {case.destination}{late_mark(timings[case.id], today)}"
             )
+            line += f" · 🙋 {holder(case)}" if case.assigned_to else " · 🙋 belum ada"
+            if case.tags:
+                line += f" · 🏷️ {tag_list(case)}"
+            lines.append(line)
         return Reply("\n".join(lines))
 
     async def case(self, code: str) -> Reply:
@@ -283,24 +350,16 @@ class Desk:
             buttons=shown.buttons,
         )
 
-    async def statistics(self) -> Reply:
-        cases = await self.store.all_cases()
-        if not cases:
-            return Reply("Belum ada laporan.")
-        by_status = Counter(case.status for case in cases)
-        by_week = Counter(_week(case.created_at) for case in cases)
-        by_area = Counter(case.area for case in cases)
-        by_destination = Counter(case.destination for case in cases)
-        lines = [f"Jumlah laporan: {len(cases)} (mendesak: {sum(c.urgent for c in cases)})"]
-        lines.append("\nMenurut status:")
-        lines += [f"  {STATUS_LABELS[s]}: {by_status[s]}" for s in STATUSES if by_status[s]]
-        lines.append("\nMenurut minggu:")
-        lines += [f"  {week}: {count}" for week, count in sorted(by_week.items())[-8:]]
-        lines.append("\nMenurut kecamatan:")
-        lines += [f"  {area}: {count}" for area, count in by_area.most_common()]
-        lines.append("\nMenurut negara tujuan:")
-        lines += [f"  {country}: {count}" for country, count in by_destination.most_common()]
-        return Reply("\n".join(lines), title="Statistik laporan")
+    async def statistics(self, argument: str) -> Statistics | Reply:
+        """The numbers of the period `argument` names (see bot.statistics); a Reply instead
+        when there is nothing to count: a period not understood, or no report in it."""
+        period = parse_period(argument, dt.datetime.now(dt.UTC))
+        if period is None:
+            return Reply(USAGE)
+        stats = count(await self.store.all_cases(), period)
+        if not stats.total:
+            return Reply(f"Tidak ada laporan dalam periode {period.label}.\n{USAGE}")
+        return stats
 
     async def export_csv(self) -> bytes:
         cases = await self.store.all_cases()
@@ -309,7 +368,8 @@ class Desk:
         writer.writerow(
             ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
              *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
-             "kontak", "ditangani", "ditutup", *RESPONSE_COLUMNS]
+             "kontak", "ditangani", "ditutup",
+             *CASE_COLUMNS, *RESPONSE_COLUMNS]
         )  # fmt: skip
         timings = await self.responses.timings(cases)
         now = self.responses.now()
@@ -322,20 +382,23 @@ class Desk:
                  len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
                  _cell(answers.get("contact", "anonim")),
                  case.assigned_to or "", case.closed_at or "",
-                 *response_cells(timings[case.id], now)]
+                 *case_cells(case), *response_cells(timings[case.id], now)]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
+
+
+# Who holds the case and its categories (issue 12), after the columns older exports had.
+CASE_COLUMNS = ("nama petugas", "kategori")
+
+
+def case_cells(case: Report) -> list[str]:
+    return [_cell(case.assigned_name or ""), "; ".join(TAGS[tag] for tag in case.tags)]
 
 
 def _cell(value: object) -> str:
     """Spreadsheet-safe: a cell starting with = + - @ would run as a formula."""
     cell = str(value)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
-
-
-def _week(created_at: str) -> str:
-    year, week, _ = dt.datetime.fromisoformat(created_at).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _with(report: Report, **changes: object) -> Report:

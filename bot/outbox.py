@@ -25,9 +25,10 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.crypto import Cipher
+from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
 from bot.reports import OFFICIALS
 from bot.storage import Database, now
@@ -47,50 +48,6 @@ class Policy:
     max_backoff: float = 300.0  # seconds
     alert_rows: int = 30  # officials' rows waiting before the group is told
     alert_minutes: float = 30.0  # or the oldest waiting that long
-
-
-class DeliveryError(Exception):
-    """Base of what a transport raises when a row could not be delivered."""
-
-
-class RetryLater(DeliveryError):
-    """Telegram said 429: not before `seconds`."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds:g}s")
-        self.seconds = seconds
-
-
-class TemporaryFailure(DeliveryError):
-    """Chat, server or network trouble: try again with back-off."""
-
-
-class PermanentFailure(DeliveryError):
-    """It will never work (bot blocked, message refused): give the row up."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    role: str
-    report_id: int | None
-    recipient: UserKey | None  # None: the officials' chat
-    payload: dict[str, Any]
-    attempts: int
-    recipient_hash: str = OFFICIALS  # the chat's key for pausing it
-
-
-@dataclass(frozen=True)
-class Sent:
-    """Where the message landed: its chat and (first) message id, when there is one."""
-
-    chat_id: int | None = None
-    message_id: int | None = None
-
-
-class Transport(Protocol):
-    async def deliver(self, item: Delivery) -> Sent:
-        """Send it; raise a DeliveryError when it did not go out."""
 
 
 @dataclass(frozen=True)

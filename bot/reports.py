@@ -25,6 +25,15 @@ from bot.storage import Database, batched_writes, now, this_hour
 
 STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
 CLOSED = frozenset({"selesai", "tidak_valid"})
+# The officials' categories of a case: id (stored, in button data) -> label (Indonesian,
+# the officials' language).
+TAGS = {
+    "lowongan": "Penipuan lowongan",
+    "calo": "Calo / non-prosedural",
+    "tppo": "TPPO berat",
+    "hilang": "Orang hilang",
+    "bukan": "Bukan kasus",
+}
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -62,6 +71,8 @@ class Report:
     created_at: str
     closed_at: str | None
     card_chat_id: int | None = None
+    assigned_name: str | None = None  # the official's display name when they took it
+    tags: tuple[str, ...] = ()  # ids of TAGS, in TAGS' order
 
 
 @dataclass(frozen=True)
@@ -278,9 +289,11 @@ class ReportStore:
         *,
         status: str | None = None,
         assign: bool = False,
+        name: str | None = None,
         deliveries: Iterable[OutboxRow] = (),
     ) -> Report:
-        """Record a status change or assignment with who and when, plus its deliveries."""
+        """Record a status change or assignment (`name`: the official's display name) with
+        who and when, plus its deliveries."""
         stamp = now()
         async with self.database.transaction() as db:
             if status is not None:
@@ -292,8 +305,9 @@ class ReportStore:
                 await self._event(db, report.id, actor, "status", status)
             if assign:
                 await db.execute(
-                    "UPDATE reports SET assigned_to = ?, updated_at = ? WHERE id = ?",
-                    (self.cipher.seal(actor), stamp, report.id),
+                    "UPDATE reports SET assigned_to = ?, assigned_name = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    (self.cipher.seal(actor), self.cipher.seal(name), stamp, report.id),
                 )
                 # who took it is the (encrypted) actor; the value must not repeat it in clear
                 await self._event(db, report.id, actor, "assign", "tangani")
@@ -301,6 +315,31 @@ class ReportStore:
                 await self._enqueue(db, row)
             updated = await self._by(db, "id = ?", report.id)
         return updated or report
+
+    async def tag(
+        self,
+        report: Report,
+        actor: str,
+        tag: str,
+        on: bool,
+        deliveries: Callable[[Report], Iterable[OutboxRow]],
+    ) -> tuple[Report, bool]:
+        """Set or clear one category; (the case now, changed?). Only a change is recorded
+        (with who and when) and delivered: a second press of a stale button does nothing."""
+        async with self.database.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO report_tags (report_id, tag) VALUES (?, ?)"
+                if on
+                else "DELETE FROM report_tags WHERE report_id = ? AND tag = ?",
+                (report.id, tag),
+            )
+            changed = cursor.rowcount > 0
+            updated = await self._by(db, "id = ?", report.id) or report
+            if changed:
+                await self._event(db, report.id, actor, "tag", f"{'+' if on else '-'}{tag}")
+                for row in deliveries(updated):
+                    await self._enqueue(db, row)
+        return updated, changed
 
     async def add_message(
         self, report: Report, direction: str, body: str, deliveries: Iterable[OutboxRow]
@@ -421,7 +460,8 @@ class ReportStore:
 
     _COLUMNS = (
         "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
-        "card_message_id, created_at, closed_at, card_chat_id"
+        "card_message_id, created_at, closed_at, card_chat_id, assigned_name, "
+        "(SELECT group_concat(tag) FROM report_tags WHERE report_id = reports.id)"
     )
 
     async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
@@ -453,6 +493,8 @@ class ReportStore:
             created,
             closed,
             card_chat,
+            assigned_name,
+            tags,
         ) = row
         return Report(
             id=int(rid),
@@ -469,6 +511,8 @@ class ReportStore:
             created_at=str(created),
             closed_at=closed,
             card_chat_id=card_chat,
+            assigned_name=self.cipher.unseal(assigned_name),
+            tags=tuple(tag for tag in TAGS if tag in str(tags or "").split(",")),
         )
 
 

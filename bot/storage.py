@@ -195,6 +195,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
     ),
     (
+        # Officials' categories of a case (the 🏷️ buttons): plain ids, statistics count them
+        # and they say nothing about who reported.
+        """CREATE TABLE report_tags (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (report_id, tag)
+        )""",
+        # The official's name as Telegram showed it when they took the case ("Saya
+        # tangani"), encrypted like their id in assigned_to.
+        "ALTER TABLE reports ADD COLUMN assigned_name BLOB",
+    ),
+    (
         # Reminders to officials already queued (bot/reminders.py): one per case and deadline
         # ("ack", "act"), committed with its outbox row, so a restart never repeats one.
         """CREATE TABLE response_reminders (

@@ -18,8 +18,17 @@ from dataclasses import replace
 from typing import Any
 
 from bot.flows.receipt import ReceiptPolicy, receipt
-from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, option_for, words_of
-from bot.flows.steps import AREAS, KIND_STEP, KINDS, Option, Step, kind_options, steps_of
+from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, words_of
+from bot.flows.steps import (
+    AREAS,
+    KIND_STEP,
+    KINDS,
+    Option,
+    Step,
+    kind_options,
+    option_for,
+    steps_of,
+)
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey

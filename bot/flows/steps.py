@@ -32,6 +32,21 @@ class Step:
     editable: bool = True  # offered under ✏️ Ubah (consent is not)
 
 
+def option_for(step: Step, typed: str) -> str | None:
+    """The button a typed answer means: "Belum", "blm", "alun" -> "belum"."""
+    words = said.words_of(typed)
+    if not words:
+        return None
+    for option in step.options:
+        names = {clean(option.value), *(clean(label) for label in option.label.values())}
+        if words in names or clean(typed) in names or words in option.words:
+            return option.value
+    for option in step.options:  # "iya boleh", "nggak belum": every word means this button
+        if option.words and all(word in option.words for word in words.split()):
+            return option.value
+    return None
+
+
 def _opt(
     value: str, id_label: str, en_label: str | None = None, words: frozenset[str] = frozenset()
 ) -> Option:
