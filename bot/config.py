@@ -62,6 +62,10 @@ class Settings:
     response_ack_hours: int = 24
     response_action_working_days: int = 3
     response_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    # Reminders of overdue cases and the weekly digest (bot/watch.py).
+    response_check_seconds: float = 60.0
+    digest_weekday: int | None = 0  # Monday; None: no digest
+    digest_time: dt.time = dt.time(8, 0)  # WIB
     reports_per_day: int = 3
     relays_per_hour: int = 10
     evidence_per_report: int = 20
@@ -130,6 +134,11 @@ class Settings:
                 "RESPONSE_ACTION_WORKING_DAYS", get("RESPONSE_ACTION_WORKING_DAYS", "3")
             ),
             response_holidays=_dates("RESPONSE_HOLIDAYS", get("RESPONSE_HOLIDAYS")),
+            response_check_seconds=_seconds(
+                "RESPONSE_CHECK_SECONDS", get("RESPONSE_CHECK_SECONDS", "60")
+            ),
+            digest_weekday=_weekday("DIGEST_WEEKDAY", get("DIGEST_WEEKDAY", "monday")),
+            digest_time=_time_of_day("DIGEST_TIME", get("DIGEST_TIME", "08:00")),
             reports_per_day=_positive("REPORTS_PER_DAY", get("REPORTS_PER_DAY", "3")),
             relays_per_hour=_positive(
                 "REPORT_MESSAGES_PER_HOUR", get("REPORT_MESSAGES_PER_HOUR", "10")
@@ -279,6 +288,36 @@ def _dates(name: str, value: str) -> frozenset[dt.date]:
         return frozenset(dt.date.fromisoformat(p) for p in value.replace(",", " ").split())
     except ValueError:
         raise ConfigError(f"{name} must be dates like 2026-12-25, separated by commas") from None
+
+
+WEEKDAYS = (
+    ("monday", "senin"),
+    ("tuesday", "selasa"),
+    ("wednesday", "rabu"),
+    ("thursday", "kamis"),
+    ("friday", "jumat"),
+    ("saturday", "sabtu"),
+    ("sunday", "minggu"),
+)
+
+
+def _weekday(name: str, value: str) -> int | None:
+    """0 for Monday ... 6 for Sunday, in English or Indonesian; None for "off"."""
+    wanted = value.casefold()
+    if wanted == "off":
+        return None
+    for number, names in enumerate(WEEKDAYS):
+        if wanted in names:
+            return number
+    raise ConfigError(f"{name} must be a weekday (monday ... sunday) or off, not {value!r}")
+
+
+def _time_of_day(name: str, value: str) -> dt.time:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+        return dt.time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time like 08:00, not {value!r}") from None
 
 
 def _seconds(name: str, value: str) -> float:

@@ -20,6 +20,14 @@ from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.regions import PROVINCE, Regions, single_region
 from bot.reports import CLOSED, STATUSES, TAGS, OutboxRow, Report, ReportStore
+from bot.response import (
+    RESPONSE_COLUMNS,
+    Responses,
+    ResponseTimes,
+    late_mark,
+    response_cells,
+    uniform,
+)
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
 from bot.statistics import USAGE, Statistics, count, parse_period
@@ -232,11 +240,13 @@ class Desk:
         kb: KnowledgeBase,
         sessions: SessionStore,
         regions: Regions | None = None,
+        responses: Responses | None = None,
     ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
         self.regions = regions  # whose name and office the reporter is told; None: Pariaman
+        self.responses = responses or Responses(store, uniform(ResponseTimes()))
 
     def scoped(self, regions: frozenset[str]) -> Desk:
         """This desk for an official of these regions only: other cases are "not found"."""
@@ -352,7 +362,8 @@ class Desk:
                 return Reply("Tidak ada kasus terbuka yang Anda tangani.")
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
-        today = dt.datetime.now(dt.UTC)
+        today = self.responses.now()
+        timings = await self.responses.timings(cases)
         whose = "Anda tangani" if official is not None else "terbuka"
         lines = [f"Kasus {whose} ({len(cases)}), terlama dulu:"]
         for case in cases:
@@ -360,7 +371,7 @@ class Desk:
             urgent = "🚨 " if case.urgent else ""
             line = (
                 f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
-                f" · {case.destination}"
+                f" · {case.destination}{late_mark(timings[case.id], today)}"
             )
             line += f" · 🙋 {holder(case)}" if case.assigned_to else " · 🙋 belum ada"
             if case.tags:
@@ -416,8 +427,10 @@ class Desk:
             ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
              *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
              "kontak", "ditangani", "ditutup",
-             *CASE_COLUMNS]
+             *CASE_COLUMNS, *RESPONSE_COLUMNS]
         )  # fmt: skip
+        timings = await self.responses.timings(cases)
+        now = self.responses.now()
         for case in cases:
             answers = case.answers
             writer.writerow(
@@ -427,7 +440,7 @@ class Desk:
                  len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
                  _cell(answers.get("contact", "anonim")),
                  case.assigned_to or "", case.closed_at or "",
-                 *case_cells(case)]
+                 *case_cells(case), *response_cells(timings[case.id], now)]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
 

@@ -87,7 +87,7 @@ class Report:
 class OutboxRow:
     """What to deliver and to whom; `payload` is the channel-neutral message."""
 
-    role: str  # card, evidence, card_update, relay, notice, reminder, alert
+    role: str  # card, evidence, card_update, relay, notice, reminder, alert, digest
     recipient: UserKey | None  # None: the officials' chat
     payload: dict[str, Any]
     report_id: int | None = None
@@ -383,6 +383,23 @@ class ReportStore:
             )
             for row in deliveries:
                 await self._enqueue(db, row)
+
+    async def deliver_once(
+        self, marker: str, markers: Iterable[tuple[object, ...]], deliveries: Iterable[OutboxRow]
+    ) -> bool:
+        """Record that something was announced (`marker`: an INSERT OR IGNORE, run for each
+        of `markers`) and queue its `deliveries` in one transaction, only if a marker is new:
+        a reminder or digest is queued once, whatever restarts or repeated checks happen."""
+        async with self.database.transaction() as db:
+            new = 0
+            for parameters in markers:
+                cursor = await db.execute(marker, parameters)
+                new += cursor.rowcount
+            if not new:
+                return False
+            for row in deliveries:
+                await self._enqueue(db, row)
+        return True
 
     async def messages_to_reporter(self, report: Report) -> list[tuple[str, str]]:
         rows = await self.database.fetchall(

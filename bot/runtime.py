@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from bot import logredact
 from bot.config import Settings
+from bot.digest import Schedule
 from bot.engine import Engine
 from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
@@ -27,8 +28,10 @@ from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox, Policy
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
+from bot.response import Clock, Responses, ResponseTimes, by_region, utc_now
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
+from bot.watch import Watch
 
 log = logging.getLogger("bot")
 
@@ -59,6 +62,7 @@ class Services:
     outbox: Outbox | None
     desk: Desk | None
     group_desk: GroupDesk | None = None
+    watch: Watch | None = None  # reminders and the weekly digest for the officials
 
 
 @asynccontextmanager
@@ -67,9 +71,11 @@ async def open_services(
     kb: KnowledgeBase,
     matcher: Matcher | None = None,
     officials_present: bool | None = None,
+    clock: Clock = utc_now,
 ) -> AsyncIterator[Services]:
     """`officials_present`: someone receives the cards (default: an officials' chat is
-    configured); the receipt promises forwarding only then."""
+    configured); the receipt promises forwarding only then. `clock`: what response times
+    and the digest take as now (tests move it instead of waiting)."""
     logredact.install()
     database = await Database.open(settings.database_path)
     try:
@@ -86,7 +92,7 @@ async def open_services(
                 "REPORTS_HASH_KEY is not set: language choices are kept in memory only, "
                 "not on disk (make one with: python main.py gen-key)"
             )
-        reports = outbox = desk = group_desk = reporting = None
+        reports = outbox = desk = group_desk = reporting = watch = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             regions = settings.regions
@@ -98,19 +104,24 @@ async def open_services(
                 alert_minutes=settings.outbox_alert_minutes,
             )
             outbox = Outbox(database, cipher, policy)
-            desk = Desk(reports, kb, sessions, regions)
+            times_for = by_region(regions, response_times(settings))
+            responses = Responses(reports, times_for, clock)
+            desk = Desk(reports, kb, sessions, regions, responses)
+            watch = Watch(
+                responses,
+                reports,
+                kb,
+                digest_schedule(settings),
+                settings.response_check_seconds,
+                regions,
+            )
             group_desk = GroupDesk(desk, reports, outbox.notify)
             deliveries = new_case_deliveries(
                 kb, settings.evidence_per_report, province=regions.province_chat_id is not None
             )
             if officials_present is None:
                 officials_present = regions.default.officials_chat_id is not None
-            receipt = ReceiptPolicy(
-                forwarded=officials_present,
-                ack_hours=settings.response_ack_hours,
-                action_working_days=settings.response_action_working_days,
-                holidays=settings.response_holidays,
-            )
+            receipt = ReceiptPolicy(forwarded=officials_present, times_for=times_for)
             flow = ReportFlow(
                 reports, kb, matcher, deliveries, outbox.notify, receipt, reader, regions
             )
@@ -123,6 +134,20 @@ async def open_services(
         engine = Engine(
             kb, sessions, matcher=matcher, usage=usage, reporting=reporting, reader=reader
         )
-        yield Services(database, engine, usage, reports, outbox, desk, group_desk)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch)
     finally:
         await database.close()
+
+
+def response_times(settings: Settings) -> ResponseTimes:
+    return ResponseTimes(
+        ack_hours=settings.response_ack_hours,
+        action_working_days=settings.response_action_working_days,
+        holidays=settings.response_holidays,
+    )
+
+
+def digest_schedule(settings: Settings) -> Schedule | None:
+    if settings.digest_weekday is None:
+        return None
+    return Schedule(settings.digest_weekday, settings.digest_time)

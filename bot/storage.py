@@ -211,6 +211,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # from before regions: the default region's.
         "ALTER TABLE reports ADD COLUMN region TEXT",
     ),
+    (
+        # Reminders to officials already queued (bot/reminders.py): one per case and deadline
+        # ("ack", "act"), committed with its outbox row, so a restart never repeats one.
+        """CREATE TABLE response_reminders (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (report_id, kind)
+        )""",
+        # Weekly digests already queued (bot/digest.py), by the WIB moment they were due.
+        "CREATE TABLE digests (slot TEXT PRIMARY KEY, posted_at TEXT NOT NULL)",
+    ),
 )
 
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import datetime as dt
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.config import Settings
+from bot.config import WEEKDAYS, Settings
 from bot.crypto import generate_hash_key, generate_key
+from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import UserKey
+from bot.response import utc_now
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import report_steps
 from tests.test_telegram_reports import Running, play, press, say, serving
@@ -50,7 +53,11 @@ regions:
 
 @asynccontextmanager
 async def regions_bot(
-    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    clock: Callable[[], dt.datetime] = utc_now,
+    **extra: str,
 ) -> AsyncIterator[Running]:
     path = tmp_path / "regions.yaml"
     path.write_text(REGIONS, encoding="utf-8")
@@ -64,9 +71,10 @@ async def regions_bot(
                 "REGIONS_FILE": str(path),
                 "REPORTS_ENCRYPTION_KEY": generate_key(),
                 "REPORTS_HASH_KEY": generate_hash_key(),
+                **extra,
             }
         )
-        async with serving(tg, settings, kb, matcher) as services:
+        async with serving(tg, settings, kb, matcher, clock) as services:
             yield Running(tg, services)
 
 
@@ -213,3 +221,43 @@ async def test_typed_places_with_typos_shared_names_outside_and_unknown_text(
             assert (report.region, report.area) == (region, area), user
             assert report.answers["location"] == location
             assert report.code.startswith("DUA-" if region == "kabupaten-dua" else "SAT-")
+
+
+async def test_reminders_and_digests_go_to_the_cases_own_region_and_the_province(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    ahead = dt.timedelta(0)
+    # The digest is due two days from now, so the report below falls in its week.
+    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).astimezone(WIB)
+    schedule = {
+        "DIGEST_WEEKDAY": WEEKDAYS[due.weekday()][0],
+        "DIGEST_TIME": due.strftime("%H:%M"),
+        "RESPONSE_CHECK_SECONDS": "0.05",
+    }
+    async with regions_bot(
+        tmp_path, kb, matcher, lambda: dt.datetime.now(dt.UTC) + ahead, **schedule
+    ) as bot:
+        tg = bot.tg
+        await play(bot, in_dua_hulu(), REPORTER)
+        await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
+        receipt = tg.messages(REPORTER)[-1]["text"]
+        code = next(w for w in receipt.split() if w.startswith("DUA-"))
+        await tg.async_wait_for_message(GROUP_DUA, contains=f"Kode: {code}")
+
+        ahead = dt.timedelta(hours=25)  # past the 24 hours to acknowledge
+        [reminder] = await tg.async_wait_for_message(GROUP_DUA, contains="⏰ Pengingat")
+        assert code in reminder["text"]
+
+        ahead = dt.timedelta(days=2, minutes=1)
+        title = "Ringkasan mingguan"
+        [dua] = await tg.async_wait_for_message(GROUP_DUA, contains=title)
+        [satu] = await tg.async_wait_for_message(GROUP_SATU, contains=title)
+        [province] = await tg.async_wait_for_message(PROVINCE, contains=title)
+        assert "Laporan baru: 1" in dua["text"] and "Dua Hulu: 1" in dua["text"]
+        assert "Laporan baru: 0" in satu["text"]
+        assert "menurut kota/kabupaten:\n  Kabupaten Dua: 1" in province["text"]
+        await asyncio.sleep(0.3)  # several more checks: nothing is posted twice
+        assert not [m for m in tg.messages(GROUP_SATU) if "⏰" in m.get("text", "")]
+        for chat in (GROUP_DUA, GROUP_SATU, PROVINCE):
+            assert len([m for m in tg.messages(chat) if title in m.get("text", "")]) == 1
+        assert code not in province["text"] + dua["text"]  # counts only, no case named

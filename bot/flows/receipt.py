@@ -11,15 +11,15 @@ from bot import deadlines
 from bot.messages import Reply
 from bot.regions import PARIAMAN_NAME
 from bot.reports import Report
+from bot.response import ResponseTimes, TimesFor, uniform
 from bot.texts import text
 
 
 @dataclass(frozen=True)
 class ReceiptPolicy:
     forwarded: bool = False  # an officials' chat receives the cards
-    ack_hours: int = 24
-    action_working_days: int = 3
-    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    # The promise, the same officials are reminded of (bot.response): urgent is shorter.
+    times_for: TimesFor = field(default_factory=lambda: uniform(ResponseTimes()))
 
 
 def receipt(
@@ -36,14 +36,13 @@ def receipt(
     parts = [text("report_receipt_code", lang, code=report.code)]
     if policy.forwarded:
         created = dt.datetime.fromisoformat(report.created_at)
-        ack = deadlines.acknowledge_by(created, policy.ack_hours)
-        act = deadlines.act_by(created, policy.action_working_days, policy.holidays)
+        ack, act = policy.times_for(report).deadlines(created, report.urgent)
         parts.append(
             text(
                 "report_receipt_forwarded",
                 lang,
-                ack=deadlines.format_moment(ack, lang),
-                act=deadlines.format_day(act, lang),
+                ack=deadlines.format_deadline(ack, lang),
+                act=deadlines.format_deadline(act, lang),
                 region=region,
                 office=office,
             )

@@ -607,15 +607,8 @@ class ReportFlow:
         emergency = self.emergency(lang).text if report.urgent else None
         call = [self.kb.contacts[k].render(lang) for k in CALL_INSTEAD]
         region = self.regions.get(report.region)
-        policy = replace(
-            self.policy,
-            ack_hours=region.response_ack_hours or self.policy.ack_hours,
-            action_working_days=(
-                region.response_action_working_days or self.policy.action_working_days
-            ),
-        )
         office = text("region_office", lang, office=region.office) if region.office else ""
-        return receipt(report, lang, policy, emergency, call, region.name, office)
+        return receipt(report, lang, self.policy, emergency, call, region.name, office)
 
     async def _stale(self, incoming: Incoming, lang: str) -> list[Reply]:
         """A button from a finished flow, e.g. Telegram re-delivering the "Kirim" press."""

@@ -39,6 +39,7 @@ from bot.regions import Regions, single_region
 from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.texts import text
+from bot.watch import Watch
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class TelegramChannel:
     reports: ReportStore | None = None
     retention_days: int = 365
     flood: FloodGuard | None = None
+    watch: Watch | None = None  # reminders and the weekly digest for the officials' group
     # Outbox rows for reporters on other channels (WhatsApp) go through these.
     other_channels: dict[str, Transport] = field(default_factory=dict)
     # Each region's group and officials; None: officials_chat_id and official_ids, one region.
@@ -85,6 +87,7 @@ class TelegramChannel:
             outbox=services.outbox,
             reports=services.reports,
             retention_days=settings.retention_days,
+            watch=services.watch,
             other_channels=other_channels or {},
             regions=settings.regions,
         )
@@ -116,12 +119,14 @@ class TelegramChannel:
     def start_workers(
         self, app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event
     ) -> list[asyncio.Task[None]]:
-        """The outbox worker and the hourly housekeeping, when reporting is on."""
+        """The outbox worker, the hourly housekeeping and the response-time watch, when
+        reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
         telegram = TelegramTransport(app.bot, self.regions, self.reports)
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
+            *self._watch_worker(stop),
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(
                 housekeeping.run(
@@ -133,6 +138,14 @@ class TelegramChannel:
                 )
             ),
         ]
+
+    def _watch_worker(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
+        """Reminders and the digest, only when there is a group to remind."""
+        if self.watch is None or self.outbox is None or self.regions is None:
+            return []
+        if not self.regions.chats():  # with REGIONS_FILE, OFFICIALS_CHAT_ID may be unset
+            return []
+        return [asyncio.create_task(self.watch.run(self.outbox.notify, stop))]
 
     async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
