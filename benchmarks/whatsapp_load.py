@@ -57,9 +57,10 @@ from benchmarks.telegram_load import FIRST_USER_ID, OFFICIALS_CHAT_ID
 from benchmarks.telegram_load import questions_for as telegram_questions
 from benchmarks.telegram_side import Conversation, TelegramSide
 from bot.channels.flood import FLOOD_LIMIT
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.whatsapp.app import WhatsAppService
 from bot.channels.whatsapp.delivery import MESSAGES_PER_SECOND, RateLimiter
-from bot.channels.whatsapp.service import WhatsAppService
 from bot.channels.whatsapp.updates import typed_command
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
@@ -258,7 +259,7 @@ async def load(
         assert settings.whatsapp is not None
         async with open_services(settings, kb) as services:
             stop = asyncio.Event()
-            # Wired as bot.runtime wires the two channels, with both platforms' pacing lifted.
+            # Wired as bot.launch wires the two channels, with both platforms' pacing lifted.
             whatsapp = WhatsAppService(settings.whatsapp, services, limiter=RateLimiter(None))
             channel = TelegramChannel.for_services(
                 services, settings, {"whatsapp": whatsapp.transport}

@@ -12,7 +12,10 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from bot.regions import Regions, RegionsError, load_regions, single_region
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +62,10 @@ class Settings:
     response_ack_hours: int = 24
     response_action_working_days: int = 3
     response_holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    # Reminders of overdue cases and the weekly digest (bot/watch.py).
+    response_check_seconds: float = 60.0
+    digest_weekday: int | None = 0  # Monday; None: no digest
+    digest_time: dt.time = dt.time(8, 0)  # WIB
     reports_per_day: int = 3
     relays_per_hour: int = 10
     evidence_per_report: int = 20
@@ -70,6 +77,14 @@ class Settings:
     messages_per_second: int = 30
     whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
     whatsapp_number: str = ""  # the business number people see, for wa.me links
+    regions_config: Regions | None = None  # REGIONS_FILE, loaded and checked
+
+    @cached_property
+    def regions(self) -> Regions:
+        """The regions file's, or the single-city settings as one region."""
+        if self.regions_config is not None:
+            return self.regions_config
+        return single_region(self.officials_chat_id, self.official_user_ids, self.case_code_prefix)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -119,6 +134,11 @@ class Settings:
                 "RESPONSE_ACTION_WORKING_DAYS", get("RESPONSE_ACTION_WORKING_DAYS", "3")
             ),
             response_holidays=_dates("RESPONSE_HOLIDAYS", get("RESPONSE_HOLIDAYS")),
+            response_check_seconds=_seconds(
+                "RESPONSE_CHECK_SECONDS", get("RESPONSE_CHECK_SECONDS", "60")
+            ),
+            digest_weekday=_weekday("DIGEST_WEEKDAY", get("DIGEST_WEEKDAY", "monday")),
+            digest_time=_time_of_day("DIGEST_TIME", get("DIGEST_TIME", "08:00")),
             reports_per_day=_positive("REPORTS_PER_DAY", get("REPORTS_PER_DAY", "3")),
             relays_per_hour=_positive(
                 "REPORT_MESSAGES_PER_HOUR", get("REPORT_MESSAGES_PER_HOUR", "10")
@@ -140,6 +160,7 @@ class Settings:
             ),
             whatsapp=_whatsapp(get),
             whatsapp_number=_phone_number(get("WHATSAPP_NUMBER")),
+            regions_config=_regions(get("REGIONS_FILE")),
         )
 
 
@@ -232,6 +253,18 @@ def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
     )
 
 
+def _regions(value: str) -> Regions | None:
+    """The file is checked before anything starts: a typo must not send a city's reports
+    to its neighbour's officials."""
+    if not value:
+        return None
+    try:
+        return load_regions(_path(value))
+    except RegionsError as error:
+        lines = "\n".join(f"  {line}" for line in error.problems)
+        raise ConfigError(f"REGIONS_FILE has {len(error.problems)} problem(s):\n{lines}") from None
+
+
 def _path(value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else PROJECT_ROOT / path
@@ -255,6 +288,36 @@ def _dates(name: str, value: str) -> frozenset[dt.date]:
         return frozenset(dt.date.fromisoformat(p) for p in value.replace(",", " ").split())
     except ValueError:
         raise ConfigError(f"{name} must be dates like 2026-12-25, separated by commas") from None
+
+
+WEEKDAYS = (
+    ("monday", "senin"),
+    ("tuesday", "selasa"),
+    ("wednesday", "rabu"),
+    ("thursday", "kamis"),
+    ("friday", "jumat"),
+    ("saturday", "sabtu"),
+    ("sunday", "minggu"),
+)
+
+
+def _weekday(name: str, value: str) -> int | None:
+    """0 for Monday ... 6 for Sunday, in English or Indonesian; None for "off"."""
+    wanted = value.casefold()
+    if wanted == "off":
+        return None
+    for number, names in enumerate(WEEKDAYS):
+        if wanted in names:
+            return number
+    raise ConfigError(f"{name} must be a weekday (monday ... sunday) or off, not {value!r}")
+
+
+def _time_of_day(name: str, value: str) -> dt.time:
+    try:
+        hours, minutes = (int(part) for part in value.split(":"))
+        return dt.time(hours, minutes)
+    except ValueError:
+        raise ConfigError(f"{name} must be a time like 08:00, not {value!r}") from None
 
 
 def _seconds(name: str, value: str) -> float:

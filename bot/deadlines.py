@@ -54,3 +54,16 @@ def format_moment(moment: dt.datetime, lang: str) -> str:
     separator = "." if lang == "id" else ":"
     time = f"{local.hour:02d}{separator}{local.minute:02d} WIB"
     return f"{format_day(local.date(), lang)}, {'pukul ' if lang == 'id' else ''}{time}"
+
+
+def ends_a_day(moment: dt.datetime) -> bool:
+    """A working-day deadline: midnight WIB, the end of the day it names."""
+    return moment.astimezone(WIB).time() == dt.time()
+
+
+def format_deadline(moment: dt.datetime, lang: str) -> str:
+    """A deadline as people are promised it: a working-day one as its last day
+    ("Rabu, 2 Des 2026"), an hours one with its hour."""
+    if ends_a_day(moment):
+        return format_day(moment.astimezone(WIB).date() - dt.timedelta(days=1), lang)
+    return format_moment(moment, lang)

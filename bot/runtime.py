@@ -1,4 +1,5 @@
-"""Composition root: settings -> database -> engine -> channel, and back down on exit.
+"""Composition root: settings -> database -> engine and the services the channels use,
+and back down on exit (the channels themselves are started by bot.launch).
 
 No behaviour lives here; it only wires the parts together in the right order and
 closes them again, so that tests can build the same stack with their own settings.
@@ -6,17 +7,16 @@ closes them again, so that tests can build the same stack with their own setting
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from bot import logredact
 from bot.config import Settings
+from bot.digest import Schedule
 from bot.engine import Engine
 from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
@@ -26,11 +26,13 @@ from bot.matching import Matcher
 from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
 from bot.officials_chat import GroupDesk
-from bot.outbox import Outbox, Policy, Transport
+from bot.outbox import Outbox, Policy
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
+from bot.response import Clock, Responses, ResponseTimes, by_region, utc_now
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
+from bot.watch import Watch
 
 log = logging.getLogger("bot")
 
@@ -61,6 +63,7 @@ class Services:
     outbox: Outbox | None
     desk: Desk | None
     group_desk: GroupDesk | None = None
+    watch: Watch | None = None  # reminders and the weekly digest for the officials
 
 
 @asynccontextmanager
@@ -69,9 +72,11 @@ async def open_services(
     kb: KnowledgeBase,
     matcher: Matcher | None = None,
     officials_present: bool | None = None,
+    clock: Clock = utc_now,
 ) -> AsyncIterator[Services]:
     """`officials_present`: someone receives the cards (default: an officials' chat is
-    configured); the receipt promises forwarding only then."""
+    configured); the receipt promises forwarding only then. `clock`: what response times
+    and the digest take as now (tests move it instead of waiting)."""
     logredact.install()
     database = await Database.open(settings.database_path)
     try:
@@ -88,10 +93,11 @@ async def open_services(
                 "REPORTS_HASH_KEY is not set: language choices are kept in memory only, "
                 "not on disk (make one with: python main.py gen-key)"
             )
-        reports = outbox = desk = group_desk = reporting = None
+        reports = outbox = desk = group_desk = reporting = watch = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
-            reports = ReportStore(database, cipher, settings.case_code_prefix)
+            regions = settings.regions
+            reports = ReportStore(database, cipher, regions.default.code_prefix, regions.default_id)
             policy = Policy(
                 max_tries=settings.outbox_max_tries,
                 max_backoff=settings.outbox_max_backoff,
@@ -99,18 +105,27 @@ async def open_services(
                 alert_minutes=settings.outbox_alert_minutes,
             )
             outbox = Outbox(database, cipher, policy)
-            desk = Desk(reports, kb, sessions)
-            group_desk = GroupDesk(desk, reports, outbox.notify)
-            deliveries = new_case_deliveries(kb, settings.evidence_per_report)
-            if officials_present is None:
-                officials_present = settings.officials_chat_id is not None
-            receipt = ReceiptPolicy(
-                forwarded=officials_present,
-                ack_hours=settings.response_ack_hours,
-                action_working_days=settings.response_action_working_days,
-                holidays=settings.response_holidays,
+            times_for = by_region(regions, response_times(settings))
+            responses = Responses(reports, times_for, clock)
+            desk = Desk(reports, kb, sessions, regions, responses)
+            watch = Watch(
+                responses,
+                reports,
+                kb,
+                digest_schedule(settings),
+                settings.response_check_seconds,
+                regions,
             )
-            flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify, receipt, reader)
+            group_desk = GroupDesk(desk, reports, outbox.notify)
+            deliveries = new_case_deliveries(
+                kb, settings.evidence_per_report, province=regions.province_chat_id is not None
+            )
+            if officials_present is None:
+                officials_present = regions.default.officials_chat_id is not None
+            receipt = ReceiptPolicy(forwarded=officials_present, times_for=times_for)
+            flow = ReportFlow(
+                reports, kb, matcher, deliveries, outbox.notify, receipt, reader, regions
+            )
             caps = Caps(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
@@ -124,52 +139,20 @@ async def open_services(
         # out of the garbage collector's sight, a full collection no longer walks it and
         # stops the event loop for a tenth of a second (webhooks and answers wait).
         gc.freeze()
-        yield Services(database, engine, usage, reports, outbox, desk, group_desk)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch)
     finally:
         await database.close()
 
 
-async def run_channels(settings: Settings, kb: KnowledgeBase) -> None:
-    """Every configured channel in this process, on one engine and one database, until
-    SIGINT/SIGTERM: a WhatsApp user and a Telegram user meet the same bot and the same
-    officials. A channel that fails stops the others, so a supervisor restarts the whole."""
-    # Imported here so the terminal chat and the CLI start without loading either channel.
-    from bot.channels.telegram import stop_on_signals
-
-    if settings.telegram_enabled and settings.officials_chat_id is None:
-        log.warning(
-            "OFFICIALS_CHAT_ID is not set: reports are stored but NOT forwarded to anyone, "
-            "and the bot leaves every group it is added to"
-        )
-    async with open_services(settings, kb) as services:
-        stop = asyncio.Event()
-        remove_handlers = stop_on_signals(stop)
-        try:
-            await _serve_all(settings, services, stop)
-        finally:
-            remove_handlers()
+def response_times(settings: Settings) -> ResponseTimes:
+    return ResponseTimes(
+        ack_hours=settings.response_ack_hours,
+        action_working_days=settings.response_action_working_days,
+        holidays=settings.response_holidays,
+    )
 
 
-async def _serve_all(settings: Settings, services: Services, stop: asyncio.Event) -> None:
-    runs: list[Coroutine[Any, Any, None]] = []
-    reporter_channels: dict[str, Transport] = {}
-    if settings.whatsapp is not None:
-        from bot.channels.whatsapp.service import WhatsAppService
-
-        whatsapp = WhatsAppService(settings.whatsapp, services)
-        reporter_channels["whatsapp"] = whatsapp.transport
-        runs.append(whatsapp.run(stop))
-    if settings.telegram_enabled:
-        from bot.channels.telegram import TelegramChannel
-        from bot.channels.telegram import serve as serve_telegram
-
-        channel = TelegramChannel.for_services(services, settings, reporter_channels)
-        runs.append(serve_telegram(settings, channel, stop))
-    tasks = [asyncio.create_task(run) for run in runs]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()  # a channel that failed: its error ends the process
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)
+def digest_schedule(settings: Settings) -> Schedule | None:
+    if settings.digest_weekday is None:
+        return None
+    return Schedule(settings.digest_weekday, settings.digest_time)

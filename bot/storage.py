@@ -194,6 +194,35 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
     ),
+    (
+        # Officials' categories of a case (the 🏷️ buttons): plain ids, statistics count them
+        # and they say nothing about who reported.
+        """CREATE TABLE report_tags (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (report_id, tag)
+        )""",
+        # The official's name as Telegram showed it when they took the case ("Saya
+        # tangani"), encrypted like their id in assigned_to.
+        "ALTER TABLE reports ADD COLUMN assigned_name BLOB",
+    ),
+    (
+        # The region (REGIONS_FILE id) whose officials handle the report; NULL for reports
+        # from before regions: the default region's.
+        "ALTER TABLE reports ADD COLUMN region TEXT",
+    ),
+    (
+        # Reminders to officials already queued (bot/reminders.py): one per case and deadline
+        # ("ack", "act"), committed with its outbox row, so a restart never repeats one.
+        """CREATE TABLE response_reminders (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (report_id, kind)
+        )""",
+        # Weekly digests already queued (bot/digest.py), by the WIB moment they were due.
+        "CREATE TABLE digests (slot TEXT PRIMARY KEY, posted_at TEXT NOT NULL)",
+    ),
 )
 
 

@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.response import Clock, utc_now
 from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.report_script import Action, report_steps
@@ -56,11 +58,16 @@ def key() -> str:
 
 @asynccontextmanager
 async def serving(
-    tg: FakeTelegram, settings: Settings, kb: KnowledgeBase, matcher: Matcher
+    tg: FakeTelegram,
+    settings: Settings,
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    clock: Clock = utc_now,
 ) -> AsyncIterator[Services]:
     """The real Application polling the fake Bot API until the block ends, then stopped.
-    Telegram's pacing is lifted so tests run fast; the outbox logic is the same."""
-    async with open_services(settings, kb, matcher) as services:
+    Telegram's pacing is lifted so tests run fast; the outbox logic is the same. `clock`:
+    the time response deadlines and the digest see (tests move it instead of waiting)."""
+    async with open_services(settings, kb, matcher, clock=clock) as services:
         channel = TelegramChannel.for_services(services, settings)
         stop = asyncio.Event()
         limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)

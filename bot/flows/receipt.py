@@ -9,16 +9,17 @@ from dataclasses import dataclass, field
 
 from bot import deadlines
 from bot.messages import Reply
+from bot.regions import PARIAMAN_NAME
 from bot.reports import Report
+from bot.response import ResponseTimes, TimesFor, uniform
 from bot.texts import text
 
 
 @dataclass(frozen=True)
 class ReceiptPolicy:
     forwarded: bool = False  # an officials' chat receives the cards
-    ack_hours: int = 24
-    action_working_days: int = 3
-    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    # The promise, the same officials are reminded of (bot.response): urgent is shorter.
+    times_for: TimesFor = field(default_factory=lambda: uniform(ResponseTimes()))
 
 
 def receipt(
@@ -27,18 +28,23 @@ def receipt(
     policy: ReceiptPolicy,
     emergency: str | None,
     call_instead: list[str],
+    region: str = PARIAMAN_NAME,
+    office: str = "",
 ) -> Reply:
+    """`region`, `office`: the name of the report's region and, if the file gives one, its
+    office line (texts "region_office"), so that nobody is sent to another city's office."""
     parts = [text("report_receipt_code", lang, code=report.code)]
     if policy.forwarded:
         created = dt.datetime.fromisoformat(report.created_at)
-        ack = deadlines.acknowledge_by(created, policy.ack_hours)
-        act = deadlines.act_by(created, policy.action_working_days, policy.holidays)
+        ack, act = policy.times_for(report).deadlines(created, report.urgent)
         parts.append(
             text(
                 "report_receipt_forwarded",
                 lang,
-                ack=deadlines.format_moment(ack, lang),
-                act=deadlines.format_day(act, lang),
+                ack=deadlines.format_deadline(ack, lang),
+                act=deadlines.format_deadline(act, lang),
+                region=region,
+                office=office,
             )
         )
     else:

@@ -9,8 +9,8 @@ from bot.channels.whatsapp.delivery import Deliverer
 from bot.channels.whatsapp.media import MediaStore
 from bot.channels.whatsapp.render import to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
+from bot.delivery import Delivery, PermanentFailure, Sent
 from bot.messages import reply_from_dict
-from bot.outbox import Delivery, PermanentFailure, Sent
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
 
@@ -32,7 +32,7 @@ class WhatsAppTransport:
         self.reports = reports
         self.media = media
 
-    # Evidence from WhatsApp reporters, for the officials' channel (bot.channels.routing).
+    # Evidence from WhatsApp reporters, for the officials' channel (bot.delivery.ChannelRouter).
 
     def owns_media(self, ref: str) -> bool:
         return self.media is not None and self.media.owns(ref)
