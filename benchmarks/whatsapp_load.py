@@ -16,8 +16,8 @@ process's CPU time is the bot's alone.
 Each WhatsApp user posts M questions as signed webhooks, one at a time, the next as soon as
 the answer's last message (the one with buttons: every answer has them) reaches the fake;
 their first messages are spread over --ramp seconds (people do not all press send in the
-same millisecond; --ramp 0 makes them). WhatsApp's pacing (80 messages/s per number) is
-lifted, so the bot's own capacity is measured, not Meta's default ceiling.
+same millisecond; --ramp 0 sends them all at once). WhatsApp's pacing (80 messages/s per
+number) is lifted, so the bot's own capacity is measured, not Meta's default ceiling.
 
 Meanwhile --telegram-users Telegram users ask M questions each the same way, so both
 channels share the one event loop and database. Telegram keeps its production pacing
