@@ -25,6 +25,7 @@ from bot.runtime import open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
+from tests.test_metadata import GPS, photo_jpeg
 from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
 
 PHOTO = b"\xff\xd8\xff\xe0 a screenshot of the recruiter's chat "
@@ -161,6 +162,35 @@ async def test_photos_from_whatsapp_reach_the_officials_and_leave_no_file_behind
             break
         await asyncio.sleep(0.02)
     assert not any(both.media_folder.iterdir())
+
+
+async def test_gps_in_a_whatsapp_photo_or_document_never_reaches_the_officials(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    jpeg, scan = photo_jpeg()
+    as_photo, as_document = wa.fake.add_media(jpeg), wa.fake.add_media(jpeg)
+    document = {"type": "document", "document": {"id": as_document, "filename": "KTP_Siti.jpg"}}
+    evidence = [update(USER, image_message(as_photo)), update(USER, document)]
+    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+        if expected == "8/9":  # at the evidence question: a photo, then the same as a file
+            for n, message in enumerate(evidence, 1):
+                before = len(wa.fake.messages(USER))
+                await async_post_signed(wa.url, message)
+                await wa.fake.async_wait_for(USER, before + 1)
+                assert f"Bukti tersimpan ({n})" in wa.fake.messages(USER)[-1].text
+        await step(wa, kind, what, expected)
+    uploads = []
+    for _ in range(200):
+        uploads = [f.content for c in tg.calls if c.files for f in c.files.values()]
+        if len(uploads) >= 2:
+            break
+        await asyncio.sleep(0.025)
+    assert len(uploads) == 2
+    for content in uploads:
+        assert GPS not in content and b"Exif" not in content
+        assert content.endswith(scan)  # the picture itself, byte for byte
+    assert all(b"KTP_Siti" not in str(c.params).encode() for c in tg.calls)
 
 
 async def test_a_file_over_the_limit_gets_a_clear_message_and_the_report_goes_on(

@@ -10,6 +10,7 @@ from bot.channels.whatsapp.media import MediaStore
 from bot.channels.whatsapp.render import to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.messages import reply_from_dict
+from bot.metadata import without_metadata
 from bot.outbox import Delivery, PermanentFailure, Sent
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
@@ -38,8 +39,9 @@ class WhatsAppTransport:
         return self.media is not None and self.media.owns(ref)
 
     def open_media(self, ref: str) -> bytes:
+        """The file for the officials, without its metadata (a photo's GPS position)."""
         assert self.media is not None
-        return self.media.load(ref)
+        return without_metadata(self.media.load(ref))
 
     def media_delivered(self, ref: str) -> None:
         if self.media is not None:
