@@ -194,6 +194,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
     ),
+    (
+        # WhatsApp reporters who turned case updates off ("berhenti"). Keyed like
+        # wa_outgoing's recipients (HMAC with REPORTS_HASH_KEY); the WhatsApp id is kept only
+        # encrypted, so that rotate-key can compute the key again with a new hash key.
+        """CREATE TABLE wa_updates_off (
+            user_hash TEXT PRIMARY KEY,
+            user BLOB NOT NULL,
+            since TEXT NOT NULL
+        )""",
+    ),
 )
 
 

@@ -237,3 +237,54 @@ async def test_an_idle_whatsapp_draft_is_reminded_at_23_hours_inside_the_window(
             await services.outbox.mark_sent(item, Sent())
             reminded.append((item.role, item.recipient))
         assert reminded == [("reminder", on_whatsapp)]  # Telegram's comes at 24 hours
+
+
+async def edits(tg: FakeTelegram, count: int) -> None:
+    for _ in range(200):
+        if len(tg.calls_to("editMessageText")) >= count:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"fewer than {count} edits in the officials' group")
+
+
+async def quiet(wa: Bot, seconds: float = 0.4) -> list[str]:
+    """What reached the reporter after waiting `seconds` for anything more to arrive."""
+    await asyncio.sleep(seconds)
+    return [s.text for s in wa.fake.messages(USER)]
+
+
+async def test_a_reporter_turns_updates_off_and_gets_what_was_kept_when_turning_them_on(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    code, card = await file_report(both)
+    wa.fake.fail_next(1, code=131047)  # the window had closed: a template, the message held
+    before = len(wa.fake.messages(USER))
+    await relay(tg, code, "Mohon kirim foto kontraknya.")
+    [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert template.kind == "template"
+    before += 1
+
+    await wa.say("STOP")
+    [off] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert "dimatikan" in off.text and "AKTIFKAN" in off.text and "tidak hilang" in off.text
+    assert ("🔔 Aktifkan lagi", "updates:on") in off.options
+    # While off: an official's message and a status change are kept, no template goes out.
+    await relay(tg, code, "Apakah Anda aman sekarang?")
+    await edits(tg, 2)  # the second preview became "sent"
+    tg.press_button(OFFICIAL, int(card["message_id"]), f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await edits(tg, 3)  # the card shows the new status
+    await wa.say("apa itu TPPO?")  # writing about anything else does not release them
+    await wa.fake.async_wait_for(USER, before + 2)
+    shown = await quiet(wa)
+    assert len(shown) == before + 2  # the answer only
+    assert not any(k in t for t in shown for k in ("kontraknya", "aman sekarang", "Diterima"))
+    assert [s.kind for s in wa.fake.messages(USER)].count("template") == 1
+
+    await wa.press("updates:on")
+    await wa.fake.async_wait_for(USER, before + 6)
+    shown = await quiet(wa)
+    news = shown[before + 2 :]
+    assert len(news) == 4, news  # the three kept, in order, and the confirmation
+    assert "kontraknya" in news[0] and "aman sekarang" in news[1] and "Diterima" in news[2]
+    assert "aktif lagi" in news[3] and "3 pesan" in news[3] and "BERHENTI" in news[3]
