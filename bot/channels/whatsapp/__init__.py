@@ -6,6 +6,7 @@
 * `delivery`: sending the queue through the Cloud API (pywa), paced and retried, and the
   template when the 24-hour window has closed;
 * `media`: evidence fetched by media id and kept encrypted until the officials have it;
+* `optout`, `preferences`: a reporter turning case updates off and on, and that choice kept;
 * `transport`: the core outbox's rows for WhatsApp reporters (bot.channels.routing);
 * `webhook`: the HTTP server Meta posts to;
 * `service`: wires these to the engine and runs them.
