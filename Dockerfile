@@ -4,10 +4,12 @@
 #       --env-file .env -v migran-aman-data:/app/data migran-aman
 FROM python:3.11-slim
 
+# MPLCONFIGDIR: matplotlib (the /statistik chart) keeps its font list where the bot may write.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    PIP_DISABLE_PIP_VERSION_CHECK=1
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MPLCONFIGDIR=/tmp/matplotlib
 
 # Tesseract with Indonesian reads screenshots of job adverts for /cek (bot/ocr.py); without
 # it the bot asks for the text instead.

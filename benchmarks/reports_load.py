@@ -2,7 +2,7 @@
 
     python -m benchmarks.reports_load [--users 200] [--photos 2] [--seconds 300]
 
-The real python-telegram-bot Application (bot.channels.telegram.serve: long polling,
+The real python-telegram-bot Application (bot.channels.telegram.app.serve: long polling,
 per-chat ordering, the report flow, the encrypted SQLite database and the outbox worker)
 runs in this process against the fake Bot API of tests/fake_telegram.py on 127.0.0.1.
 N simulated users start at the same moment and each completes the whole report flow of
@@ -42,7 +42,8 @@ from pathlib import Path
 
 from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import load_knowledge

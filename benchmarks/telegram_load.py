@@ -2,7 +2,7 @@
 
     python -m benchmarks.telegram_load [--users 200] [--messages-per-user 10] [--seconds 120]
 
-The real python-telegram-bot Application (bot.channels.telegram.serve: long polling,
+The real python-telegram-bot Application (bot.channels.telegram.app.serve: long polling,
 per-chat ordering, flood guard, the engine, the SQLite database, and the report outbox and
 housekeeping, as configured in production) runs in this process
 against the local fake Bot API of tests/fake_telegram.py on 127.0.0.1. The fake and N
@@ -34,7 +34,8 @@ from telegram.ext import AIORateLimiter
 
 from benchmarks.telegram_side import Conversation, TelegramSide
 from bot.channels.flood import FLOOD_LIMIT
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase, load_knowledge

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from bot.channels.whatsapp.app import WhatsAppService
 from bot.channels.whatsapp.delivery import MESSAGES_PER_SECOND, RateLimiter
-from bot.channels.whatsapp.service import WhatsAppService
 from bot.channels.whatsapp.updates import typed_command
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_key

@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from bot import demo, ocr, runtime
+from bot import demo, launch, ocr, runtime
 from bot import keys as key_store
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
@@ -168,7 +168,7 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         asyncio.run(_chat(settings, kb))
         return 0
     runtime.configure_logging(settings.log_level)
-    asyncio.run(runtime.run_channels(settings, kb))
+    asyncio.run(launch.run_channels(settings, kb))
     return 0
 
 
@@ -188,7 +188,7 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
 
 def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
     if username is None and settings.telegram_token:
-        from bot.channels.telegram import bot_username
+        from bot.channels.telegram.app import bot_username
 
         username = asyncio.run(bot_username(settings))
     if username is None and not settings.whatsapp_number:

@@ -12,7 +12,10 @@ import re
 import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from bot.regions import Regions, RegionsError, load_regions, single_region
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,6 +73,14 @@ class Settings:
     messages_per_second: int = 30
     whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
     whatsapp_number: str = ""  # the business number people see, for wa.me links
+    regions_config: Regions | None = None  # REGIONS_FILE, loaded and checked
+
+    @cached_property
+    def regions(self) -> Regions:
+        """The regions file's, or the single-city settings as one region."""
+        if self.regions_config is not None:
+            return self.regions_config
+        return single_region(self.officials_chat_id, self.official_user_ids, self.case_code_prefix)
 
     @property
     def telegram_enabled(self) -> bool:
@@ -140,6 +151,7 @@ class Settings:
             ),
             whatsapp=_whatsapp(get),
             whatsapp_number=_phone_number(get("WHATSAPP_NUMBER")),
+            regions_config=_regions(get("REGIONS_FILE")),
         )
 
 
@@ -230,6 +242,18 @@ def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
         template_case_update=get("WHATSAPP_TEMPLATE_CASE_UPDATE", "case_update"),
         max_media_mb=_int("WHATSAPP_MAX_MEDIA_MB", get("WHATSAPP_MAX_MEDIA_MB", "16")),
     )
+
+
+def _regions(value: str) -> Regions | None:
+    """The file is checked before anything starts: a typo must not send a city's reports
+    to its neighbour's officials."""
+    if not value:
+        return None
+    try:
+        return load_regions(_path(value))
+    except RegionsError as error:
+        lines = "\n".join(f"  {line}" for line in error.problems)
+        raise ConfigError(f"REGIONS_FILE has {len(error.problems)} problem(s):\n{lines}") from None
 
 
 def _path(value: str) -> Path:

@@ -111,7 +111,7 @@ async def _rehash(
                         )
                     )
             async with db.execute(
-                "SELECT id, payload FROM outbox WHERE recipient_hash != 'officials'"
+                "SELECT id, payload FROM outbox WHERE recipient_hash NOT LIKE 'officials%'"
             ) as cursor:
                 async for oid, payload in cursor:
                     recipient = cipher.decrypt(payload)["recipient"]

@@ -9,18 +9,20 @@ contact step); reporters never see which official wrote.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
-from bot.reports import CLOSED, STATUSES, OutboxRow, Report, ReportStore
+from bot.regions import PROVINCE, Regions, single_region
+from bot.reports import CLOSED, STATUSES, TAGS, OutboxRow, Report, ReportStore
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
+from bot.statistics import USAGE, Statistics, count, parse_period
 from bot.texts import text
 
 # Officials work in Indonesian; reporters read their case's status in their own language.
@@ -33,7 +35,11 @@ NEXT_STATUSES = {
     "selesai": (),
     "tidak_valid": (),
 }
-CASE_ACTION = "kasus"  # button actions: "kasus:<code>:<status>" / "kasus:<code>:tangani"
+# Button actions: "kasus:<code>:<status>", "kasus:<code>:tangani", "kasus:<code>:kategori"
+# (the tag choices), "kasus:<code>:tag+<tag>" / "tag-<tag>" (set / clear: what the button
+# showed, so a press on an outdated menu does what its label said).
+CASE_ACTION = "kasus"
+TAG_MENU = "kategori"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
 CARD_FIELD_CHARS = 500  # longer answers are shortened on the card (one message, editable)
 ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
@@ -70,24 +76,31 @@ def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
     return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
 
 
-def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
+def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = False) -> Reply:
     """The case as the task force sees it in its group chat (Indonesian).
 
     Everything the reporter wrote is shown as a quotation, so no typed line can pass for
     one of the card's own ("Status: ✅ Selesai"). The card is always one message (long
     answers are shortened; `full` for /kasus shows them whole), so it can be edited.
+    `copy`: the province's read-only copy, without buttons, evidence or the reporter's
+    contact; the region's own group handles the case.
     """
     answers = report.answers
     lines = []
     if report.urgent:
         lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
     lines.append(f"Kode: {report.code}")
+    if answers.get("region_name"):
+        lines.append(f"Wilayah: {clean_text(str(answers['region_name']))}")
     lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
     lines.append(f"Status: {STATUS_LABELS[report.status]}")
     if report.assigned_to:
-        lines.append(f"Ditangani: petugas {report.assigned_to}")
+        lines.append(f"Ditangani: {holder(report)}")
+    if report.tags:
+        lines.append(f"Kategori: {tag_list(report)}")
     shortened = False
-    for key, label in (*fields_of(answers), ("contact", "Kontak pelapor")):
+    contact = () if copy else (("contact", "Kontak pelapor"),)
+    for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
         if not full and len(value) > CARD_FIELD_CHARS:
             value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
@@ -97,6 +110,10 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
     missing_person = answers.get("kind") == "hilang"
     lines.append(f"Risiko {'cara berangkat' if missing_person else 'tawaran'}: {report.risk}")
     lines.extend(f"⚠️ {explanation}" for explanation in found)
+    if copy:
+        lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (hanya di grup wilayah)")
+        lines.append("Salinan untuk provinsi: ditangani oleh grup petugas wilayahnya.")
+        return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
     lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
     if answers.get("evidence_note"):
         lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
@@ -118,18 +135,55 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False) -> Reply:
                 Button("✉️ Balas pelapor", f"{CASE_ACTION}:{report.code}:balas"),
             )
         )
+    rows.append((Button("🏷️ Kategori", f"{CASE_ACTION}:{report.code}:{TAG_MENU}"),))
     title = f"Laporan {report.code}"
     return Reply("\n".join(lines), title=title, buttons=tuple(rows))
 
 
+def tag_menu(report: Report) -> Reply:
+    """The categories of a case as switches: ✅ set (pressing clears it), ▫️ not set."""
+    rows = tuple(
+        (
+            Button(f"✅ {label}", f"{CASE_ACTION}:{report.code}:tag-{tag}")
+            if tag in report.tags
+            else Button(f"▫️ {label}", f"{CASE_ACTION}:{report.code}:tag+{tag}"),
+        )
+        for tag, label in TAGS.items()
+    )
+    return Reply(
+        f"🏷️ Kategori {report.code}: tekan untuk memasang atau melepas.\n"
+        f"Sekarang: {tag_list(report) or 'belum ada'}",
+        buttons=rows,
+    )
+
+
+def holder(report: Report) -> str:
+    """Who took the case: the name Telegram showed then, and the id that cannot change."""
+    if report.assigned_name:
+        return f"{report.assigned_name} (petugas {report.assigned_to})"
+    return f"petugas {report.assigned_to}"
+
+
+def tag_list(report: Report) -> str:
+    return ", ".join(TAGS[tag] for tag in report.tags)
+
+
+def display_name(raw: str) -> str:
+    """An official's Telegram name, as one short line: it is shown on cards and lists."""
+    return " ".join(clean_text(raw).split())[:64]
+
+
 def new_case_deliveries(
-    kb: KnowledgeBase, max_evidence: int = 20
+    kb: KnowledgeBase, max_evidence: int = 20, province: bool = False
 ) -> Callable[[Report], list[OutboxRow]]:
-    """The rows a new report sends: its card, then its evidence, photos and videos
-    together as albums of up to ten (one message each instead of one per file)."""
+    """The rows a new report sends to its region's group: its card, then its evidence,
+    photos and videos together as albums of up to ten (one message each instead of one
+    per file); `province`: and a read-only copy of the card to the province's group."""
 
     def deliveries(report: Report) -> list[OutboxRow]:
-        rows = [OutboxRow("card", None, {"reply": reply_to_dict(card(report, kb))}, report.id)]
+        to = report.region or None
+        shown = {"reply": reply_to_dict(card(report, kb))}
+        rows = [OutboxRow("card", None, shown, report.id, group=to)]
         evidence = [(str(k), str(r)) for k, r in report.answers.get("evidence", [])]
         evidence = evidence[:max_evidence]
         number = 0
@@ -143,7 +197,10 @@ def new_case_deliveries(
                 payload["media"] = media[0]
             else:
                 payload["album"] = media
-            rows.append(OutboxRow("evidence", None, payload, report.id))
+            rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
+        if province:
+            copied = {"reply": reply_to_dict(card(report, kb, copy=True))}
+            rows.append(OutboxRow("copy", None, copied, report.id, group=PROVINCE))
         return rows
 
     return deliveries
@@ -169,19 +226,46 @@ def _albums(evidence: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
 class Desk:
     """What officials do with cases. Callers have checked the official is allowed."""
 
-    def __init__(self, store: ReportStore, kb: KnowledgeBase, sessions: SessionStore) -> None:
+    def __init__(
+        self,
+        store: ReportStore,
+        kb: KnowledgeBase,
+        sessions: SessionStore,
+        regions: Regions | None = None,
+    ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
+        self.regions = regions  # whose name and office the reporter is told; None: Pariaman
 
-    async def act(self, official: str, code: str, action: str) -> str:
-        """A card button; returns the short answer shown to the official."""
+    def scoped(self, regions: frozenset[str]) -> Desk:
+        """This desk for an official of these regions only: other cases are "not found"."""
+        view = copy.copy(self)
+        view.store = self.store.scoped(regions)
+        return view
+
+    def region_words(self, report: Report, lang: str) -> dict[str, str]:
+        """The region's name and office for texts to the reporter: a neighbour's citizens
+        are not sent to Pariaman's office."""
+        regions = self.regions or single_region(None, frozenset(), "PRM")
+        region = regions.get(report.region)
+        office = text("region_office", lang, office=region.office) if region.office else ""
+        return {"region": region.name, "office": office}
+
+    async def act(self, official: str, code: str, action: str, name: str = "") -> str:
+        """A card button; returns the short answer shown to the official. `name`: the
+        official's display name, shown as the case's holder after "tangani"."""
         report = await self.store.by_code(code)
         if report is None:
             return "Kasus tidak ditemukan."
         if action == "tangani":
+            taken = _with(report, assigned_to=official, assigned_name=display_name(name) or None)
             updated = await self.store.change(
-                report, official, assign=True, deliveries=[self._card_update(report, official)]
+                report,
+                official,
+                assign=True,
+                name=taken.assigned_name,
+                deliveries=[self._card_update(taken)],
             )
             return f"Kasus {updated.code} Anda tangani."
         if action not in NEXT_STATUSES[report.status]:
@@ -189,25 +273,47 @@ class Desk:
         changed = _with(report, status=action)
         lang = (await self.sessions.get(report.reporter)).reply_language
         status = text(f"case_status_{action}", lang)
-        notice = Reply(text("status_notice", lang, code=report.code, status=status))
+        words = self.region_words(report, lang)
+        notice = Reply(text("status_notice", lang, code=report.code, status=status, **words))
         deliveries = [
-            self._card_update(changed, report.assigned_to),
+            self._card_update(changed),
             OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
         ]
         await self.store.change(report, official, status=action, deliveries=deliveries)
         return f"Status {report.code}: {STATUS_LABELS[action]}."
 
-    def _card_update(self, report: Report, assigned: str | None) -> OutboxRow:
-        shown = _with(report, assigned_to=assigned)
+    def _card_update(self, report: Report) -> OutboxRow:
         return OutboxRow(
-            "card_update", None, {"reply": reply_to_dict(card(shown, self.kb))}, report.id
+            "card_update",
+            None,
+            {"reply": reply_to_dict(card(report, self.kb))},
+            report.id,
+            group=report.region or None,
         )
+
+    async def tag(self, official: str, report: Report, change: str) -> tuple[str, Reply]:
+        """A tag switch ("+tag" / "-tag"): the toast and the menu as it is now."""
+        on, tag = change[0] == "+", change[1:]
+        updated, changed = await self.store.tag(
+            report, official, tag, on, lambda now: [self._card_update(now)]
+        )
+        if not changed:
+            toast = f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
+        else:
+            toast = f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
+        return toast, tag_menu(updated)
 
     async def to_reporter(self, report: Report, message: str) -> None:
         """An official's reply to the card, relayed without the official's name."""
         lang = (await self.sessions.get(report.reporter)).reply_language
         relay = Reply(
-            text("official_message", lang, code=report.code, message=message),
+            text(
+                "official_message",
+                lang,
+                code=report.code,
+                message=message,
+                region=self.region_words(report, lang)["region"],
+            ),
             buttons=(
                 (Button(text("reply_to_officials_button", lang), f"{REPLY_ACTION}:{report.code}"),),
             ),
@@ -220,31 +326,46 @@ class Desk:
     ) -> None:
         """The reporter's answer, posted as a reply to the case card."""
         relay = Reply(f"Balasan pelapor untuk {report.code}:\n{quoted(message or '(lampiran)')}")
+        group = report.region or None
         rows = [
             OutboxRow(
-                "relay", None, {"reply": reply_to_dict(relay), "reply_to_card": True}, report.id
+                "relay",
+                None,
+                {"reply": reply_to_dict(relay), "reply_to_card": True},
+                report.id,
+                group=group,
             )
         ]
         for attachment in attachments:
             media = {"kind": attachment.kind, "ref": attachment.ref}
             caption = f"Lampiran pelapor {report.code}"
             payload = {"media": media, "caption": caption, "reply_to_card": True}
-            rows.append(OutboxRow("relay", None, payload, report.id))
+            rows.append(OutboxRow("relay", None, payload, report.id, group=group))
         await self.store.add_message(report, "from_reporter", message, rows)
 
-    async def open_cases(self) -> Reply:
+    async def open_cases(self, official: str | None = None) -> Reply:
+        """The open cases, oldest first; with `official`, only the ones they took."""
         cases = await self.store.open_cases()
+        if official is not None:
+            cases = [case for case in cases if case.assigned_to == official]
+            if not cases:
+                return Reply("Tidak ada kasus terbuka yang Anda tangani.")
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
         today = dt.datetime.now(dt.UTC)
-        lines = [f"Kasus terbuka ({len(cases)}), terlama dulu:"]
+        whose = "Anda tangani" if official is not None else "terbuka"
+        lines = [f"Kasus {whose} ({len(cases)}), terlama dulu:"]
         for case in cases:
             age = (today - dt.datetime.fromisoformat(case.created_at)).days
             urgent = "🚨 " if case.urgent else ""
-            lines.append(
+            line = (
                 f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
                 f" · {case.destination}"
             )
+            line += f" · 🙋 {holder(case)}" if case.assigned_to else " · 🙋 belum ada"
+            if case.tags:
+                line += f" · 🏷️ {tag_list(case)}"
+            lines.append(line)
         return Reply("\n".join(lines))
 
     async def case(self, code: str) -> Reply:
@@ -267,24 +388,16 @@ class Desk:
             buttons=shown.buttons,
         )
 
-    async def statistics(self) -> Reply:
-        cases = await self.store.all_cases()
-        if not cases:
-            return Reply("Belum ada laporan.")
-        by_status = Counter(case.status for case in cases)
-        by_week = Counter(_week(case.created_at) for case in cases)
-        by_area = Counter(case.area for case in cases)
-        by_destination = Counter(case.destination for case in cases)
-        lines = [f"Jumlah laporan: {len(cases)} (mendesak: {sum(c.urgent for c in cases)})"]
-        lines.append("\nMenurut status:")
-        lines += [f"  {STATUS_LABELS[s]}: {by_status[s]}" for s in STATUSES if by_status[s]]
-        lines.append("\nMenurut minggu:")
-        lines += [f"  {week}: {count}" for week, count in sorted(by_week.items())[-8:]]
-        lines.append("\nMenurut kecamatan:")
-        lines += [f"  {area}: {count}" for area, count in by_area.most_common()]
-        lines.append("\nMenurut negara tujuan:")
-        lines += [f"  {country}: {count}" for country, count in by_destination.most_common()]
-        return Reply("\n".join(lines), title="Statistik laporan")
+    async def statistics(self, argument: str) -> Statistics | Reply:
+        """The numbers of the period `argument` names (see bot.statistics); a Reply instead
+        when there is nothing to count: a period not understood, or no report in it."""
+        period = parse_period(argument, dt.datetime.now(dt.UTC))
+        if period is None:
+            return Reply(USAGE)
+        stats = count(await self.store.all_cases(), period)
+        if not stats.total:
+            return Reply(f"Tidak ada laporan dalam periode {period.label}.\n{USAGE}")
+        return stats
 
     async def export_csv(self) -> bytes:
         cases = await self.store.all_cases()
@@ -293,7 +406,8 @@ class Desk:
         writer.writerow(
             ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
              *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
-             "kontak", "ditangani", "ditutup"]
+             "kontak", "ditangani", "ditutup",
+             *CASE_COLUMNS]
         )  # fmt: skip
         for case in cases:
             answers = case.answers
@@ -303,20 +417,24 @@ class Desk:
                  *(_cell(answers.get(key, "")) for key, _ in FIELDS + MISSING_FIELDS),
                  len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
                  _cell(answers.get("contact", "anonim")),
-                 case.assigned_to or "", case.closed_at or ""]
+                 case.assigned_to or "", case.closed_at or "",
+                 *case_cells(case)]
             )  # fmt: skip
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
+
+
+# Who holds the case and its categories (issue 12), after the columns older exports had.
+CASE_COLUMNS = ("nama petugas", "kategori")
+
+
+def case_cells(case: Report) -> list[str]:
+    return [_cell(case.assigned_name or ""), "; ".join(TAGS[tag] for tag in case.tags)]
 
 
 def _cell(value: object) -> str:
     """Spreadsheet-safe: a cell starting with = + - @ would run as a formula."""
     cell = str(value)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
-
-
-def _week(created_at: str) -> str:
-    year, week, _ = dt.datetime.fromisoformat(created_at).isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def _with(report: Report, **changes: object) -> Report:

@@ -10,23 +10,38 @@ the sender is an official and the chat is the officials' chat.
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from bot import charts
 from bot.messages import Button, Reply
-from bot.officials import CASE_ACTION, STATUS_LABELS, Desk
-from bot.reports import CODE_ALPHABET, Report, ReportStore
+from bot.officials import CASE_ACTION, STATUS_LABELS, TAG_MENU, Desk, tag_menu
+from bot.regions import Scope
+from bot.reports import CODE_ALPHABET, TAGS, Report, ReportStore
 from bot.safe_text import clean_text, quoted
 
 MAX_MESSAGE = 2000  # an official's message to a reporter, like a reporter's answer
 _CODE = rf"[A-Z]{{2,5}}-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}"
 _STATUS = "|".join(STATUS_LABELS)
+_TAG = "|".join(TAGS)
 # Every button the group's messages carry; anything else is refused with an answer.
 CASE_DATA = re.compile(
     rf"{CASE_ACTION}:(?P<code>{_CODE}):"
-    rf"(?:(?P<action>{_STATUS}|tangani|balas)|(?P<draft_action>kirim|batal):(?P<draft>\d{{1,12}}))"
+    rf"(?:(?P<action>{_STATUS}|tangani|balas)|(?P<draft_action>kirim|batal):(?P<draft>\d{{1,12}})"
+    rf"|(?P<menu>{TAG_MENU})|tag(?P<tag>[+-](?:{_TAG})))"
 )
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A picture to send with the post: the post's text is its caption where the channel
+    allows a caption that long, else `caption` is, and the text follows as a message."""
+
+    png: bytes
+    caption: str
 
 
 @dataclass(frozen=True)
@@ -36,6 +51,7 @@ class Post:
 
     reply: Reply
     prompt_for: Report | None = None
+    chart: Chart | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +69,16 @@ class GroupDesk:
         self.desk = desk
         self.store = store
         self.on_commit = on_commit  # wakes the outbox worker
+        self.read_only = False
+
+    def scoped(self, scope: Scope) -> GroupDesk:
+        """This desk for one chat's officials: only their regions' cases exist for them;
+        read-only (the province's group) may look with /kasus and /statistik, nothing more."""
+        view = copy.copy(self)
+        view.desk = self.desk.scoped(scope.regions)
+        view.store = view.desk.store
+        view.read_only = scope.read_only
+        return view
 
     async def text(
         self, official: str, chat_id: int, raw: str, replied_to: int | None
@@ -66,9 +92,14 @@ class GroupDesk:
         if command == "/kasus":
             desk = self.desk
             code = argument.split(maxsplit=1)[0] if argument else ""
-            return [Post(await (desk.case(code) if code else desk.open_cases()))]
+            if code.casefold() == "saya":
+                return [Post(await desk.open_cases(official))]
+            shown = await (desk.case(code) if code else desk.open_cases())
+            return [Post(replace(shown, buttons=()) if self.read_only else shown)]
         if command == "/statistik":
-            return [Post(await self.desk.statistics())]
+            return [await self.statistics(argument)]
+        if self.read_only:
+            return []  # the province's group looks; the region's group acts
         if command == "/balas":
             code, _, body = argument.partition(" ")
             report = await self.store.by_code(code) if code else None
@@ -93,6 +124,16 @@ class GroupDesk:
             )
         ]
 
+    async def statistics(self, argument: str) -> Post:
+        """The period's numbers as a chart with a caption; words alone when it is empty."""
+        stats = await self.desk.statistics(argument)
+        if isinstance(stats, Reply):
+            return Post(stats)
+        # Drawing takes CPU for a moment: in a thread, so the bot keeps answering meanwhile.
+        png = await asyncio.to_thread(charts.statistics_png, stats)
+        reply = Reply(stats.text(), title="Statistik laporan")
+        return Post(reply, chart=Chart(png, stats.caption()))
+
     async def preview(self, report: Report, body: str) -> Post:
         body = body.strip()[:MAX_MESSAGE]
         if not body:
@@ -111,10 +152,11 @@ class GroupDesk:
             )
         )
 
-    async def press(self, official: str, data: str) -> Pressed:
-        """A button under a card or a preview; every press gets an answer."""
+    async def press(self, official: str, data: str, name: str = "") -> Pressed:
+        """A button under a card, a tag menu or a preview; every press gets an answer.
+        `name`: the official's display name, kept when they take a case."""
         found = CASE_DATA.fullmatch(data)
-        if found is None:
+        if found is None or self.read_only:
             return Pressed("Tombol tidak dikenal.")
         code = found["code"]
         report = await self.store.by_code(code)
@@ -126,8 +168,14 @@ class GroupDesk:
                 "Anda melihat pratinjau dulu sebelum terkirim."
             )
             return Pressed("Tulis pesannya sebagai balasan.", post=Post(prompt, report))
+        if found["menu"]:
+            return Pressed("Pilih kategori.", post=Post(tag_menu(report)))
+        if found["tag"]:
+            toast, menu = await self.desk.tag(official, report, found["tag"])
+            self.on_commit()
+            return Pressed(toast, replace=menu)
         if found["action"]:
-            answer = await self.desk.act(official, code, found["action"])
+            answer = await self.desk.act(official, code, found["action"], name)
             self.on_commit()
             return Pressed(answer)
         draft = int(found["draft"])

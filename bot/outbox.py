@@ -25,11 +25,12 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.crypto import Cipher
+from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
-from bot.reports import OFFICIALS
+from bot.reports import OFFICIALS, group_hash
 from bot.storage import Database, now
 
 log = logging.getLogger(__name__)
@@ -47,50 +48,6 @@ class Policy:
     max_backoff: float = 300.0  # seconds
     alert_rows: int = 30  # officials' rows waiting before the group is told
     alert_minutes: float = 30.0  # or the oldest waiting that long
-
-
-class DeliveryError(Exception):
-    """Base of what a transport raises when a row could not be delivered."""
-
-
-class RetryLater(DeliveryError):
-    """Telegram said 429: not before `seconds`."""
-
-    def __init__(self, seconds: float) -> None:
-        super().__init__(f"retry after {seconds:g}s")
-        self.seconds = seconds
-
-
-class TemporaryFailure(DeliveryError):
-    """Chat, server or network trouble: try again with back-off."""
-
-
-class PermanentFailure(DeliveryError):
-    """It will never work (bot blocked, message refused): give the row up."""
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    role: str
-    report_id: int | None
-    recipient: UserKey | None  # None: the officials' chat
-    payload: dict[str, Any]
-    attempts: int
-    recipient_hash: str = OFFICIALS  # the chat's key for pausing it
-
-
-@dataclass(frozen=True)
-class Sent:
-    """Where the message landed: its chat and (first) message id, when there is one."""
-
-    chat_id: int | None = None
-    message_id: int | None = None
-
-
-class Transport(Protocol):
-    async def deliver(self, item: Delivery) -> Sent:
-        """Send it; raise a DeliveryError when it did not go out."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +129,7 @@ class Outbox:
             payload=dict(envelope["payload"]),
             attempts=int(attempts),
             recipient_hash=str(recipient_hash),
+            group=envelope.get("group"),
         )
 
     async def mark_sent(self, item: Delivery, sent: Sent) -> None:
@@ -218,25 +176,29 @@ class Outbox:
             if item.role == "alert":
                 return  # an alert about an alert would never end
             async with db.execute(
-                "SELECT code FROM reports WHERE id = ?", (item.report_id,)
+                "SELECT code, region FROM reports WHERE id = ?", (item.report_id,)
             ) as cursor:
                 found = await cursor.fetchone()
             case = f" kasus {found[0]}" if found else ""
             whom = "grup ini" if item.recipient is None else "pelapor"
+            # Told to the group of the case's region (the failed group itself, for its rows).
+            group = item.group if item.recipient is None else (found[1] if found else None)
             await self._enqueue_alert(
                 db,
                 f"⚠️ Satu pesan ({item.role}){case} untuk {whom} tidak terkirim setelah "
                 f"{item.attempts + 1} percobaan: {error[:120]}. Lihat di server: "
                 "python main.py outbox",
+                group,
             )
         self.notify()
 
-    async def _enqueue_alert(self, db: Any, body: str) -> None:
-        envelope = {"payload": {"reply": reply_to_dict(Reply(body))}, "recipient": None}
+    async def _enqueue_alert(self, db: Any, body: str, group: str | None = None) -> None:
+        envelope: dict[str, Any] = {"payload": {"reply": reply_to_dict(Reply(body))}}
+        envelope.update(recipient=None, group=group)
         await db.execute(
             "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
             "VALUES (NULL, 'alert', ?, ?, ?, 0)",
-            (OFFICIALS, self.cipher.encrypt(envelope), now()),
+            (group_hash(group), self.cipher.encrypt(envelope), now()),
         )
 
     async def watch(self) -> bool:
@@ -246,8 +208,9 @@ class Outbox:
             return False
         rows = await self.database.fetchall(
             "SELECT COUNT(*), MIN(created_at) FROM outbox "
-            "WHERE status = 'pending' AND recipient_hash = ? AND role != 'alert'",
-            (OFFICIALS,),
+            "WHERE status = 'pending' AND (recipient_hash = ? OR recipient_hash LIKE ?) "
+            "AND role != 'alert'",
+            (OFFICIALS, f"{OFFICIALS}:%"),
         )
         waiting, oldest = int(rows[0][0]), rows[0][1]
         if not waiting:

@@ -11,6 +11,7 @@ the report it becomes.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import secrets
 from collections.abc import Callable, Iterable
@@ -25,9 +26,24 @@ from bot.storage import Database, batched_writes, now, this_hour
 
 STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
 CLOSED = frozenset({"selesai", "tidak_valid"})
+# The officials' categories of a case: id (stored, in button data) -> label (Indonesian,
+# the officials' language).
+TAGS = {
+    "lowongan": "Penipuan lowongan",
+    "calo": "Calo / non-prosedural",
+    "tppo": "TPPO berat",
+    "hilang": "Orang hilang",
+    "bukan": "Bukan kasus",
+}
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def group_hash(group: str | None) -> str:
+    """The outbox key of an officials' group: each region's group waits (Telegram's 429,
+    a removed bot) without holding up the others."""
+    return OFFICIALS if group is None else f"{OFFICIALS}:{group}"
 
 
 def new_code(prefix: str) -> str:
@@ -62,6 +78,9 @@ class Report:
     created_at: str
     closed_at: str | None
     card_chat_id: int | None = None
+    assigned_name: str | None = None  # the official's display name when they took it
+    tags: tuple[str, ...] = ()  # ids of TAGS, in TAGS' order
+    region: str = ""  # its region's id; "" before regions: the default region
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,9 @@ class OutboxRow:
     payload: dict[str, Any]
     report_id: int | None = None
     urgent: bool = False  # delivered before every non-urgent row still waiting
+    # For the officials' side (recipient None): which region's group, or regions.PROVINCE;
+    # None: the default region's.
+    group: str | None = None
 
 
 def _user(raw: Any) -> UserKey:
@@ -81,10 +103,18 @@ def _user(raw: Any) -> UserKey:
 
 
 class ReportStore:
-    def __init__(self, database: Database, cipher: Cipher, code_prefix: str = "PRM") -> None:
+    def __init__(
+        self,
+        database: Database,
+        cipher: Cipher,
+        code_prefix: str = "PRM",
+        default_region: str = "",
+    ) -> None:
         self.database = database
         self.cipher = cipher
         self.code_prefix = code_prefix
+        self.default_region = default_region  # the region of reports stored without one
+        self.scope: frozenset[str] | None = None  # None: every region's reports are visible
         self._purge_listeners: list[Callable[[list[str]], None]] = []
         # Many reporters at once (after an outreach) save a draft at every step: batched.
         self._draft_saves = batched_writes(
@@ -95,8 +125,17 @@ class ReportStore:
             "updated_at = excluded.updated_at, reminded_at = NULL",
         )
 
-    def recipient_hash(self, recipient: UserKey | None) -> str:
-        return OFFICIALS if recipient is None else self.cipher.lookup_hash(str(recipient))
+    def scoped(self, regions: frozenset[str]) -> ReportStore:
+        """The same store, seeing only these regions' reports: an official of one region
+        reads and acts through it, so another region's case is simply "not found"."""
+        view = copy.copy(self)
+        view.scope = regions
+        return view
+
+    def recipient_hash(self, recipient: UserKey | None, group: str | None = None) -> str:
+        if recipient is None:
+            return group_hash(group)
+        return self.cipher.lookup_hash(str(recipient))
 
     # --- drafts ----------------------------------------------------------------------
 
@@ -143,6 +182,8 @@ class ReportStore:
         area: str,
         destination: str,
         deliveries: Callable[[Report], Iterable[OutboxRow]],
+        region: str = "",
+        code_prefix: str | None = None,
     ) -> tuple[Report, bool]:
         """Commit the report and its deliveries at once; (report, created now?).
 
@@ -154,11 +195,11 @@ class ReportStore:
             existing = await self._by(db, "draft_id = ?", draft.draft_id)
             if existing is not None:
                 return existing, False
-            code = await self._unused_code(db)
+            code = await self._unused_code(db, code_prefix or self.code_prefix)
             cursor = await db.execute(
                 "INSERT INTO reports (code, draft_id, reporter_hash, reporter, content, urgent, "
-                "risk, area, destination, status, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?)",
+                "risk, area, destination, status, created_at, updated_at, region) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'baru', ?, ?, ?)",
                 (
                     code,
                     draft.draft_id,
@@ -171,6 +212,7 @@ class ReportStore:
                     destination,
                     stamp,
                     stamp,
+                    region or None,
                 ),
             )
             report = await self._by(db, "id = ?", cursor.lastrowid)
@@ -279,9 +321,11 @@ class ReportStore:
         *,
         status: str | None = None,
         assign: bool = False,
+        name: str | None = None,
         deliveries: Iterable[OutboxRow] = (),
     ) -> Report:
-        """Record a status change or assignment with who and when, plus its deliveries."""
+        """Record a status change or assignment (`name`: the official's display name) with
+        who and when, plus its deliveries."""
         stamp = now()
         async with self.database.transaction() as db:
             if status is not None:
@@ -293,8 +337,9 @@ class ReportStore:
                 await self._event(db, report.id, actor, "status", status)
             if assign:
                 await db.execute(
-                    "UPDATE reports SET assigned_to = ?, updated_at = ? WHERE id = ?",
-                    (self.cipher.seal(actor), stamp, report.id),
+                    "UPDATE reports SET assigned_to = ?, assigned_name = ?, updated_at = ? "
+                    "WHERE id = ?",
+                    (self.cipher.seal(actor), self.cipher.seal(name), stamp, report.id),
                 )
                 # who took it is the (encrypted) actor; the value must not repeat it in clear
                 await self._event(db, report.id, actor, "assign", "tangani")
@@ -302,6 +347,31 @@ class ReportStore:
                 await self._enqueue(db, row)
             updated = await self._by(db, "id = ?", report.id)
         return updated or report
+
+    async def tag(
+        self,
+        report: Report,
+        actor: str,
+        tag: str,
+        on: bool,
+        deliveries: Callable[[Report], Iterable[OutboxRow]],
+    ) -> tuple[Report, bool]:
+        """Set or clear one category; (the case now, changed?). Only a change is recorded
+        (with who and when) and delivered: a second press of a stale button does nothing."""
+        async with self.database.transaction() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO report_tags (report_id, tag) VALUES (?, ?)"
+                if on
+                else "DELETE FROM report_tags WHERE report_id = ? AND tag = ?",
+                (report.id, tag),
+            )
+            changed = cursor.rowcount > 0
+            updated = await self._by(db, "id = ?", report.id) or report
+            if changed:
+                await self._event(db, report.id, actor, "tag", f"{'+' if on else '-'}{tag}")
+                for row in deliveries(updated):
+                    await self._enqueue(db, row)
+        return updated, changed
 
     async def add_message(
         self, report: Report, direction: str, body: str, deliveries: Iterable[OutboxRow]
@@ -398,9 +468,9 @@ class ReportStore:
 
     # --- helpers ---------------------------------------------------------------------
 
-    async def _unused_code(self, db: aiosqlite.Connection) -> str:
+    async def _unused_code(self, db: aiosqlite.Connection, prefix: str) -> str:
         while True:
-            code = new_code(self.code_prefix)
+            code = new_code(prefix)
             async with db.execute("SELECT 1 FROM reports WHERE code = ?", (code,)) as cursor:
                 if await cursor.fetchone() is None:
                     return code
@@ -414,7 +484,9 @@ class ReportStore:
         )
 
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
-        envelope = {"payload": row.payload, "recipient": _fields(row.recipient)}
+        envelope: dict[str, Any] = {"payload": row.payload, "recipient": _fields(row.recipient)}
+        if row.group is not None:
+            envelope["group"] = row.group
         await db.execute(
             "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
             "VALUES (?, ?, ?, ?, ?, CASE WHEN ? THEN 0 "
@@ -422,7 +494,7 @@ class ReportStore:
             (
                 row.report_id,
                 row.role,
-                self.recipient_hash(row.recipient),
+                self.recipient_hash(row.recipient, row.group),
                 self.cipher.encrypt(envelope),
                 now(),
                 int(row.urgent),
@@ -432,7 +504,8 @@ class ReportStore:
 
     _COLUMNS = (
         "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
-        "card_message_id, created_at, closed_at, card_chat_id"
+        "card_message_id, created_at, closed_at, card_chat_id, assigned_name, "
+        "(SELECT group_concat(tag) FROM report_tags WHERE report_id = reports.id), region"
     )
 
     async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
@@ -446,7 +519,10 @@ class ReportStore:
         rows = await self.database.fetchall(
             f"SELECT {self._COLUMNS} FROM reports WHERE {where}", parameters
         )
-        return [self._report(row) for row in rows]
+        found = [self._report(row) for row in rows]
+        if self.scope is None:
+            return found
+        return [report for report in found if report.region in self.scope]
 
     def _report(self, row: Any) -> Report:
         (
@@ -464,6 +540,9 @@ class ReportStore:
             created,
             closed,
             card_chat,
+            assigned_name,
+            tags,
+            region,
         ) = row
         return Report(
             id=int(rid),
@@ -480,6 +559,9 @@ class ReportStore:
             created_at=str(created),
             closed_at=closed,
             card_chat_id=card_chat,
+            assigned_name=self.cipher.unseal(assigned_name),
+            tags=tuple(tag for tag in TAGS if tag in str(tags or "").split(",")),
+            region=str(region or self.default_region),
         )
 
 

@@ -1,4 +1,5 @@
-"""Composition root: settings -> database -> engine -> channel, and back down on exit.
+"""Composition root: settings -> database -> engine and the services the channels use,
+and back down on exit (the channels themselves are started by bot.launch).
 
 No behaviour lives here; it only wires the parts together in the right order and
 closes them again, so that tests can build the same stack with their own settings.
@@ -6,13 +7,11 @@ closes them again, so that tests can build the same stack with their own setting
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from bot import logredact
 from bot.config import Settings
@@ -25,7 +24,7 @@ from bot.matching import Matcher
 from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
 from bot.officials_chat import GroupDesk
-from bot.outbox import Outbox, Policy, Transport
+from bot.outbox import Outbox, Policy
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
 from bot.sessions import MemorySessionStore, SessionStore
@@ -90,7 +89,8 @@ async def open_services(
         reports = outbox = desk = group_desk = reporting = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
-            reports = ReportStore(database, cipher, settings.case_code_prefix)
+            regions = settings.regions
+            reports = ReportStore(database, cipher, regions.default.code_prefix, regions.default_id)
             policy = Policy(
                 max_tries=settings.outbox_max_tries,
                 max_backoff=settings.outbox_max_backoff,
@@ -98,18 +98,22 @@ async def open_services(
                 alert_minutes=settings.outbox_alert_minutes,
             )
             outbox = Outbox(database, cipher, policy)
-            desk = Desk(reports, kb, sessions)
+            desk = Desk(reports, kb, sessions, regions)
             group_desk = GroupDesk(desk, reports, outbox.notify)
-            deliveries = new_case_deliveries(kb, settings.evidence_per_report)
+            deliveries = new_case_deliveries(
+                kb, settings.evidence_per_report, province=regions.province_chat_id is not None
+            )
             if officials_present is None:
-                officials_present = settings.officials_chat_id is not None
+                officials_present = regions.default.officials_chat_id is not None
             receipt = ReceiptPolicy(
                 forwarded=officials_present,
                 ack_hours=settings.response_ack_hours,
                 action_working_days=settings.response_action_working_days,
                 holidays=settings.response_holidays,
             )
-            flow = ReportFlow(reports, kb, matcher, deliveries, outbox.notify, receipt, reader)
+            flow = ReportFlow(
+                reports, kb, matcher, deliveries, outbox.notify, receipt, reader, regions
+            )
             caps = Caps(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
@@ -122,49 +126,3 @@ async def open_services(
         yield Services(database, engine, usage, reports, outbox, desk, group_desk)
     finally:
         await database.close()
-
-
-async def run_channels(settings: Settings, kb: KnowledgeBase) -> None:
-    """Every configured channel in this process, on one engine and one database, until
-    SIGINT/SIGTERM: a WhatsApp user and a Telegram user meet the same bot and the same
-    officials. A channel that fails stops the others, so a supervisor restarts the whole."""
-    # Imported here so the terminal chat and the CLI start without loading either channel.
-    from bot.channels.telegram import stop_on_signals
-
-    if settings.telegram_enabled and settings.officials_chat_id is None:
-        log.warning(
-            "OFFICIALS_CHAT_ID is not set: reports are stored but NOT forwarded to anyone, "
-            "and the bot leaves every group it is added to"
-        )
-    async with open_services(settings, kb) as services:
-        stop = asyncio.Event()
-        remove_handlers = stop_on_signals(stop)
-        try:
-            await _serve_all(settings, services, stop)
-        finally:
-            remove_handlers()
-
-
-async def _serve_all(settings: Settings, services: Services, stop: asyncio.Event) -> None:
-    runs: list[Coroutine[Any, Any, None]] = []
-    reporter_channels: dict[str, Transport] = {}
-    if settings.whatsapp is not None:
-        from bot.channels.whatsapp.service import WhatsAppService
-
-        whatsapp = WhatsAppService(settings.whatsapp, services)
-        reporter_channels["whatsapp"] = whatsapp.transport
-        runs.append(whatsapp.run(stop))
-    if settings.telegram_enabled:
-        from bot.channels.telegram import TelegramChannel
-        from bot.channels.telegram import serve as serve_telegram
-
-        channel = TelegramChannel.for_services(services, settings, reporter_channels)
-        runs.append(serve_telegram(settings, channel, stop))
-    tasks = [asyncio.create_task(run) for run in runs]
-    try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-        for task in done:
-            task.result()  # a channel that failed: its error ends the process
-    finally:
-        stop.set()
-        await asyncio.gather(*tasks, return_exceptions=True)

@@ -195,6 +195,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX wa_outgoing_pending ON wa_outgoing (status, recipient_hash, id)",
     ),
     (
+        # Officials' categories of a case (the 🏷️ buttons): plain ids, statistics count them
+        # and they say nothing about who reported.
+        """CREATE TABLE report_tags (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            tag TEXT NOT NULL,
+            PRIMARY KEY (report_id, tag)
+        )""",
+        # The official's name as Telegram showed it when they took the case ("Saya
+        # tangani"), encrypted like their id in assigned_to.
+        "ALTER TABLE reports ADD COLUMN assigned_name BLOB",
+    ),
+    (
+        # The region (REGIONS_FILE id) whose officials handle the report; NULL for reports
+        # from before regions: the default region's.
+        "ALTER TABLE reports ADD COLUMN region TEXT",
+    ),
+    (
         # WhatsApp reporters who turned case updates off ("berhenti"). Keyed like
         # wa_outgoing's recipients (HMAC with REPORTS_HASH_KEY); the WhatsApp id is kept only
         # encrypted, so that rotate-key can compute the key again with a new hash key.

@@ -391,11 +391,11 @@ _TEXTS.update(
         },
         "report_receipt_forwarded": {
             "id": "Laporan Anda sudah tersimpan dan diteruskan ke petugas Gugus Tugas TPPO "
-            "Kota Pariaman.\n\nSelanjutnya: petugas mengonfirmasi penerimaannya paling lambat "
+            "{region}.{office}\n\nSelanjutnya: petugas mengonfirmasi penerimaannya paling lambat "
             "{ack}, dan mulai menindaklanjuti paling lambat {act}. Petugas bisa membalas lewat "
             "bot ini; Anda diberi tahu bila status kasus berubah.",
-            "en": "Your report is stored and forwarded to the Kota Pariaman anti-trafficking "
-            "task force.\n\nNext: officials confirm they have it by {ack} at the latest, and "
+            "en": "Your report is stored and forwarded to the {region} anti-trafficking "
+            "task force.{office}\n\nNext: officials confirm they have it by {ack} at the latest, and "
             "start following it up by {act}. Officials can reply through this bot; you will "
             "be told when the case status changes.",
         },
@@ -456,15 +456,40 @@ _TEXTS.update(
         },
         "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
         "status_notice": {
-            "id": "Status laporan {code} sekarang: {status}.\nLihat semua pesan petugas: "
-            "/status {code}",
-            "en": "Report {code} is now: {status}.\nSee all messages from the officials: "
-            "/status {code}",
+            "id": "Status laporan {code} sekarang: {status}.\nDitangani petugas Gugus Tugas "
+            "TPPO {region}.{office}\nLihat semua pesan petugas: /status {code}",
+            "en": "Report {code} is now: {status}.\nHandled by the {region} anti-trafficking "
+            "task force.{office}\nSee all messages from the officials: /status {code}",
+        },
+        # The report's "where" question over the regions (bot/flows/place.py).
+        "place_region": {
+            "id": "{question} Pilih kota/kabupaten, atau tulis nama kecamatan atau kelurahan/desa.",
+            "en": "{question} Choose the city or regency, or type the kecamatan or village.",
+        },
+        "place_which": {
+            "id": "«{name}» ada di lebih dari satu daerah. Yang mana?",
+            "en": "“{name}” is in more than one area. Which one?",
+        },
+        "place_now_kecamatan": {
+            "id": "Di kecamatan mana di {region}?",
+            "en": "Which kecamatan in {region}?",
+        },
+        "place_outside_all": {"id": "Di luar daerah ini", "en": "Outside these areas"},
+        "place_outside_one": {"id": "Di luar {region}", "en": "Outside {region}"},
+        "place_other_region": {
+            "id": "⬅️ Kota/kabupaten lain",
+            "en": "⬅️ Another city or regency",
+        },
+        # A region's office (REGIONS_FILE `office`), under texts about its cases.
+        "region_office": {
+            "id": "\nKantor setempat: {office}",
+            "en": "\nLocal office: {office}",
         },
         "official_message": {
-            "id": "Pesan dari petugas Gugus Tugas TPPO tentang laporan {code}:\n\n{message}",
-            "en": "A message from the anti-trafficking task force about report {code}:\n\n"
+            "id": "Pesan dari petugas Gugus Tugas TPPO {region} tentang laporan {code}:\n\n"
             "{message}",
+            "en": "A message from the {region} anti-trafficking task force about report "
+            "{code}:\n\n{message}",
         },
         "reply_to_officials_button": {"id": "↩️ Balas petugas", "en": "↩️ Reply to the officials"},
         # A report's status (reports.STATUSES), as reporters and officials read it.

@@ -18,7 +18,8 @@ from PIL import Image
 
 from bot import ocr
 from bot.channels import console
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
 from bot.engine import Engine
 from bot.knowledge import KnowledgeBase

@@ -18,7 +18,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import ConfigError, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase

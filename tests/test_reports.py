@@ -11,10 +11,10 @@ import pytest
 
 from bot.config import Settings
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
+from bot.delivery import Sent
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
-from bot.outbox import Sent
 from bot.runtime import Services, open_services
 
 CODE = re.compile(r"\b[A-Z]{2,5}-[A-Z0-9]{4}-[A-Z0-9]{4}\b")

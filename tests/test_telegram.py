@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.channels.flood import FLOOD_LIMIT, FloodGuard
-from bot.channels.telegram import (
-    TelegramChannel,
-    serve,
-    to_html,
-    utf16_len,
-)
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.render import to_html, utf16_len
 from bot.config import PROJECT_ROOT, Settings
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram import TelegramChannel, serve
+from bot.channels.telegram.app import serve
+from bot.channels.telegram.channel import TelegramChannel
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from bot import runtime
+from bot.channels.whatsapp.app import serve
 from bot.channels.whatsapp.delivery import RateLimiter
 from bot.channels.whatsapp.render import Message
-from bot.channels.whatsapp.service import serve
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.updates import InboxEntry
 from bot.config import Settings

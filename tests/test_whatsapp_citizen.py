@@ -14,9 +14,9 @@ import pytest
 
 from bot import housekeeping, runtime
 from bot.channels.flood import FLOOD_LIMIT
+from bot.channels.whatsapp.app import serve
 from bot.channels.whatsapp.optout import OFF, ON, typed_switch
 from bot.channels.whatsapp.preferences import UpdatePreferences
-from bot.channels.whatsapp.service import serve
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.evaluation import load_questions

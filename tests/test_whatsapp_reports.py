@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
-from bot.channels.telegram import TelegramChannel
-from bot.channels.telegram import serve as serve_telegram
-from bot.channels.whatsapp.service import WhatsAppService
+from bot.channels.telegram.app import serve as serve_telegram
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.whatsapp.app import WhatsAppService
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
+from bot.delivery import Sent
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
-from bot.outbox import Sent
 from bot.runtime import open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update

@@ -8,9 +8,10 @@ see them. `/petugas` switches to the official's seat: press the card's buttons b
 
 from __future__ import annotations
 
+from bot.delivery import Sent
 from bot.messages import Button, Reply, reply_from_dict
 from bot.officials import CASE_ACTION, Desk
-from bot.outbox import Outbox, Sent
+from bot.outbox import Outbox
 from bot.reports import ReportStore
 
 OFFICIAL = "demo-petugas"
@@ -18,7 +19,9 @@ HELP = (
     "Anda sekarang PETUGAS (demo). Tekan tombol kartu dengan nomornya, atau ketik:\n"
     "  /kasus            kasus terbuka\n"
     "  /kasus KODE       satu kasus dan riwayatnya\n"
-    "  /statistik        statistik laporan\n"
+    "  /kasus saya       kasus yang Anda tangani\n"
+    "  /statistik [30]   statistik 90 (atau 30) hari terakhir\n"
+    "  /statistik 2026-11 statistik satu bulan\n"
     "  /balas KODE pesan kirim pesan ke pelapor\n"
     "  /pelapor          kembali menjadi pelapor"
 )
@@ -67,10 +70,13 @@ class ConsoleOfficials:
             return [Reply("Anda kembali menjadi pelapor.")]
         if line.strip().isdigit() and 1 <= int(line) <= len(self.buttons):
             return [await self._press(self.buttons[int(line) - 1].action)]
+        if word == "/kasus" and rest.strip().casefold() == "saya":
+            return [await self.desk.open_cases(OFFICIAL)]
         if word == "/kasus":
             return [await (self.desk.case(rest) if rest.strip() else self.desk.open_cases())]
         if word == "/statistik":
-            return [await self.desk.statistics()]
+            stats = await self.desk.statistics(rest)
+            return [stats if isinstance(stats, Reply) else Reply(stats.text(), title="Statistik")]
         if word == "/balas":
             return [await self._reply(rest)]
         return [Reply(HELP)]

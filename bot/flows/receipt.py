@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from bot import deadlines
 from bot.messages import Reply
+from bot.regions import PARIAMAN_NAME
 from bot.reports import Report
 from bot.texts import text
 
@@ -27,7 +28,11 @@ def receipt(
     policy: ReceiptPolicy,
     emergency: str | None,
     call_instead: list[str],
+    region: str = PARIAMAN_NAME,
+    office: str = "",
 ) -> Reply:
+    """`region`, `office`: the name of the report's region and, if the file gives one, its
+    office line (texts "region_office"), so that nobody is sent to another city's office."""
     parts = [text("report_receipt_code", lang, code=report.code)]
     if policy.forwarded:
         created = dt.datetime.fromisoformat(report.created_at)
@@ -39,6 +44,8 @@ def receipt(
                 lang,
                 ack=deadlines.format_moment(ack, lang),
                 act=deadlines.format_day(act, lang),
+                region=region,
+                office=office,
             )
         )
     else:

@@ -7,12 +7,7 @@ text), after dropping filler words ("aja", "deh", "ya" next to another word).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from bot.normalize import clean
-
-if TYPE_CHECKING:
-    from bot.flows.steps import Step
 
 
 def _words(*phrases: str) -> frozenset[str]:
@@ -94,21 +89,6 @@ def words_of(typed: str) -> str:
 
 def intent_of(words: str) -> str | None:
     return INTENTS.get(words)
-
-
-def option_for(step: Step, typed: str) -> str | None:
-    """The button a typed answer means: "Belum", "blm", "alun" -> "belum"."""
-    words = words_of(typed)
-    if not words:
-        return None
-    for option in step.options:
-        names = {clean(option.value), *(clean(label) for label in option.label.values())}
-        if words in names or clean(typed) in names or words in option.words:
-            return option.value
-    for option in step.options:  # "iya boleh", "nggak belum": every word means this button
-        if option.words and all(word in option.words for word in words.split()):
-            return option.value
-    return None
 
 
 def kind_of(typed: str) -> str | None:

@@ -17,15 +17,25 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from bot.flows.place import PlaceQuestion
 from bot.flows.receipt import ReceiptPolicy, receipt
-from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, option_for, words_of
-from bot.flows.steps import AREAS, KIND_STEP, KINDS, Option, Step, kind_options, steps_of
+from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, words_of
+from bot.flows.steps import (
+    KIND_STEP,
+    KINDS,
+    Option,
+    Step,
+    kind_options,
+    option_for,
+    steps_of,
+)
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
 from bot.normalize import clean
 from bot.ocr import ImageReader, OcrError
 from bot.offers import check_offer
+from bot.regions import PARIAMAN_PLACES, Region, Regions, single_region
 from bot.reports import Draft, OutboxRow, Report, ReportStore
 from bot.texts import text
 
@@ -39,6 +49,7 @@ ACTION = "lapor"  # prefix of this flow's button actions: "lapor:opt:ya", "lapor
 _BUTTON = re.compile(
     r"(?P<verb>back|next|cancel|drop|resume|send|edit|summary)"
     r"|(?P<kind>opt|change|kind):(?P<value>[A-Za-z][A-Za-z _-]{0,39})"
+    r"|(?P<where>region|place):(?P<place>[a-z0-9][a-z0-9-]{0,39})"
 )
 # Keys of a draft that steer the flow and never reach the report.
 EDITING, OPEN, CONFIRM, DECLINED = "_editing", "_open", "_confirm", "_declined"
@@ -69,9 +80,10 @@ ELSEWHERE_CONTACTS = ("polisi", "kp2mi_call_centre", "kp2mi_whatsapp", "lapor_we
 CALL_INSTEAD = ("polisi", "kp2mi_call_centre", "kp2mi_whatsapp")
 
 
-def area_of(location: str) -> str:
+def area_of(location: str, places: tuple[str, ...] = PARIAMAN_PLACES) -> str:
+    """The kecamatan of a free-text place (drafts from before regions named it this way)."""
     words = clean(location)
-    for area in AREAS:
+    for area in places:
         if clean(area) in words:
             return area
     return "lainnya" if location and location != "tidak tahu" else "tidak diketahui"
@@ -98,8 +110,11 @@ class ReportFlow:
         on_commit: Callable[[], None] = lambda: None,
         policy: ReceiptPolicy | None = None,
         reader: ImageReader | None = None,
+        regions: Regions | None = None,
     ) -> None:
         self.store = store
+        self.regions = regions or single_region(None, frozenset(), store.code_prefix)
+        self.place = PlaceQuestion(self.regions, ACTION)
         self.kb = kb
         self.matcher = matcher
         self.deliveries_for = deliveries_for  # card and evidence rows for the officials
@@ -200,6 +215,8 @@ class ReportFlow:
             if not incoming.attachments and option_for(step, typed):  # "selesai", "gk ada"
                 return await self._move(draft, self._next(draft), lang)
             return await self._collect(draft, incoming.attachments, typed, danger, lang)
+        if step.place and typed and not incoming.attachments:
+            return await self._place_typed(draft, step, typed, danger, lang)
         picked = None if draft.answers.get(OPEN) == step.name else option_for(step, typed)
         if picked is None and step.urgent_on and danger:
             picked = step.urgent_on  # "dia dikurung!" answers "is anyone in danger?"
@@ -218,6 +235,29 @@ class ReportFlow:
         if not typed:
             return [self._prompt(draft, lang)]
         return await self._store_text(draft, step, typed, danger, lang)
+
+    async def _place_typed(
+        self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
+    ) -> list[Reply]:
+        outcome = self.place.typed(step.name, draft.answers, typed[:MAX_ANSWER], lang)
+        if outcome.next == "done":
+            return await self._move(draft, self._next(draft), lang)
+        if outcome.next == "free":
+            return await self._store_text(draft, step, typed, danger, lang)
+        await self.store.save_draft(draft)
+        note = [Reply(outcome.note)] if outcome.note else []
+        return [*note, self._prompt(draft, lang)]
+
+    async def _place_pressed(self, draft: Draft, where: str, value: str, lang: str) -> list[Reply]:
+        step = self._step(draft)
+        if where == "region":
+            outcome = self.place.pressed_region(draft.answers, value)
+        else:
+            outcome = self.place.pressed(step.name, draft.answers, value, lang)
+        if outcome.next == "done":
+            return await self._move(draft, self._next(draft), lang)
+        await self.store.save_draft(draft)
+        return [self._prompt(draft, lang)]
 
     async def _offer_picture(
         self, draft: Draft, attachments: tuple[Attachment, ...], typed: str
@@ -303,6 +343,12 @@ class ReportFlow:
         if kind == "change" and draft.step == SUMMARY and value in editable:
             draft.answers[EDITING] = True
             return await self._move(draft, value, lang)
+        where = parsed.group("where")
+        if where and draft.step in {s.name for s in self._steps(draft) if s.place}:
+            return await self._place_pressed(draft, where, parsed.group("place"), lang)
+        if kind == "opt" and self._on_a_step(draft) and self._step(draft).place:
+            # a kecamatan button from before regions, still on someone's screen
+            return await self._place_typed(draft, self._step(draft), value, False, lang)
         if kind == "opt" and draft.step in {s.name for s in self._steps(draft)}:
             step = self._step(draft)
             if any(option.value == value for option in step.options):
@@ -347,6 +393,9 @@ class ReportFlow:
             return await self._move(draft, names[-1], lang)
         if draft.step == KIND_STEP:
             return [self._current(draft, lang)]
+        if self._step(draft).place and self.place.back(draft.answers):
+            await self.store.save_draft(draft)
+            return [self._prompt(draft, lang)]
         index = names.index(draft.step)
         if index == 0 and "kind" in draft.answers:
             return await self._move(draft, KIND_STEP, lang)
@@ -400,6 +449,8 @@ class ReportFlow:
 
     async def _move(self, draft: Draft, step: str, lang: str) -> list[Reply]:
         draft.answers.pop(OPEN, None)
+        if step != draft.step:
+            self.place.forget(draft.answers)
         draft = replace(draft, step=step)
         await self.store.save_draft(draft)
         return [self._current(draft, lang)]
@@ -423,12 +474,19 @@ class ReportFlow:
             return self._current(draft, lang)
         steps = self._steps(draft)
         number = [s.name for s in steps].index(draft.step) + 1
-        prompt = f"{number}/{len(steps)} {self._step(draft).prompt[lang]}"
-        return Reply(prompt, buttons=self._step_buttons(draft, lang))
+        step = self._step(draft)
+        if step.place:
+            question = self.place.prompt(step.prompt, draft.answers, lang)
+        else:
+            question = step.prompt[lang].replace("{region}", self._region(draft).name)
+        return Reply(f"{number}/{len(steps)} {question}", buttons=self._step_buttons(draft, lang))
 
     def _step_buttons(self, draft: Draft, lang: str) -> tuple[tuple[Button, ...], ...]:
         step = self._step(draft)
+        rows: list[tuple[Button, ...]]
         rows = [(Button(o.label[lang], f"{ACTION}:opt:{o.value}"),) for o in step.options]
+        if step.place:
+            rows = self.place.buttons(draft.answers, lang)
         navigation = (
             Button(text("report_back_button", lang), f"{ACTION}:back"),
             Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),
@@ -528,13 +586,19 @@ class ReportFlow:
         )
         place = answers.get("family_area" if missing_person else "location", "")
         destination = answers.get("where" if missing_person else "destination", "")
+        region = self._region(draft)
+        answers["region"] = region.id
+        if self.regions.many:  # shown on the card: the province's copy mixes regions
+            answers["region_name"] = region.name
         report, _ = await self.store.submit(
             replace(draft, answers=answers),
             urgent=urgent,
             risk=offer.level,
-            area=area_of(str(place)),
+            area=str(answers.get("area") or area_of(str(place), region.places)),
             destination=country_of(str(destination)),
             deliveries=self.deliveries_for,
+            region=region.id,
+            code_prefix=region.code_prefix,
         )
         self.on_commit()
         return [self.receipt(report, lang)]
@@ -542,7 +606,16 @@ class ReportFlow:
     def receipt(self, report: Report, lang: str) -> Reply:
         emergency = self.emergency(lang).text if report.urgent else None
         call = [self.kb.contacts[k].render(lang) for k in CALL_INSTEAD]
-        return receipt(report, lang, self.policy, emergency, call)
+        region = self.regions.get(report.region)
+        policy = replace(
+            self.policy,
+            ack_hours=region.response_ack_hours or self.policy.ack_hours,
+            action_working_days=(
+                region.response_action_working_days or self.policy.action_working_days
+            ),
+        )
+        office = text("region_office", lang, office=region.office) if region.office else ""
+        return receipt(report, lang, policy, emergency, call, region.name, office)
 
     async def _stale(self, incoming: Incoming, lang: str) -> list[Reply]:
         """A button from a finished flow, e.g. Telegram re-delivering the "Kirim" press."""
@@ -565,11 +638,18 @@ class ReportFlow:
         kept = [line for line in lines if "/lapor" not in line]
         return Reply("\n".join(kept), title=entry.title[lang])
 
+    def _region(self, draft: Draft) -> Region:
+        """The region the report goes to: the place's, else the default one."""
+        return self.regions.get(str(draft.answers.get("region", "")))
+
     def _kind(self, draft: Draft) -> str:
         return str(draft.answers.get("kind", "tawaran"))  # drafts from before kinds existed
 
     def _steps(self, draft: Draft) -> tuple[Step, ...]:
         return steps_of(self._kind(draft))
+
+    def _on_a_step(self, draft: Draft) -> bool:
+        return draft.step in {s.name for s in self._steps(draft)}
 
     def _step(self, draft: Draft) -> Step:
         return next(s for s in self._steps(draft) if s.name == draft.step)

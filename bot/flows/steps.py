@@ -30,6 +30,22 @@ class Step:
     validate: Callable[[str], str | None] | None = None  # a problem's text key, or None
     urgent_on: str | None = None  # this option marks the report urgent
     editable: bool = True  # offered under ✏️ Ubah (consent is not)
+    place: bool = False  # "where": region and kecamatan buttons (bot/flows/place.py)
+
+
+def option_for(step: Step, typed: str) -> str | None:
+    """The button a typed answer means: "Belum", "blm", "alun" -> "belum"."""
+    words = said.words_of(typed)
+    if not words:
+        return None
+    for option in step.options:
+        names = {clean(option.value), *(clean(label) for label in option.label.values())}
+        if words in names or clean(typed) in names or words in option.words:
+            return option.value
+    for option in step.options:  # "iya boleh", "nggak belum": every word means this button
+        if option.words and all(word in option.words for word in words.split()):
+            return option.value
+    return None
 
 
 def _opt(
@@ -52,9 +68,6 @@ YES_NO_UNKNOWN = (
     _opt("tidak", "Tidak", "No", said.NO | said.NOT_YET),
     UNKNOWN,
 )
-AREAS = ("Pariaman Utara", "Pariaman Tengah", "Pariaman Selatan", "Pariaman Timur")
-OUTSIDE = "Di luar Kota Pariaman"
-AREA_OPTIONS = (*(_opt(a, a) for a in AREAS), _opt(OUTSIDE, OUTSIDE, "Outside Kota Pariaman"))
 
 EVIDENCE = Step(
     "evidence",
@@ -88,8 +101,8 @@ CONTACT = Step(
 CONSENT = Step(
     "consent",
     {
-        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO Kota Pariaman?",
-        "en": "May this report be forwarded to the Kota Pariaman anti-trafficking task force?",
+        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO {region}?",
+        "en": "May this report be forwarded to the {region} anti-trafficking task force?",
     },
     options=(
         _opt("ya", "Ya, teruskan", "Yes, forward it", said.AFFIRM | said.AGREE),
@@ -124,7 +137,7 @@ OFFER_STEPS: tuple[Step, ...] = (
             "id": "Di mana orang itu mendekati Anda? Pilih kecamatan, atau tulis kelurahan/desa.",
             "en": "Where did they approach you? Choose the kecamatan, or type the village.",
         },
-        options=AREA_OPTIONS,
+        place=True,
     ),
     Step(
         "destination",
@@ -204,7 +217,7 @@ MISSING_STEPS: tuple[Step, ...] = (
             "id": "Di mana keluarga tinggal? Pilih kecamatan, atau tulis kelurahan/desa.",
             "en": "Where does the family live? Choose the kecamatan, or type the village.",
         },
-        options=AREA_OPTIONS,
+        place=True,
     ),
     Step(
         "fear",

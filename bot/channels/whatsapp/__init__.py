@@ -1,13 +1,14 @@
-"""The WhatsApp channel (Cloud API). One module per job:
+"""The WhatsApp channel (Cloud API, pywa). One module per job:
 
+* `webhook`: the HTTP server Meta posts to;
 * `updates`: webhook posts in (signature check, JSON -> inbox entries -> `Incoming`);
 * `render`: `Reply` out (WhatsApp formatting, buttons and lists within its limits);
+* `transport`: the core outbox's rows for WhatsApp reporters (`bot.delivery.Transport`);
 * `store`: the durable inbox and outgoing queue (SQLite);
-* `delivery`: sending the queue through the Cloud API (pywa), paced and retried, and the
+* `delivery`: sending the queue through the Cloud API, paced and retried, and the
   template when the 24-hour window has closed;
 * `media`: evidence fetched by media id and kept encrypted until the officials have it;
 * `optout`, `preferences`: a reporter turning case updates off and on, and that choice kept;
-* `transport`: the core outbox's rows for WhatsApp reporters (bot.channels.routing);
-* `webhook`: the HTTP server Meta posts to;
-* `service`: wires these to the engine and runs them.
+* `http`: pywa's network layer on aiohttp, pointed at WHATSAPP_API_URL;
+* `app`: wires these to the engine and runs them.
 """

@@ -14,7 +14,6 @@ import re
 import time
 from typing import Protocol
 
-import aiohttp
 import httpx
 from pywa.types.callback import Button, Section, SectionList, SectionRow
 from pywa.types.templates import BodyText, TemplateLanguage
@@ -31,65 +30,8 @@ MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business nu
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote: templates only
 MAX_BACKOFF = 300.0
-GRAPH_HOST = "graph.facebook.com"
 IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
-REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
 _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
-
-
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """pywa's HTTP layer on aiohttp, and pointed at WHATSAPP_API_URL.
-
-    pywa always addresses https://graph.facebook.com; those requests go to the configured
-    Cloud API address instead (a local fake in tests), path and query kept. aiohttp rather than
-    httpx's own transport: measured on the Telegram channel, httpx cost most of the CPU of
-    a send (bot/channels/telegram.py, AiohttpRequest), and each answer here is a send too.
-    """
-
-    def __init__(self, api_url: str, pool_size: int = 256) -> None:
-        self._target = httpx.URL(api_url)
-        self._pool_size = pool_size
-        self._session: aiohttp.ClientSession | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size)
-            )
-        url = request.url
-        if url.host == GRAPH_HOST:  # media downloads go to Meta's other hosts as they are
-            url = url.copy_with(
-                scheme=self._target.scheme,
-                host=self._target.host,
-                port=self._target.port,
-                path=self._target.path.rstrip("/") + url.path,
-            )
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-        try:
-            async with self._session.request(
-                request.method,
-                str(url),
-                data=await request.aread(),
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
-            ) as response:
-                content = await response.read()
-                return httpx.Response(
-                    response.status, headers=list(response.headers.items()), content=content
-                )
-        # "from None": aiohttp's messages may quote the URL; httpx errors mean "try again".
-        except TimeoutError:
-            raise httpx.TimeoutException("Cloud API request timed out", request=request) from None
-        except aiohttp.ClientError as error:
-            raise httpx.NetworkError(f"aiohttp: {type(error).__name__}", request=request) from None
-
-    async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-
-
-def http_session(settings: WhatsAppSettings) -> httpx.AsyncClient:
-    return httpx.AsyncClient(transport=AiohttpTransport(settings.api_url), timeout=REQUEST_TIMEOUT)
 
 
 def client(settings: WhatsAppSettings, session: httpx.AsyncClient) -> WhatsApp:

@@ -10,9 +10,9 @@ from bot.channels.whatsapp.media import MediaStore
 from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
+from bot.delivery import Delivery, PermanentFailure, Sent
 from bot.messages import reply_from_dict
 from bot.metadata import without_metadata
-from bot.outbox import Delivery, PermanentFailure, Sent
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
 
@@ -36,7 +36,7 @@ class WhatsAppTransport:
         self.media = media
         self.preferences = preferences
 
-    # Evidence from WhatsApp reporters, for the officials' channel (bot.channels.routing).
+    # Evidence from WhatsApp reporters, for the officials' channel (bot.delivery.ChannelRouter).
 
     def owns_media(self, ref: str) -> bool:
         return self.media is not None and self.media.owns(ref)

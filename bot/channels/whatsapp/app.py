@@ -14,7 +14,7 @@ from collections import OrderedDict
 from dataclasses import replace
 
 from bot.channels.flood import FloodGuard
-from bot.channels.whatsapp import delivery, webhook
+from bot.channels.whatsapp import delivery, http, webhook
 from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
 from bot.channels.whatsapp.media import (
     FETCHED_KINDS,
@@ -193,7 +193,7 @@ class WhatsAppService:
         self.settings = settings
         cipher = services.reports.cipher if services.reports is not None else None
         self.store = WhatsAppStore(services.database, cipher)
-        self.session = delivery.http_session(settings)
+        self.session = http.http_session(settings)
         wa = delivery.client(settings, self.session)
         sender = send or PywaSender(wa, settings.template_case_update)
         self.deliverer = Deliverer(self.store, sender, limiter, backoff)

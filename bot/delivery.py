@@ -1,4 +1,6 @@
-"""Outbox rows to the channel of their recipient.
+"""What every channel's delivery speaks: the outbox's rows (`Delivery`), what a send
+returns (`Sent`), the `Transport` a channel provides, the errors that tell the outbox
+whether to retry, and the router that sends each row the way its recipient came.
 
 Officials work in one place (the Telegram group), while reporters write from Telegram or
 WhatsApp: a reply or status update for a reporter must go back the way they came, and
@@ -7,14 +9,57 @@ never to another platform's user who happens to have the same number as an id.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
-from dataclasses import replace
-from typing import Protocol, runtime_checkable
+from dataclasses import dataclass, replace
+from typing import Any, Protocol, runtime_checkable
 
-from bot.outbox import Delivery, PermanentFailure, Sent, TemporaryFailure, Transport
+from bot.messages import UserKey
+from bot.reports import OFFICIALS
 
-log = logging.getLogger(__name__)
+
+class DeliveryError(Exception):
+    """Base of what a transport raises when a row could not be delivered."""
+
+
+class RetryLater(DeliveryError):
+    """The platform said 429 (too many): not before `seconds`."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"retry after {seconds:g}s")
+        self.seconds = seconds
+
+
+class TemporaryFailure(DeliveryError):
+    """Chat, server or network trouble: try again with back-off."""
+
+
+class PermanentFailure(DeliveryError):
+    """It will never work (bot blocked, message refused): give the row up."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    role: str
+    report_id: int | None
+    recipient: UserKey | None  # None: the officials' chat
+    payload: dict[str, Any]
+    attempts: int
+    recipient_hash: str = OFFICIALS  # the chat's key for pausing it
+    group: str | None = None  # recipient None: which region's group (None: the default's)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """Where the message landed: its chat and (first) message id, when there is one."""
+
+    chat_id: int | None = None
+    message_id: int | None = None
+
+
+class Transport(Protocol):
+    async def deliver(self, item: Delivery) -> Sent:
+        """Send it; raise a DeliveryError when it did not go out."""
 
 
 @runtime_checkable

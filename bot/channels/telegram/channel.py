@@ -1,0 +1,149 @@
+"""The Telegram channel as a whole: the private chats' and the officials' group's handlers
+installed on one Application, its error handler, and the workers that deliver the outbox
+(through bot.delivery.ChannelRouter, so WhatsApp reporters get their rows too) and keep
+the house in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.error import TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import housekeeping
+from bot.channels.flood import FloodGuard
+from bot.channels.telegram.group import OfficialsGroup
+from bot.channels.telegram.transport import TelegramTransport
+from bot.channels.telegram.updates import CHANNEL, PrivateChat
+from bot.config import Settings
+from bot.delivery import ChannelRouter, Transport
+from bot.engine import Engine
+from bot.officials import CASE_ACTION, Desk
+from bot.officials_chat import GroupDesk
+from bot.outbox import Outbox
+from bot.regions import Regions, single_region
+from bot.reports import ReportStore
+from bot.runtime import Services
+from bot.texts import text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TelegramChannel:
+    engine: Engine
+    officials_chat_id: int | None = None
+    official_ids: frozenset[int] = frozenset()
+    desk: Desk | None = None
+    group_desk: GroupDesk | None = None
+    outbox: Outbox | None = None
+    reports: ReportStore | None = None
+    retention_days: int = 365
+    flood: FloodGuard | None = None
+    # Outbox rows for reporters on other channels (WhatsApp) go through these.
+    other_channels: dict[str, Transport] = field(default_factory=dict)
+    # Each region's group and officials; None: officials_chat_id and official_ids, one region.
+    regions: Regions | None = None
+
+    private: PrivateChat = field(init=False)
+    group: OfficialsGroup = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.flood = self.flood or FloodGuard()
+        self.private = PrivateChat(self.engine, self.flood)
+        if self.regions is None:
+            self.regions = single_region(self.officials_chat_id, self.official_ids, "PRM")
+        self.group = OfficialsGroup(self.regions, self.desk, self.group_desk, self.reports)
+
+    @classmethod
+    def for_services(
+        cls,
+        services: Services,
+        settings: Settings,
+        other_channels: dict[str, Transport] | None = None,
+    ) -> TelegramChannel:
+        return cls(
+            engine=services.engine,
+            officials_chat_id=settings.officials_chat_id,
+            official_ids=settings.official_user_ids,
+            desk=services.desk,
+            group_desk=services.group_desk,
+            outbox=services.outbox,
+            reports=services.reports,
+            retention_days=settings.retention_days,
+            other_channels=other_channels or {},
+            regions=settings.regions,
+        )
+
+    def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        app.add_handler(TypeHandler(Update, self.private.guard), group=-1)
+        app.add_handler(ChatMemberHandler(self.group.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(CallbackQueryHandler(self._button))
+        app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self.private.message))
+        # New messages only: an official's edit never becomes a note, command or relay.
+        new = filters.UpdateType.MESSAGE
+        app.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.group.message))
+        app.add_error_handler(self._error)
+
+    async def register_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await self.private.register_commands(app.bot)
+
+    async def _button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or update.effective_user is None:
+            return
+        chat = update.effective_chat
+        in_group = chat is not None and chat.type != ChatType.PRIVATE
+        if in_group or (query.data or "").startswith(f"{CASE_ACTION}:"):
+            await self.group.press(update, query)  # group presses: officials' buttons only
+            return
+        await self.private.button(update, context, query)
+
+    def start_workers(
+        self, app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event
+    ) -> list[asyncio.Task[None]]:
+        """The outbox worker and the hourly housekeeping, when reporting is on."""
+        if self.outbox is None or self.reports is None:
+            return []
+        telegram = TelegramTransport(app.bot, self.regions, self.reports)
+        transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
+        return [
+            asyncio.create_task(self.outbox.run(transport, stop)),
+            asyncio.create_task(
+                housekeeping.run(
+                    self.reports,
+                    self.engine.sessions,
+                    self.retention_days,
+                    self.outbox.notify,
+                    stop,
+                )
+            ),
+        ]
+
+    async def _error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        # The exception type and where it came from, never the update (it holds personal data).
+        log.error("error while handling an update: %s", type(error).__name__, exc_info=error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            if update.effective_chat.type != ChatType.PRIVATE:
+                return
+            user = update.effective_user
+            lang = "en" if user and (user.language_code or "").startswith("en") else "id"
+            try:
+                await context.bot.send_message(update.effective_chat.id, text("failure", lang))
+            except TelegramError:
+                log.warning("could not tell the user about the error")

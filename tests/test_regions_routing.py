@@ -1,0 +1,205 @@
+"""Several regions on one bot: the real Application, the fake Bot API, a real database.
+
+The regions are made up for the test (no real kecamatan list is claimed): Kota Satu and
+Kabupaten Dua, which share a kecamatan name, and a province group over both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from bot.config import Settings
+from bot.crypto import generate_hash_key, generate_key
+from bot.knowledge import KnowledgeBase
+from bot.matching import Matcher
+from bot.messages import UserKey
+from tests.fake_telegram import FakeTelegram
+from tests.report_script import report_steps
+from tests.test_telegram_reports import Running, play, press, say, serving
+
+GROUP_SATU, GROUP_DUA, PROVINCE = -100111, -100222, -100999
+OFFICIAL_SATU, OFFICIAL_DUA, PROVINCE_OFFICIAL = 7001, 7002, 7009
+REPORTER = 4101
+REGIONS = f"""\
+default_region: kota-satu
+province_chat_id: {PROVINCE}
+province_official_user_ids: [{PROVINCE_OFFICIAL}]
+regions:
+  - id: kota-satu
+    name: Kota Satu
+    code_prefix: SAT
+    officials_chat_id: {GROUP_SATU}
+    official_user_ids: [{OFFICIAL_SATU}]
+    places: [Satu Utara, Satu Selatan, Sungai Sirah]
+  - id: kabupaten-dua
+    name: Kabupaten Dua
+    code_prefix: DUA
+    officials_chat_id: {GROUP_DUA}
+    official_user_ids: [{OFFICIAL_DUA}]
+    places: [Dua Hilir, Dua Hulu, Sungai Sirah]
+    villages:
+      Dua Hulu: [Padang Lua]
+    office: Dinas Tenaga Kerja Kabupaten Dua (contoh)
+"""
+
+
+@asynccontextmanager
+async def regions_bot(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> AsyncIterator[Running]:
+    path = tmp_path / "regions.yaml"
+    path.write_text(REGIONS, encoding="utf-8")
+    with FakeTelegram() as tg:
+        for chat, title in ((GROUP_SATU, "Satu"), (GROUP_DUA, "Dua"), (PROVINCE, "Provinsi")):
+            tg.add_chat(chat, "supergroup", title=title)
+        settings = Settings.from_environ(
+            {
+                **tg.bot_environ(),
+                "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
+                "REGIONS_FILE": str(path),
+                "REPORTS_ENCRYPTION_KEY": generate_key(),
+                "REPORTS_HASH_KEY": generate_hash_key(),
+            }
+        )
+        async with serving(tg, settings, kb, matcher) as services:
+            yield Running(tg, services)
+
+
+def in_dua_hulu() -> list[tuple[str, str, str]]:
+    """The common report, placed by buttons: Kabupaten Dua, then Dua Hulu."""
+    steps = report_steps(photos=1)
+    where = next(i for i, step in enumerate(steps) if step[1] == "Pariaman Tengah")
+    steps[where - 1] = ("press", "Tidak tahu", "Pilih kota/kabupaten")
+    steps[where : where + 1] = [
+        ("press", "Kabupaten Dua", "Kabupaten Dua: Di mana"),
+        ("press", "Dua Hulu", "4/9"),
+    ]
+    return steps
+
+
+async def group_says(bot: Running, user: int, chat: int, command: str, expect: str) -> str:
+    before = len(bot.tg.messages(chat))
+    bot.tg.send_text(user, command, chat_id=chat, chat_type="supergroup")
+    await bot.tg.async_wait_for(
+        lambda _: any(expect in m.get("text", "") for m in bot.tg.messages(chat)[before:])
+    )
+    return next(m["text"] for m in bot.tg.messages(chat)[before:] if expect in m.get("text", ""))
+
+
+async def test_a_report_from_region_b_reaches_only_b_and_a_cannot_see_or_act_on_it(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    async with regions_bot(tmp_path, kb, matcher) as bot:
+        tg, reports = bot.tg, bot.services.reports
+        assert reports
+        await play(bot, in_dua_hulu(), REPORTER)
+        await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
+        receipt = tg.messages(REPORTER)[-1]["text"]
+        assert "Gugus Tugas TPPO Kabupaten Dua" in receipt and "Kabupaten Dua (contoh)" in receipt
+        assert "Kota Pariaman" not in receipt
+        code = next(w for w in receipt.split() if w.startswith("DUA-"))
+
+        [card] = await tg.async_wait_for_message(GROUP_DUA, contains=f"Kode: {code}")
+        assert card.get("reply_markup") and "Wilayah: Kabupaten Dua" in card["text"]
+        await tg.async_wait_for(lambda _: len(tg.calls_to("sendPhoto")) >= 1)
+        [copy] = await tg.async_wait_for_message(PROVINCE, contains=f"Kode: {code}")
+        assert "reply_markup" not in copy and "Kontak pelapor" not in copy["text"]
+        await asyncio.sleep(0.3)  # anything else bound for the groups has gone out by now
+        photos = [c.params["chat_id"] for c in tg.calls_to("sendPhoto")]
+        assert photos == [GROUP_DUA]  # the evidence went to B's group only
+        assert not [m for m in tg.messages(GROUP_SATU) if code in m.get("text", "")]
+
+        # Region A's official, in A's group: B's case does not exist for them.
+        listing = await group_says(bot, OFFICIAL_SATU, GROUP_SATU, "/kasus", "kasus")
+        assert code not in listing
+        shown = await group_says(bot, OFFICIAL_SATU, GROUP_SATU, f"/kasus {code}", "tidak")
+        assert "Kasus tidak ditemukan" in shown
+        await group_says(bot, OFFICIAL_SATU, GROUP_SATU, f"/balas {code} halo", "Tulis: /balas")
+        anchor = tg.messages(GROUP_SATU)[-1]["message_id"]
+        answered = len(tg.calls_to("answerCallbackQuery"))
+        tg.press_button(
+            OFFICIAL_SATU, anchor, f"kasus:{code}:diterima", chat_id=GROUP_SATU, strict=False
+        )
+        [*_, toast] = await tg.async_wait_for_call("answerCallbackQuery", count=answered + 1)
+        assert toast.params.get("text") == "Kasus tidak ditemukan."
+        # ... and in B's group, where they are no official, they get nothing at all.
+        tg.press_button(OFFICIAL_SATU, card["message_id"], f"kasus:{code}:diterima", GROUP_DUA)
+        bot.tg.send_text(OFFICIAL_SATU, "/ekspor", chat_id=GROUP_SATU, chat_type="supergroup")
+        [upload] = await tg.async_wait_for_call("sendDocument")
+        assert upload.params["chat_id"] == OFFICIAL_SATU
+        assert code not in upload.files["document"].content.decode("utf-8-sig")
+        report = await reports.by_code(code)
+        assert report and report.status == "baru" and report.region == "kabupaten-dua"
+        assert not [m for m in tg.messages(REPORTER) if "halo" in m.get("text", "")]
+
+        # The province looks across regions but cannot act.
+        listing = await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, "/kasus", code)
+        full = await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, f"/kasus {code}", "Riwayat")
+        assert "reply_markup" not in tg.messages(PROVINCE)[-1] and code in full
+        tg.press_button(
+            PROVINCE_OFFICIAL, copy["message_id"], f"kasus:{code}:diterima", PROVINCE, strict=False
+        )
+
+        # B's official acts; the reporter hears it from B, with B's office.
+        tg.press_button(OFFICIAL_DUA, card["message_id"], f"kasus:{code}:diterima", GROUP_DUA)
+        [notice] = await tg.async_wait_for_message(REPORTER, contains="sekarang: 📥 Diterima")
+        assert "Kabupaten Dua" in notice["text"] and "Kota Pariaman" not in notice["text"]
+        report = await reports.by_code(code)
+        assert report and report.status == "diterima"
+        events = await reports.events(report)
+        assert [actor for _, actor, kind, _ in events if kind == "status"][1:] == [
+            str(OFFICIAL_DUA)
+        ]
+        bot.tg.send_text(OFFICIAL_DUA, "/ekspor", chat_id=GROUP_DUA, chat_type="supergroup")
+        [*_, upload] = await tg.async_wait_for_call("sendDocument", count=2)
+        rows = list(csv.reader(io.StringIO(upload.files["document"].content.decode("utf-8-sig"))))
+        assert [row[0] for row in rows[1:]] == [code]
+
+
+async def test_typed_places_with_typos_shared_names_outside_and_unknown_text(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    async with regions_bot(tmp_path, kb, matcher) as bot:
+        reports = bot.services.reports
+        assert reports
+        start = report_steps()[:4]
+
+        async def place(user: int, typed: list[tuple[str, str]]) -> str:
+            await play(bot, start, user)
+            await press(bot, "Tidak tahu", "Pilih kota/kabupaten", user)
+            for words, expect in typed:
+                await say(bot, words, expect, user)
+            return bot.tg.messages(user)[-1]["text"]
+
+        # A village of Dua Hulu typed with a typo at the city/regency question.
+        await place(5001, [("di padang lau", "4/9")])
+        # A kecamatan two regions share: which one?
+        await place(5002, [("sungai sirah", "lebih dari satu daerah")])
+        await press(bot, "Sungai Sirah — Kabupaten Dua", "4/9", 5002)
+        # The regency's name, then its kecamatan misspelt.
+        await place(5003, [("kab dua", "Di kecamatan mana di Kabupaten Dua"), ("dua hilr", "4/9")])
+        # Outside every region, and a place nobody listed: both go to the default region.
+        await place(5004, [("di luar daerah", "4/9")])
+        shown = await place(5005, [("dekat pasar ikan", "Tersimpan")])
+        assert "dekat pasar ikan" in shown
+        await press(bot, "➡️ Lanjut", "4/9", 5005)
+
+        expected = {
+            5001: ("kabupaten-dua", "Dua Hulu", "Padang Lua (Dua Hulu), Kabupaten Dua"),
+            5002: ("kabupaten-dua", "Sungai Sirah", "Sungai Sirah, Kabupaten Dua"),
+            5003: ("kabupaten-dua", "Dua Hilir", "Dua Hilir, Kabupaten Dua"),
+            5004: ("kota-satu", "luar daerah", "Di luar daerah ini"),
+            5005: ("kota-satu", "lainnya", "dekat pasar ikan"),
+        }
+        for user, (region, area, location) in expected.items():
+            await play(bot, report_steps()[6:], user)
+            await press(bot, "✅ Kirim", "Kode kasus", user)
+            [report] = await reports.of_reporter(UserKey("telegram", str(user), str(user)))
+            assert (report.region, report.area) == (region, area), user
+            assert report.answers["location"] == location
+            assert report.code.startswith("DUA-" if region == "kabupaten-dua" else "SAT-")
