@@ -223,6 +223,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Weekly digests already queued (bot/digest.py), by the WIB moment they were due.
         "CREATE TABLE digests (slot TEXT PRIMARY KEY, posted_at TEXT NOT NULL)",
     ),
+    (
+        # WhatsApp reporters who turned case updates off ("berhenti"). Keyed like
+        # wa_outgoing's recipients (HMAC with REPORTS_HASH_KEY); the WhatsApp id is kept only
+        # encrypted, so that rotate-key can compute the key again with a new hash key.
+        """CREATE TABLE wa_updates_off (
+            user_hash TEXT PRIMARY KEY,
+            user BLOB NOT NULL,
+            since TEXT NOT NULL
+        )""",
+    ),
 )
 
 

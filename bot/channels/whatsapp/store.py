@@ -121,10 +121,14 @@ class WhatsAppStore:
         return {}
 
     async def queue(self, recipient: str, messages: list[Message]) -> None:
-        """Messages not answering an incoming one (an official's reply, a status change)."""
+        """Messages not answering an incoming one (an official's reply, a status change):
+        paused instead while the recipient has case updates off (.preferences); one
+        statement, so a choice made meanwhile cannot leave a message in the wrong state."""
         stamp = now()
         await self.database.write_many(
-            "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO wa_outgoing (recipient_hash, content, created_at, status) "
+            "VALUES (?1, ?2, ?3, CASE WHEN EXISTS (SELECT 1 FROM wa_updates_off "
+            "WHERE user_hash = ?1) THEN 'paused' ELSE 'pending' END)",
             [self._outgoing_row(recipient, m, stamp) for m in messages],
         )
 
