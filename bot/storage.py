@@ -233,6 +233,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             since TEXT NOT NULL
         )""",
     ),
+    (
+        # The case a message to a WhatsApp reporter is about: one kept while updates are
+        # off (or held for the 24-hour window) goes with its case when the case is purged.
+        "ALTER TABLE wa_outgoing ADD COLUMN report_id INTEGER "
+        "REFERENCES reports (id) ON DELETE CASCADE",
+    ),
 )
 
 

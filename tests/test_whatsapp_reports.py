@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
+from bot import housekeeping
 from bot.channels.telegram.app import serve as serve_telegram
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.whatsapp.app import WhatsAppService
@@ -21,7 +22,7 @@ from bot.delivery import Sent
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
-from bot.runtime import open_services
+from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
@@ -38,6 +39,7 @@ class Both:
     wa: Bot
     tg: FakeTelegram
     media_folder: Path
+    services: Services
 
 
 @pytest.fixture
@@ -71,7 +73,7 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             await tg.async_wait_for_call("getUpdates")
             try:
                 bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Both(bot, tg, tmp_path / "whatsapp-media")
+                yield Both(bot, tg, tmp_path / "whatsapp-media", services)
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
@@ -288,3 +290,36 @@ async def test_a_reporter_turns_updates_off_and_gets_what_was_kept_when_turning_
     assert len(news) == 4, news  # the three kept, in order, and the confirmation
     assert "kontraknya" in news[0] and "aman sekarang" in news[1] and "Diterima" in news[2]
     assert "aktif lagi" in news[3] and "3 pesan" in news[3] and "BERHENTI" in news[3]
+
+
+async def test_messages_kept_while_updates_are_off_go_with_their_purged_case(
+    both: Both,
+) -> None:
+    wa, tg, services = both.wa, both.tg, both.services
+    code, card = await file_report(both)
+    before = len(wa.fake.messages(USER))
+    await wa.say("berhenti")
+    await wa.fake.async_wait_for(USER, before + 1)
+    await relay(tg, code, "Kami perlu nomor paspor Anda.")
+    tg.press_button(OFFICIAL, int(card["message_id"]), f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await edits(tg, 2)
+    kept = "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'paused'"
+    for _ in range(200):  # the outbox hands them to WhatsApp's queue, which keeps them
+        if (await services.database.fetchall(kept))[0][0] == 2:
+            break
+        await asyncio.sleep(0.025)
+    assert (await services.database.fetchall(kept))[0][0] == 2
+
+    # The case is closed and, past the retention period, purged: what was kept goes too.
+    await services.database.write(
+        "UPDATE reports SET status = 'selesai', closed_at = '2020-01-01T00:00:00+00:00'"
+    )
+    assert services.reports is not None
+    await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+    assert await services.reports.by_code(code) is None
+    assert (await services.database.fetchall(kept))[0][0] == 0
+    before = len(wa.fake.messages(USER))
+    await wa.press("updates:on")
+    await wa.fake.async_wait_for(USER, before + 1)
+    shown = await quiet(wa)
+    assert len(shown) == before + 1 and "paspor" not in shown[-1]  # the confirmation only

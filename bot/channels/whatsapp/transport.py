@@ -65,7 +65,7 @@ class WhatsAppTransport:
             replace(m, case_code=code, lang=lang)
             for m in to_messages(reply_from_dict(item.payload["reply"]), LIST_BUTTON)
         ]
-        await self.store.queue(user_id, messages)  # paused there while updates are off
+        await self.store.queue(user_id, messages, item.report_id)  # paused while updates are off
         self.deliverer.notify()
         return Sent()  # WhatsApp's message ids are not Telegram's: nothing to record
 
