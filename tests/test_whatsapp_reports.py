@@ -301,6 +301,10 @@ async def test_messages_kept_while_updates_are_off_go_with_their_purged_case(
     await wa.say("berhenti")
     await wa.fake.async_wait_for(USER, before + 1)
     await relay(tg, code, "Kami perlu nomor paspor Anda.")
+    await edits(tg, 1)
+    [preview] = tg.calls_to("editMessageText")  # the official learns it waits, not that it went
+    assert "Disimpan untuk pelapor" in preview.params["text"]
+    assert "mematikan pembaruan" in preview.params["text"]
     tg.press_button(OFFICIAL, int(card["message_id"]), f"kasus:{code}:diterima", chat_id=OFFICIALS)
     await edits(tg, 2)
     kept = "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'paused'"
