@@ -71,6 +71,8 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.matcher
 	$(BIN)/python -m benchmarks.telegram_load
 	$(BIN)/python -m benchmarks.reports_load
+	$(BIN)/python -m benchmarks.regions_load
+	$(BIN)/python -m benchmarks.charts
 	$(BIN)/python -m benchmarks.ocr
 	$(BIN)/python -m benchmarks.chaos
 	$(BIN)/python -m benchmarks.whatsapp_load

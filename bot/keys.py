@@ -119,6 +119,23 @@ async def _rehash(
                     updates.append(
                         ("UPDATE outbox SET recipient_hash = ? WHERE id = ?", (who, oid))
                     )
+            async with db.execute(  # WhatsApp messages waiting (a sent row keeps no content)
+                "SELECT id, content FROM wa_outgoing WHERE typeof(content) = 'blob'"
+            ) as cursor:
+                async for wid, content in cursor:
+                    who = hasher.lookup_hash(str(cipher.decrypt(content)["recipient"]))
+                    updates.append(
+                        ("UPDATE wa_outgoing SET recipient_hash = ? WHERE id = ?", (who, wid))
+                    )
+            async with db.execute("SELECT user_hash, user FROM wa_updates_off") as cursor:
+                async for old_key, user in cursor:
+                    who = hasher.lookup_hash(str(cipher.decrypt(user)))
+                    updates.append(
+                        (
+                            "UPDATE wa_updates_off SET user_hash = ? WHERE user_hash = ?",
+                            (who, old_key),
+                        )
+                    )
             async with db.execute(
                 "SELECT id, actor, kind FROM report_events WHERE typeof(actor) = 'text'"
             ) as cursor:

@@ -91,3 +91,14 @@ def _strip_png(data: bytes) -> bytes:
         if kind == b"IEND":
             return b"".join(kept)
     raise UnknownFormat("PNG without an end chunk")
+
+
+def without_metadata(data: bytes) -> bytes:
+    """`strip_metadata` where it applies; any other file (PDF, voice note, a damaged image)
+    as it is, since evidence is never dropped for want of cleaning."""
+    if image_extension(data) is None:
+        return data
+    try:
+        return strip_metadata(data)
+    except UnknownFormat:
+        return data

@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import copy
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from bot import charts
-from bot.messages import Button, Reply
+from bot.messages import Button, Reply, UserKey
 from bot.officials import CASE_ACTION, STATUS_LABELS, TAG_MENU, Desk, tag_menu
 from bot.regions import Scope
 from bot.reports import CODE_ALPHABET, TAGS, Report, ReportStore
@@ -70,6 +70,9 @@ class GroupDesk:
         self.store = store
         self.on_commit = on_commit  # wakes the outbox worker
         self.read_only = False
+        # Whether a reporter has turned case updates off (WhatsApp's "berhenti"), set by a
+        # channel that offers it: the official is then told the message is kept, not sent.
+        self.updates_off: Callable[[UserKey], Awaitable[bool]] | None = None
 
     def scoped(self, scope: Scope) -> GroupDesk:
         """This desk for one chat's officials: only their regions' cases exist for them;
@@ -191,4 +194,10 @@ class GroupDesk:
         await self.desk.to_reporter(report, body)
         await self.store.drop_relay_draft(draft)
         self.on_commit()
+        if self.updates_off is not None and await self.updates_off(report.reporter):
+            kept = (
+                f"📥 Disimpan untuk pelapor {code}: pelapor sedang mematikan pembaruan kasus; "
+                f"pesan sampai begitu ia menyalakannya lagi.\n{quoted(body)}"
+            )
+            return Pressed("Disimpan untuk pelapor.", replace=Reply(kept))
         return Pressed("Terkirim.", replace=Reply(f"✅ Dikirim ke pelapor {code}:\n{quoted(body)}"))

@@ -115,6 +115,7 @@ class ReportStore:
         self.code_prefix = code_prefix
         self.default_region = default_region  # the region of reports stored without one
         self.scope: frozenset[str] | None = None  # None: every region's reports are visible
+        self._purge_listeners: list[Callable[[list[str]], None]] = []
         # Many reporters at once (after an outreach) save a draft at every step: batched.
         self._draft_saves = batched_writes(
             database,
@@ -416,14 +417,41 @@ class ReportStore:
         )
         return [(str(a), str(self.cipher.unseal(b)), str(c), str(d)) for a, b, c, d in rows]
 
+    def on_purge(self, listener: Callable[[list[str]], None]) -> None:
+        """`listener` gets the evidence references of every case purged from now on: a
+        channel that keeps evidence outside the database (WhatsApp's files) deletes them."""
+        self._purge_listeners.append(listener)
+
     async def purge_closed(self, older_than_days: int) -> int:
         """Delete cases closed before the retention period; secure_delete overwrites them."""
         cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(
             timespec="seconds"
         )
-        return await self.database.write(
-            "DELETE FROM reports WHERE closed_at IS NOT NULL AND closed_at < ?", (cutoff,)
-        )
+        where = "closed_at IS NOT NULL AND closed_at < ?"
+        async with self.database.transaction() as db:
+            async with db.execute(f"SELECT content FROM reports WHERE {where}", (cutoff,)) as rows:
+                refs = [r for (content,) in await rows.fetchall() for r in self._evidence(content)]
+            async with db.execute(  # evidence still waiting to go up, the reporter's included
+                "SELECT payload FROM outbox WHERE status != 'sent' AND report_id IN "
+                f"(SELECT id FROM reports WHERE {where})",
+                (cutoff,),
+            ) as rows:
+                refs += [r for (payload,) in await rows.fetchall() for r in self._media(payload)]
+            cursor = await db.execute(f"DELETE FROM reports WHERE {where}", (cutoff,))
+            purged = cursor.rowcount
+        for listener in self._purge_listeners:
+            listener(refs)
+        return purged
+
+    def _evidence(self, content: bytes) -> list[str]:
+        answers = self.cipher.decrypt(content)
+        return [str(ref) for _, ref in answers.get("evidence", [])]
+
+    def _media(self, payload: bytes) -> list[str]:
+        data = self.cipher.decrypt(payload).get("payload", {})
+        single = data.get("media")
+        items = [single] if isinstance(single, dict) else data.get("album") or []
+        return [str(m["ref"]) for m in items if isinstance(m, dict) and "ref" in m]
 
     async def idle_drafts(self, idle_hours: float, reminded: bool) -> list[Draft]:
         """Drafts untouched for `idle_hours`, either not yet reminded or already reminded."""

@@ -223,6 +223,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Weekly digests already queued (bot/digest.py), by the WIB moment they were due.
         "CREATE TABLE digests (slot TEXT PRIMARY KEY, posted_at TEXT NOT NULL)",
     ),
+    (
+        # WhatsApp reporters who turned case updates off ("berhenti"). Keyed like
+        # wa_outgoing's recipients (HMAC with REPORTS_HASH_KEY); the WhatsApp id is kept only
+        # encrypted, so that rotate-key can compute the key again with a new hash key.
+        """CREATE TABLE wa_updates_off (
+            user_hash TEXT PRIMARY KEY,
+            user BLOB NOT NULL,
+            since TEXT NOT NULL
+        )""",
+    ),
+    (
+        # The case a message to a WhatsApp reporter is about: one kept while updates are
+        # off (or held for the 24-hour window) goes with its case when the case is purged.
+        "ALTER TABLE wa_outgoing ADD COLUMN report_id INTEGER "
+        "REFERENCES reports (id) ON DELETE CASCADE",
+    ),
 )
 
 

@@ -545,6 +545,31 @@ _TEXTS.update(
     }
 )
 
+# --- WhatsApp: case updates off and on (bot/channels/whatsapp/optout.py) ---------------
+_TEXTS.update(
+    {
+        "updates_off": {
+            "id": "🔕 Kabar kasus dimatikan. Pesan petugas dan perubahan status laporan Anda "
+            "tidak hilang: kami simpan, dan kami kirim semuanya begitu Anda mengetik "
+            "AKTIFKAN. Sampai saat itu kami hanya menjawab pesan Anda. Status kasus tetap "
+            "bisa ditanyakan kapan saja: ketik status lalu kode kasus Anda.",
+            "en": "🔕 Case updates are off. Officials' messages and status changes on your "
+            "report are not lost: we keep them and send them all as soon as you type RESUME. "
+            "Until then we only answer your messages. You can still ask for your case's "
+            "status at any time: type status and your case code.",
+        },
+        "updates_on_button": {"id": "🔔 Aktifkan lagi", "en": "🔔 Resume updates"},
+        "updates_on": {
+            "id": "🔔 Kabar kasus aktif lagi.{kept} Untuk mematikannya, ketik BERHENTI.",
+            "en": "🔔 Case updates are on again.{kept} To turn them off, type STOP.",
+        },
+        "updates_kept": {
+            "id": " {count} pesan yang disimpan selama kabar dimatikan kami kirim sekarang.",
+            "en": " The {count} message(s) kept while they were off are on their way now.",
+        },
+    }
+)
+
 
 def text(key: str, lang: str, **values: str) -> str:
     template = _TEXTS[key].get(lang) or _TEXTS[key]["id"]

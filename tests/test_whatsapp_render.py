@@ -112,3 +112,24 @@ def test_command_words_work_without_a_slash() -> None:
     assert typed_command("status PRM-7KQ3-XT9D") == "/status PRM-7KQ3-XT9D"
     assert typed_command("cek gaji besar tanpa biaya") == "cek gaji besar tanpa biaya"
     assert typed_command("status visa saya bagaimana") == "status visa saya bagaimana"
+
+
+@given(
+    st.text(max_size=6000),
+    st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=14),
+)
+def test_a_body_with_buttons_is_split_never_cut_and_extra_buttons_become_numbers(
+    body: str, labels: list[str]
+) -> None:
+    reply = Reply(body, buttons=buttons(labels))
+    messages = to_messages(reply)
+    shown = "".join("".join(m.body for m in messages).split())
+    assert shown.startswith("".join(formatted(reply).split()))  # every character, in order
+    assert all(len(m.body) <= MAX_BODY for m in messages if m.kind in ("buttons", "list"))
+    if len(labels) > 10:
+        assert messages[-1].kind == "numbered" and len(messages[-1].options) == len(labels)
+        for number, label in enumerate(labels, 1):
+            assert f"{number}. " in "\n".join(m.body for m in messages)
+            assert "".join(plain(label).split()) in shown
+    else:
+        assert messages[-1].kind in ("buttons", "list")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from telegram.ext import AIORateLimiter
 
+from bot import housekeeping
 from bot.channels.telegram.app import serve as serve_telegram
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.whatsapp.app import WhatsAppService
@@ -21,10 +22,11 @@ from bot.delivery import Sent
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
-from bot.runtime import open_services
+from bot.runtime import Services, open_services
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
+from tests.test_metadata import GPS, photo_jpeg
 from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
 
 PHOTO = b"\xff\xd8\xff\xe0 a screenshot of the recruiter's chat "
@@ -37,6 +39,7 @@ class Both:
     wa: Bot
     tg: FakeTelegram
     media_folder: Path
+    services: Services
 
 
 @pytest.fixture
@@ -70,7 +73,7 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             await tg.async_wait_for_call("getUpdates")
             try:
                 bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Both(bot, tg, tmp_path / "whatsapp-media")
+                yield Both(bot, tg, tmp_path / "whatsapp-media", services)
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
@@ -163,6 +166,35 @@ async def test_photos_from_whatsapp_reach_the_officials_and_leave_no_file_behind
     assert not any(both.media_folder.iterdir())
 
 
+async def test_gps_in_a_whatsapp_photo_or_document_never_reaches_the_officials(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    jpeg, scan = photo_jpeg()
+    as_photo, as_document = wa.fake.add_media(jpeg), wa.fake.add_media(jpeg)
+    document = {"type": "document", "document": {"id": as_document, "filename": "KTP_Siti.jpg"}}
+    evidence = [update(USER, image_message(as_photo)), update(USER, document)]
+    for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+        if expected == "8/9":  # at the evidence question: a photo, then the same as a file
+            for n, message in enumerate(evidence, 1):
+                before = len(wa.fake.messages(USER))
+                await async_post_signed(wa.url, message)
+                await wa.fake.async_wait_for(USER, before + 1)
+                assert f"Bukti tersimpan ({n})" in wa.fake.messages(USER)[-1].text
+        await step(wa, kind, what, expected)
+    uploads = []
+    for _ in range(200):
+        uploads = [f.content for c in tg.calls if c.files for f in c.files.values()]
+        if len(uploads) >= 2:
+            break
+        await asyncio.sleep(0.025)
+    assert len(uploads) == 2
+    for content in uploads:
+        assert GPS not in content and b"Exif" not in content
+        assert content.endswith(scan)  # the picture itself, byte for byte
+    assert all(b"KTP_Siti" not in str(c.params).encode() for c in tg.calls)
+
+
 async def test_a_file_over_the_limit_gets_a_clear_message_and_the_report_goes_on(
     both: Both,
 ) -> None:
@@ -207,3 +239,91 @@ async def test_an_idle_whatsapp_draft_is_reminded_at_23_hours_inside_the_window(
             await services.outbox.mark_sent(item, Sent())
             reminded.append((item.role, item.recipient))
         assert reminded == [("reminder", on_whatsapp)]  # Telegram's comes at 24 hours
+
+
+async def edits(tg: FakeTelegram, count: int) -> None:
+    for _ in range(200):
+        if len(tg.calls_to("editMessageText")) >= count:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"fewer than {count} edits in the officials' group")
+
+
+async def quiet(wa: Bot, seconds: float = 0.4) -> list[str]:
+    """What reached the reporter after waiting `seconds` for anything more to arrive."""
+    await asyncio.sleep(seconds)
+    return [s.text for s in wa.fake.messages(USER)]
+
+
+async def test_a_reporter_turns_updates_off_and_gets_what_was_kept_when_turning_them_on(
+    both: Both,
+) -> None:
+    wa, tg = both.wa, both.tg
+    code, card = await file_report(both)
+    wa.fake.fail_next(1, code=131047)  # the window had closed: a template, the message held
+    before = len(wa.fake.messages(USER))
+    await relay(tg, code, "Mohon kirim foto kontraknya.")
+    [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert template.kind == "template"
+    before += 1
+
+    await wa.say("STOP")
+    [off] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert "dimatikan" in off.text and "AKTIFKAN" in off.text and "tidak hilang" in off.text
+    assert ("🔔 Aktifkan lagi", "updates:on") in off.options
+    # While off: an official's message and a status change are kept, no template goes out.
+    await relay(tg, code, "Apakah Anda aman sekarang?")
+    await edits(tg, 2)  # the second preview became "sent"
+    tg.press_button(OFFICIAL, int(card["message_id"]), f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await edits(tg, 3)  # the card shows the new status
+    await wa.say("apa itu TPPO?")  # writing about anything else does not release them
+    await wa.fake.async_wait_for(USER, before + 2)
+    shown = await quiet(wa)
+    assert len(shown) == before + 2  # the answer only
+    assert not any(k in t for t in shown for k in ("kontraknya", "aman sekarang", "Diterima"))
+    assert [s.kind for s in wa.fake.messages(USER)].count("template") == 1
+
+    await wa.press("updates:on")
+    await wa.fake.async_wait_for(USER, before + 6)
+    shown = await quiet(wa)
+    news = shown[before + 2 :]
+    assert len(news) == 4, news  # the three kept, in order, and the confirmation
+    assert "kontraknya" in news[0] and "aman sekarang" in news[1] and "Diterima" in news[2]
+    assert "aktif lagi" in news[3] and "3 pesan" in news[3] and "BERHENTI" in news[3]
+
+
+async def test_messages_kept_while_updates_are_off_go_with_their_purged_case(
+    both: Both,
+) -> None:
+    wa, tg, services = both.wa, both.tg, both.services
+    code, card = await file_report(both)
+    before = len(wa.fake.messages(USER))
+    await wa.say("berhenti")
+    await wa.fake.async_wait_for(USER, before + 1)
+    await relay(tg, code, "Kami perlu nomor paspor Anda.")
+    await edits(tg, 1)
+    [preview] = tg.calls_to("editMessageText")  # the official learns it waits, not that it went
+    assert "Disimpan untuk pelapor" in preview.params["text"]
+    assert "mematikan pembaruan" in preview.params["text"]
+    tg.press_button(OFFICIAL, int(card["message_id"]), f"kasus:{code}:diterima", chat_id=OFFICIALS)
+    await edits(tg, 2)
+    kept = "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'paused'"
+    for _ in range(200):  # the outbox hands them to WhatsApp's queue, which keeps them
+        if (await services.database.fetchall(kept))[0][0] == 2:
+            break
+        await asyncio.sleep(0.025)
+    assert (await services.database.fetchall(kept))[0][0] == 2
+
+    # The case is closed and, past the retention period, purged: what was kept goes too.
+    await services.database.write(
+        "UPDATE reports SET status = 'selesai', closed_at = '2020-01-01T00:00:00+00:00'"
+    )
+    assert services.reports is not None
+    await housekeeping.tidy(services.reports, services.engine.sessions, 365, lambda: None)
+    assert await services.reports.by_code(code) is None
+    assert (await services.database.fetchall(kept))[0][0] == 0
+    before = len(wa.fake.messages(USER))
+    await wa.press("updates:on")
+    await wa.fake.async_wait_for(USER, before + 1)
+    shown = await quiet(wa)
+    assert len(shown) == before + 1 and "paspor" not in shown[-1]  # the confirmation only

@@ -8,6 +8,7 @@
 * `delivery`: sending the queue through the Cloud API, paced and retried, and the
   template when the 24-hour window has closed;
 * `media`: evidence fetched by media id and kept encrypted until the officials have it;
+* `optout`, `preferences`: a reporter turning case updates off and on, and that choice kept;
 * `http`: pywa's network layer on aiohttp, pointed at WHATSAPP_API_URL;
 * `app`: wires these to the engine and runs them.
 """

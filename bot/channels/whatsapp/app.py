@@ -11,8 +11,10 @@ import contextlib
 import logging
 import weakref
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.channels.flood import FloodGuard
 from bot.channels.whatsapp import delivery, http, webhook
 from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
 from bot.channels.whatsapp.media import (
@@ -21,13 +23,15 @@ from bot.channels.whatsapp.media import (
     MediaTooLarge,
     MediaUnavailable,
 )
+from bot.channels.whatsapp.optout import OFF, UpdatesSwitch
+from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
-from bot.channels.whatsapp.updates import InboxEntry, to_incoming
+from bot.channels.whatsapp.updates import CHANNEL, InboxEntry, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply
+from bot.messages import Attachment, Incoming, Reply, UserKey
 from bot.reporting import REPLY_MODE, REPORT_MODE
 from bot.runtime import Services
 from bot.texts import text
@@ -50,11 +54,15 @@ class Processor:
         store: WhatsAppStore,
         deliverer: Deliverer,
         media: MediaStore | None = None,
+        switch: UpdatesSwitch | None = None,
+        flood: FloodGuard | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.deliverer = deliverer
         self.media = media  # None: reporting is off, evidence is never fetched
+        self.switch = switch  # None: reporting is off, there are no case updates to stop
+        self.flood = flood or FloodGuard()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -89,19 +97,42 @@ class Processor:
                 log.error("could not handle a WhatsApp message: %s", type(error).__name__)
 
     async def _handle(self, entry: InboxEntry) -> None:
-        if await self.store.release(entry.user_id):  # they wrote: the window is open again
-            self.deliverer.notify()
         incoming = to_incoming(entry)
-        replies: list[Reply] = []
+        flood = self.flood.check(entry.user_id)
+        if flood != "ok":  # one polite warning, then silence: nothing fetched or released
+            warning = []
+            if flood == "warn" and incoming is not None:
+                lang = (await self.engine.sessions.get(incoming.user)).reply_language
+                warning = [Reply(text("slow_down", lang))]
+            await self._answer(entry, warning)
+            return
+        switching = None
         if incoming is not None:
             incoming = self._numbered_choice(incoming)
-            try:
-                incoming, replies = await self._fetch_media(incoming)
-                if incoming.text or incoming.attachments or incoming.choice or not replies:
-                    replies = [*replies, *await self.engine.handle(incoming)]
-            except Exception as error:  # a bug must not make the message come back forever
-                log.error("error while handling a WhatsApp message", exc_info=error)
-                replies = [Reply(text("failure", "id"))]
+            if self.switch is not None:
+                switching = await self.switch.wanted(incoming)
+        # They wrote, so the window is open again; but "berhenti" keeps what waits waiting.
+        if not (switching and switching[0] == OFF) and await self.store.release(entry.user_id):
+            self.deliverer.notify()
+        replies: list[Reply] = []
+        if switching is not None and self.switch is not None:
+            replies = [await self.switch.switch(entry.user_id, *switching)]
+        elif incoming is not None:
+            replies = await self._replies(incoming)
+        await self._answer(entry, replies)
+
+    async def _replies(self, incoming: Incoming) -> list[Reply]:
+        try:
+            incoming, replies = await self._fetch_media(incoming)
+            if incoming.text or incoming.attachments or incoming.choice or not replies:
+                replies = [*replies, *await self.engine.handle(incoming)]
+        except Exception as error:  # a bug must not make the message come back forever
+            log.error("error while handling a WhatsApp message", exc_info=error)
+            replies = [Reply(text("failure", "id"))]
+        return replies
+
+    async def _answer(self, entry: InboxEntry, replies: list[Reply]) -> None:
+        """Queue the answers and mark the message handled."""
         messages = [m for reply in replies for m in to_messages(reply, LIST_BUTTON)]
         choices = offered(messages)
         if choices:
@@ -168,12 +199,24 @@ class WhatsAppService:
         sender = send or PywaSender(wa, settings.template_case_update)
         self.deliverer = Deliverer(self.store, sender, limiter, backoff)
         self.media = None
+        preferences = switch = None
         if cipher is not None:  # evidence is kept only encrypted, so only with the report key
             folder = services.database.path.parent / MEDIA_FOLDER
             self.media = MediaStore(wa, folder, cipher, settings.max_media_mb * 1024 * 1024)
-        self.processor = Processor(services.engine, self.store, self.deliverer, self.media)
+            preferences = UpdatePreferences(services.database, cipher)
+            switch = UpdatesSwitch(preferences, services.engine.sessions)
+        if services.reports is not None and self.media is not None:
+            services.reports.on_purge(self.media.forget)  # a purged case's files go with it
+        if services.group_desk is not None and preferences is not None:
+            services.group_desk.updates_off = _updates_off(preferences)
+        self.processor = Processor(services.engine, self.store, self.deliverer, self.media, switch)
         self.transport = WhatsAppTransport(
-            self.store, self.deliverer, services.engine.sessions, services.reports, self.media
+            self.store,
+            self.deliverer,
+            services.engine.sessions,
+            services.reports,
+            self.media,
+            preferences,
         )
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -229,3 +272,12 @@ async def _purge_hourly(
             log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PURGE_INTERVAL)
+
+
+def _updates_off(preferences: UpdatePreferences) -> Callable[[UserKey], Awaitable[bool]]:
+    """For the officials' side: has this reporter (if on WhatsApp) turned updates off?"""
+
+    async def updates_off(user: UserKey) -> bool:
+        return user.channel == CHANNEL and await preferences.is_off(user.user_id)
+
+    return updates_off

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import secrets
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,8 @@ log = logging.getLogger(__name__)
 
 PREFIX = "wa-file:"
 FETCHED_KINDS = frozenset({"photo", "document", "voice", "audio", "video", "sticker"})
-KEEP_UNDELIVERED_DAYS = 30  # a file whose report was cancelled or purged is swept after this
+# A file whose report was cancelled is swept after this; a purged case's files go at once.
+KEEP_UNDELIVERED_DAYS = 30
 
 
 class MediaTooLarge(Exception):
@@ -68,6 +70,12 @@ class MediaStore:
     def delete(self, ref: str) -> None:
         with contextlib.suppress(FileNotFoundError):
             self._path(ref).unlink()
+
+    def forget(self, refs: Iterable[str]) -> None:
+        """Files of a case that no longer exists (purged): deleted now, delivered or not."""
+        for ref in refs:
+            if self.owns(ref):
+                self.delete(ref)
 
     def sweep(self) -> None:
         """Files older than any delivery could still want (a cancelled report's evidence)."""

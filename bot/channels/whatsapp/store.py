@@ -126,12 +126,19 @@ class WhatsAppStore:
         )
         return {}
 
-    async def queue(self, recipient: str, messages: list[Message]) -> None:
-        """Messages not answering an incoming one (an official's reply, a status change)."""
+    async def queue(
+        self, recipient: str, messages: list[Message], report_id: int | None = None
+    ) -> None:
+        """Messages not answering an incoming one (an official's reply, a status change):
+        paused instead while the recipient has case updates off (.preferences); one
+        statement, so a choice made meanwhile cannot leave a message in the wrong state.
+        `report_id`: the case they are about; they are deleted with it."""
         stamp = now()
         await self.database.write_many(
-            "INSERT INTO wa_outgoing (recipient_hash, content, created_at) VALUES (?, ?, ?)",
-            [self._outgoing_row(recipient, m, stamp) for m in messages],
+            "INSERT INTO wa_outgoing (recipient_hash, content, created_at, report_id, status) "
+            "VALUES (?1, ?2, ?3, ?4, CASE WHEN EXISTS (SELECT 1 FROM wa_updates_off "
+            "WHERE user_hash = ?1) THEN 'paused' ELSE 'pending' END)",
+            [(*self._outgoing_row(recipient, m, stamp), report_id) for m in messages],
         )
 
     async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:

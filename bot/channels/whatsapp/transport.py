@@ -7,10 +7,12 @@ from dataclasses import replace
 
 from bot.channels.whatsapp.delivery import Deliverer
 from bot.channels.whatsapp.media import MediaStore
+from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.delivery import Delivery, PermanentFailure, Sent
 from bot.messages import reply_from_dict
+from bot.metadata import without_metadata
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
 
@@ -25,12 +27,14 @@ class WhatsAppTransport:
         sessions: SessionStore,
         reports: ReportStore | None,
         media: MediaStore | None = None,
+        preferences: UpdatePreferences | None = None,
     ) -> None:
         self.store = store
         self.deliverer = deliverer
         self.sessions = sessions
         self.reports = reports
         self.media = media
+        self.preferences = preferences
 
     # Evidence from WhatsApp reporters, for the officials' channel (bot.delivery.ChannelRouter).
 
@@ -38,8 +42,9 @@ class WhatsAppTransport:
         return self.media is not None and self.media.owns(ref)
 
     def open_media(self, ref: str) -> bytes:
+        """The file for the officials, without its metadata (a photo's GPS position)."""
         assert self.media is not None
-        return self.media.load(ref)
+        return without_metadata(self.media.load(ref))
 
     def media_delivered(self, ref: str) -> None:
         if self.media is not None:
@@ -48,6 +53,9 @@ class WhatsAppTransport:
     async def deliver(self, item: Delivery) -> Sent:
         if item.recipient is None or "reply" not in item.payload:
             raise PermanentFailure("only messages to WhatsApp reporters go this way")
+        user_id = item.recipient.user_id
+        if item.role == "reminder" and await self._updates_off(user_id):
+            return Sent()  # a nudge to finish a draft is not case news: not kept either
         code = None
         if item.report_id is not None and self.reports is not None:
             report = await self.reports.by_id(item.report_id)
@@ -57,6 +65,9 @@ class WhatsAppTransport:
             replace(m, case_code=code, lang=lang)
             for m in to_messages(reply_from_dict(item.payload["reply"]), LIST_BUTTON)
         ]
-        await self.store.queue(item.recipient.user_id, messages)
+        await self.store.queue(user_id, messages, item.report_id)  # paused while updates are off
         self.deliverer.notify()
         return Sent()  # WhatsApp's message ids are not Telegram's: nothing to record
+
+    async def _updates_off(self, user_id: str) -> bool:
+        return self.preferences is not None and await self.preferences.is_off(user_id)

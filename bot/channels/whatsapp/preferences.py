@@ -1,0 +1,56 @@
+"""Case updates on or off, as a WhatsApp reporter chose, kept across restarts.
+
+While they are off, what the officials' side sends the reporter (an official's message, a
+status change) waits in the outgoing queue as 'paused': never sent, so no template
+either, and never lost. Turning updates on again puts it back in line. A message already
+held because the 24-hour window had closed is paused too, so that writing "berhenti"
+does not release it.
+
+The choice is a row keyed like the queue's recipients (a keyed hash, REPORTS_HASH_KEY);
+the WhatsApp id (a phone number) is inside it only encrypted.
+"""
+
+from __future__ import annotations
+
+from bot.crypto import Cipher
+from bot.storage import Database, this_hour
+
+
+class UpdatePreferences:
+    def __init__(self, database: Database, cipher: Cipher) -> None:
+        self.database = database
+        self.cipher = cipher
+
+    async def is_off(self, user_id: str) -> bool:
+        rows = await self.database.fetchall(
+            "SELECT 1 FROM wa_updates_off WHERE user_hash = ?", (self._key(user_id),)
+        )
+        return bool(rows)
+
+    async def turn_off(self, user_id: str) -> None:
+        key = self._key(user_id)
+        async with self.database.transaction() as db:
+            await db.execute(
+                "INSERT OR IGNORE INTO wa_updates_off (user_hash, user, since) VALUES (?, ?, ?)",
+                (key, self.cipher.encrypt(user_id), this_hour()),
+            )
+            await db.execute(
+                "UPDATE wa_outgoing SET status = 'paused' "
+                "WHERE status = 'held' AND recipient_hash = ?",
+                (key,),
+            )
+
+    async def turn_on(self, user_id: str) -> int:
+        """Updates on again; returns how many kept messages go out now."""
+        key = self._key(user_id)
+        async with self.database.transaction() as db:
+            await db.execute("DELETE FROM wa_updates_off WHERE user_hash = ?", (key,))
+            cursor = await db.execute(
+                "UPDATE wa_outgoing SET status = 'pending', next_attempt_at = 0 "
+                "WHERE status = 'paused' AND recipient_hash = ?",
+                (key,),
+            )
+            return cursor.rowcount
+
+    def _key(self, user_id: str) -> str:
+        return self.cipher.lookup_hash(user_id)  # as WhatsAppStore keys the queue
