@@ -275,7 +275,7 @@ class Desk:
                 official,
                 assign=True,
                 name=taken.assigned_name,
-                deliveries=[self._card_update(taken)],
+                deliveries=self._card_updates(taken),
             )
             return f"Kasus {updated.code} Anda tangani."
         if action not in NEXT_STATUSES[report.status]:
@@ -286,27 +286,25 @@ class Desk:
         words = self.region_words(report, lang)
         notice = Reply(text("status_notice", lang, code=report.code, status=status, **words))
         deliveries = [
-            self._card_update(changed),
+            *self._card_updates(changed),
             OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
         ]
         await self.store.change(report, official, status=action, deliveries=deliveries)
         return f"Status {report.code}: {STATUS_LABELS[action]}."
 
-    def _card_update(self, report: Report) -> OutboxRow:
-        return OutboxRow(
-            "card_update",
-            None,
-            {"reply": reply_to_dict(card(report, self.kb))},
-            report.id,
-            group=report.region or None,
-        )
+    def _card_updates(self, report: Report) -> list[OutboxRow]:
+        """The card edited in its region's group, and the province's copy kept current."""
+        shown = {"reply": reply_to_dict(card(report, self.kb))}
+        rows = [OutboxRow("card_update", None, shown, report.id, group=report.region or None)]
+        if self.regions is not None and self.regions.province_chat_id is not None:
+            copied = {"reply": reply_to_dict(card(report, self.kb, copy=True))}
+            rows.append(OutboxRow("copy_update", None, copied, report.id, group=PROVINCE))
+        return rows
 
     async def tag(self, official: str, report: Report, change: str) -> tuple[str, Reply]:
         """A tag switch ("+tag" / "-tag"): the toast and the menu as it is now."""
         on, tag = change[0] == "+", change[1:]
-        updated, changed = await self.store.tag(
-            report, official, tag, on, lambda now: [self._card_update(now)]
-        )
+        updated, changed = await self.store.tag(report, official, tag, on, self._card_updates)
         if not changed:
             toast = f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
         else:

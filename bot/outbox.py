@@ -30,7 +30,7 @@ from typing import Any
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
-from bot.reports import OFFICIALS, group_hash
+from bot.reports import COPY_ROLES, OFFICIALS, group_hash
 from bot.storage import Database, now
 
 log = logging.getLogger(__name__)
@@ -142,11 +142,13 @@ class Outbox:
             if sent.message_id is None or sent.chat_id is None:
                 return
             if item.recipient is None and item.report_id:
-                # A reply to any of a case's messages in the group becomes a note on it.
+                # A reply to any of a case's messages in the group becomes a note on it; the
+                # province's read-only copy is remembered apart, to be edited, never replied to.
+                kind = "copy" if item.role in COPY_ROLES else "case"
                 await db.execute(
                     "INSERT OR IGNORE INTO case_messages (chat_id, message_id, report_id, kind) "
-                    "VALUES (?, ?, ?, 'case')",
-                    (sent.chat_id, sent.message_id, item.report_id),
+                    "VALUES (?, ?, ?, ?)",
+                    (sent.chat_id, sent.message_id, item.report_id, kind),
                 )
                 if item.role in ("card", "card_update"):
                     await db.execute(

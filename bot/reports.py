@@ -36,6 +36,7 @@ TAGS = {
     "bukan": "Bukan kasus",
 }
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
+COPY_ROLES = ("copy", "copy_update")  # the province's read-only copy of a card, and its edits
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -87,7 +88,7 @@ class Report:
 class OutboxRow:
     """What to deliver and to whom; `payload` is the channel-neutral message."""
 
-    role: str  # card, evidence, card_update, relay, notice, reminder, alert, digest
+    role: str  # card, evidence, card_update, copy, copy_update, relay, notice, reminder, alert, digest
     recipient: UserKey | None  # None: the officials' chat
     payload: dict[str, Any]
     report_id: int | None = None
@@ -256,6 +257,15 @@ class ReportStore:
             return None
         report = await self.by_id(int(rows[0][0]))
         return None if report is None else (report, str(rows[0][1]))
+
+    async def copy_message_id(self, report_id: int, chat_id: int) -> int | None:
+        """The province's read-only copy of a case's card in `chat_id`, to keep it current."""
+        rows = await self.database.fetchall(
+            "SELECT MAX(message_id) FROM case_messages "
+            "WHERE chat_id = ? AND report_id = ? AND kind = 'copy'",
+            (chat_id, report_id),
+        )
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
 
     async def remember_case_message(
         self, chat_id: int, message_id: int, report: Report, kind: str

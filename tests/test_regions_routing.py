@@ -166,6 +166,17 @@ async def test_a_report_from_region_b_reaches_only_b_and_a_cannot_see_or_act_on_
         # B's official acts; the reporter hears it from B, with B's office.
         tg.press_button(OFFICIAL_DUA, card["message_id"], f"kasus:{code}:diterima", GROUP_DUA)
         [notice] = await tg.async_wait_for_message(REPORTER, contains="sekarang: 📥 Diterima")
+        # The province's copy follows the card, still without buttons or contact.
+        await tg.async_wait_for(
+            lambda _: any(
+                c.params["chat_id"] == PROVINCE
+                and c.params["message_id"] == copy["message_id"]
+                and "📥 Diterima" in c.params["text"]
+                for c in tg.calls_to("editMessageText")
+            )
+        )
+        [edited] = [c for c in tg.calls_to("editMessageText") if c.params["chat_id"] == PROVINCE]
+        assert "reply_markup" not in edited.params and "Kontak pelapor" not in edited.params["text"]
         assert "Kabupaten Dua" in notice["text"] and "Kota Pariaman" not in notice["text"]
         report = await reports.by_code(code)
         assert report and report.status == "diterima"

@@ -26,7 +26,7 @@ from bot.channels.telegram.render import keyboard, to_html
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure
 from bot.messages import reply_from_dict
 from bot.regions import Regions, single_region
-from bot.reports import ReportStore
+from bot.reports import COPY_ROLES, ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class TelegramTransport:
             chat_id = int(item.recipient.chat_id)
         payload = item.payload
         card_id = await self._card_message_id(item, chat_id) if item.recipient is None else None
-        if item.role == "card_update" and card_id is not None:
+        if item.role in ("card_update", "copy_update") and card_id is not None:
             reply = reply_from_dict(payload["reply"])
             try:
                 await self.bot.edit_message_text(
@@ -142,6 +142,8 @@ class TelegramTransport:
         """The card's message id, only if it is in this chat (OFFICIALS_CHAT_ID may change)."""
         if item.report_id is None:
             return None
+        if item.role in COPY_ROLES:  # the province's copy, not the card
+            return await self.reports.copy_message_id(item.report_id, chat_id)
         report = await self.reports.by_id(item.report_id)
         if report is None or report.card_chat_id != chat_id:
             return None
