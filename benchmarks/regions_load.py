@@ -32,15 +32,16 @@ from pathlib import Path
 
 from telegram.ext import AIORateLimiter
 
-from benchmarks.reports_load import FIRST_USER, STEP_TIMEOUT, Outcome, remaining, spread
+from benchmarks import reports_load
+from benchmarks.reports_load import FIRST_USER, Outcome, remaining, spread
 from bot.channels.telegram.app import serve
 from bot.channels.telegram.channel import TelegramChannel
 from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import load_knowledge
 from bot.runtime import Services, open_services
-from tests.fake_telegram import FakeTelegram
-from tests.report_script import SUBMIT, Action, perform, report_steps
+from tests.fake_telegram import Call, FakeTelegram
+from tests.report_script import Action, report_steps
 
 # Region names without digits: the place finder compares letters only.
 WORDS = (
@@ -105,56 +106,35 @@ def steps_for(region: Region, number: int, photos: int) -> list[Action]:
     return steps
 
 
-class Watcher:
-    """Reads the fake's calls once each: answers to users, cards and photos per group."""
+class Watcher(reports_load.Watcher):
+    """Also tells the groups apart: cards, photos and province copies per chat."""
 
     def __init__(self, tg: FakeTelegram, groups: set[int]) -> None:
-        self.tg = tg
+        super().__init__(tg)
         self.groups = groups
-        self.seen = 0
-        self.waiting: dict[int, tuple[str, asyncio.Future[tuple[float, str]]]] = {}
-        self.cards: dict[str, list[int]] = defaultdict(list)  # code -> chats it arrived in
+        self.cards_in: dict[str, list[int]] = defaultdict(list)  # code -> chats it arrived in
         self.copies: Counter[str] = Counter()
-        self.evidence: dict[str, list[int]] = defaultdict(list)
-        self.first_card_at: dict[str, float] = {}
+        self.evidence_in: dict[str, list[int]] = defaultdict(list)
 
-    def expect(self, chat_id: int, contains: str) -> asyncio.Future[tuple[float, str]]:
-        future: asyncio.Future[tuple[float, str]] = asyncio.get_running_loop().create_future()
-        self.waiting[chat_id] = (contains, future)
-        return future
-
-    def scan(self) -> None:
-        calls = self.tg.calls
-        for call in calls[self.seen :]:
-            if not call.ok:
-                continue
-            chat_id = call.params.get("chat_id")
-            body = str(call.params.get("text") or call.params.get("caption") or "")
-            if chat_id == PROVINCE and (found := CARD.search(body)):
+    def officials(self, call: Call, chat_id: object) -> bool:
+        body = str(call.params.get("text") or call.params.get("caption") or "")
+        if chat_id == PROVINCE:
+            if found := CARD.search(body):
                 self.copies[found.group(1)] += 1
-            elif chat_id in self.groups:
-                if call.method == "sendPhoto" and (found := EVIDENCE.search(body)):
-                    self.evidence[found.group(1)].append(chat_id)
-                elif call.method == "sendMediaGroup":  # several photos as one album
-                    media = call.params.get("media") or []
-                    caption = str(media[0].get("caption") or "") if media else ""
-                    if found := EVIDENCE.search(caption):
-                        self.evidence[found.group(1)] += [chat_id] * len(media)
-                elif call.method == "sendMessage" and (found := CARD.search(body)):
-                    self.cards[found.group(1)].append(chat_id)
-                    self.first_card_at.setdefault(found.group(1), call.at)
-            elif call.method == "sendMessage" and chat_id in self.waiting:
-                contains, future = self.waiting[chat_id]
-                if contains in body:
-                    del self.waiting[chat_id]
-                    if not future.done():
-                        future.set_result((call.at, body))
-        self.seen = len(calls)
-
-    async def run(self) -> None:
-        while True:
-            self.scan()
-            await asyncio.sleep(0.005)
+            return True
+        if chat_id not in self.groups:
+            return False
+        if call.method == "sendPhoto" and (found := EVIDENCE.search(body)):
+            self.evidence_in[found.group(1)].append(chat_id)
+        elif call.method == "sendMediaGroup":  # several photos as one album
+            media = call.params.get("media") or []
+            caption = str(media[0].get("caption") or "") if media else ""
+            if found := EVIDENCE.search(caption):
+                self.evidence_in[found.group(1)] += [chat_id] * len(media)
+        elif call.method == "sendMessage" and (found := CARD.search(body)):
+            self.cards_in[found.group(1)].append(chat_id)
+            self.first_card_at.setdefault(found.group(1), call.at)
+        return True
 
 
 @dataclass
@@ -166,37 +146,13 @@ class Run:
     watcher: Watcher | None = None
 
 
-async def person(
-    tg: FakeTelegram, watcher: Watcher, user_id: int, steps: list[Action], outcome: Outcome
-) -> None:
-    async def act(action: Action) -> tuple[float, str]:
-        answer = watcher.expect(user_id, action[2])
-        perform(tg, user_id, action)
-        return await asyncio.wait_for(answer, STEP_TIMEOUT)
-
-    try:
-        for action in steps:
-            await act(action)
-        pressed = time.monotonic()
-        at, receipt = await act(SUBMIT)
-    except TimeoutError:
-        outcome.error = "no answer within the step timeout"
-        return
-    found = CODE.search(receipt)
-    if found is None:
-        outcome.error = "receipt without a case code"
-        return
-    outcome.code, outcome.submit_wait, outcome.receipt_at = found.group(), at - pressed, at
-    outcome.error = None
-
-
 async def wait_delivered(
     services: Services, watcher: Watcher, codes: set[str], deadline: float
 ) -> int:
     assert services.outbox is not None
     while True:
         left = len(await services.outbox.entries())
-        if left == 0 and codes <= set(watcher.cards) and codes <= set(watcher.copies):
+        if left == 0 and codes <= set(watcher.cards_in) and codes <= set(watcher.copies):
             return 0
         if time.monotonic() >= deadline:
             return left
@@ -243,7 +199,9 @@ async def load(users: int, count: int, photos: int, seconds: float) -> Run:
                     steps = steps_for(region, number // count, photos)
                     people.append(
                         asyncio.create_task(
-                            person(tg, watcher, FIRST_USER + number, steps, outcome)
+                            reports_load.person(
+                                tg, watcher, FIRST_USER + number, steps, outcome, CODE
+                            )
                         )
                     )
                 await asyncio.wait(people, timeout=remaining(deadline))
@@ -265,21 +223,21 @@ def report(users: int, count: int, photos: int, seconds: float) -> int:
     assert watcher is not None
     done = [(region, o) for region, o in run.outcomes if o.code]
     failed = [o for _, o in run.outcomes if not o.code]
-    lost = [o.code for _, o in done if o.code and not watcher.cards.get(o.code)]
-    duplicated = sum(len(chats) - 1 for chats in watcher.cards.values() if len(chats) > 1)
+    lost = [o.code for _, o in done if o.code and not watcher.cards_in.get(o.code)]
+    duplicated = sum(len(chats) - 1 for chats in watcher.cards_in.values() if len(chats) > 1)
     duplicated += sum(n - 1 for n in watcher.copies.values() if n > 1)
     misrouted = [
         o.code
         for region, o in done
         if o.code
         and (
-            any(chat != region.chat for chat in watcher.cards.get(o.code, []))
-            or any(chat != region.chat for chat in watcher.evidence.get(o.code, []))
+            any(chat != region.chat for chat in watcher.cards_in.get(o.code, []))
+            or any(chat != region.chat for chat in watcher.evidence_in.get(o.code, []))
             or not o.code.startswith(region.prefix + "-")
         )
     ]
     missing_copies = [o.code for _, o in done if o.code and watcher.copies[o.code] == 0]
-    groups_used = len({chat for chats in watcher.cards.values() for chat in chats})
+    groups_used = len({chat for chats in watcher.cards_in.values() for chat in chats})
     last_receipt = max((o.receipt_at for _, o in done if o.receipt_at), default=run.start)
     flow_time = max(last_receipt - run.start, 1e-9)
     card_waits = [
@@ -287,7 +245,7 @@ def report(users: int, count: int, photos: int, seconds: float) -> int:
         for _, o in done
         if o.code in watcher.first_card_at and o.receipt_at is not None
     ]
-    photos_seen = sum(len(chats) for chats in watcher.evidence.values())
+    photos_seen = sum(len(chats) for chats in watcher.evidence_in.values())
     steps = len(report_steps(photos)) + 2  # the region's question adds one step or two
     print(f"users            {users} at once over {count} regions (+ a province group), "
           f"{photos} screenshot(s) each, limit {seconds:g} s")  # fmt: skip
@@ -300,7 +258,7 @@ def report(users: int, count: int, photos: int, seconds: float) -> int:
     print(f"submit->receipt  {spread([o.submit_wait for _, o in done if o.submit_wait])}")
     print(f"receipt->card    {spread(card_waits)}")
     print(f"groups           {groups_used} region groups got cards; "
-          f"{sum(len(c) for c in watcher.cards.values())} cards, {photos_seen} photos, "
+          f"{sum(len(c) for c in watcher.cards_in.values())} cards, {photos_seen} photos, "
           f"{sum(watcher.copies.values())} province copies (expected {len(done)}, "
           f"{len(done) * photos}, {len(done)})")  # fmt: skip
     print(f"lost             {len(lost)}")

@@ -48,7 +48,7 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import load_knowledge
 from bot.runtime import Services, open_services
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import Call, FakeTelegram
 from tests.report_script import CODE, SUBMIT, Action, perform, report_steps
 
 OFFICIALS = -100200300
@@ -95,21 +95,28 @@ class Watcher:
             if not call.ok:
                 continue
             chat_id = call.params.get("chat_id")
-            if chat_id == OFFICIALS:
-                if call.method == "sendPhoto":
-                    self.evidence += 1
-                elif call.method == "sendMediaGroup":  # several photos as one album
-                    self.evidence += len(call.params.get("media") or [])
-                elif call.method == "sendMessage" and (found := CARD.search(call.params["text"])):
-                    self.cards[found.group(1)] += 1
-                    self.first_card_at.setdefault(found.group(1), call.at)
-            elif call.method == "sendMessage" and chat_id in self.waiting:
+            if self.officials(call, chat_id):
+                continue
+            if call.method == "sendMessage" and chat_id in self.waiting:
                 contains, future = self.waiting[chat_id]
                 if contains in call.params["text"]:
                     del self.waiting[chat_id]
                     if not future.done():
                         future.set_result((call.at, call.params["text"]))
         self.seen = len(calls)
+
+    def officials(self, call: Call, chat_id: object) -> bool:
+        """Counts a call to the officials' side; False: it went to a user."""
+        if chat_id != OFFICIALS:
+            return False
+        if call.method == "sendPhoto":
+            self.evidence += 1
+        elif call.method == "sendMediaGroup":  # several photos as one album
+            self.evidence += len(call.params.get("media") or [])
+        elif call.method == "sendMessage" and (found := CARD.search(call.params["text"])):
+            self.cards[found.group(1)] += 1
+            self.first_card_at.setdefault(found.group(1), call.at)
+        return True
 
     async def run(self) -> None:
         while True:
@@ -136,9 +143,15 @@ class Run:
 
 
 async def person(
-    tg: FakeTelegram, watcher: Watcher, user_id: int, photos: int, outcome: Outcome
+    tg: FakeTelegram,
+    watcher: Watcher,
+    user_id: int,
+    steps: list[Action],
+    outcome: Outcome,
+    code: re.Pattern[str] = CODE,
 ) -> None:
-    """One reporter: answers each question as soon as it is asked, then submits."""
+    """One reporter: answers each question as soon as it is asked, then submits; `code`:
+    what a case code looks like in the receipt."""
 
     async def act(action: Action) -> tuple[float, str]:
         answer = watcher.expect(user_id, action[2])
@@ -146,14 +159,14 @@ async def person(
         return await asyncio.wait_for(answer, STEP_TIMEOUT)
 
     try:
-        for action in report_steps(photos):
+        for action in steps:
             await act(action)
         pressed = time.monotonic()
         at, receipt = await act(SUBMIT)
     except TimeoutError:
         outcome.error = "no answer within the step timeout"
         return
-    found = CODE.search(receipt)
+    found = code.search(receipt)
     if found is None:
         outcome.error = "receipt without a case code"
         return
@@ -213,7 +226,7 @@ async def load(users: int, photos: int, seconds: float) -> Run:
                     result.outcomes.append(outcome)
                     people.append(
                         asyncio.create_task(
-                            person(tg, watcher, FIRST_USER + number, photos, outcome)
+                            person(tg, watcher, FIRST_USER + number, report_steps(photos), outcome)
                         )
                     )
                 await asyncio.wait(people, timeout=remaining(deadline))
