@@ -10,6 +10,7 @@ import os
 import socket
 import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.runtime import Services
 from bot.storage import Database
 from tests.conftest import run_main
 from tests.fake_whatsapp import (
@@ -88,6 +90,16 @@ async def bot(
 ) -> AsyncIterator[Bot]:
     runtime.configure_logging("DEBUG")  # as in production: chatty libraries held back
     caplog.set_level(logging.DEBUG)
+    async with whatsapp_alone(tmp_path, kb, matcher) as (bot, _):
+        yield bot
+
+
+@asynccontextmanager
+async def whatsapp_alone(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> AsyncIterator[tuple[Bot, Services]]:
+    """The WhatsApp channel alone on a fake Cloud API (no officials' channel: the core
+    outbox stays queued), until the block ends."""
     with FakeWhatsApp() as fake:
         port = free_port()
         environ = {
@@ -103,7 +115,7 @@ async def bot(
             task = asyncio.create_task(serve(settings.whatsapp, services, stop, backoff=0.05))
             await wait_listening(port)
             try:
-                yield Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
+                yield Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ), services
             finally:
                 stop.set()
                 await task

@@ -14,10 +14,8 @@ import pytest
 
 from bot import housekeeping, runtime
 from bot.channels.flood import FLOOD_LIMIT
-from bot.channels.whatsapp.app import serve
 from bot.channels.whatsapp.optout import OFF, ON, typed_switch
 from bot.channels.whatsapp.preferences import UpdatePreferences
-from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.evaluation import load_questions
 from bot.keys import open_keys
@@ -27,9 +25,9 @@ from bot.runtime import Services
 from bot.storage import Database
 from bot.texts import text
 from tests.conftest import PROJECT_ROOT
-from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
-from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
+from tests.test_whatsapp import USER, Bot, whatsapp_alone
+from tests.test_whatsapp_reports import step
 
 OTHER = "6285211112222"
 
@@ -44,30 +42,10 @@ class Running:
 async def running(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, caplog: pytest.LogCaptureFixture
 ) -> AsyncIterator[Running]:
-    """The WhatsApp channel alone (no officials' channel: the core outbox stays queued)."""
     runtime.configure_logging("INFO")
     caplog.set_level(logging.INFO)
-    with FakeWhatsApp() as fake:
-        port = free_port()
-        environ = {
-            **fake.bot_environ(port),
-            "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
-            "REPORTS_ENCRYPTION_KEY": generate_key(),
-            "REPORTS_HASH_KEY": generate_hash_key(),
-        }
-        settings = Settings.from_environ(environ)
-        assert settings.whatsapp is not None
-        stop = asyncio.Event()
-        async with runtime.open_services(settings, kb, matcher) as services:
-            task = asyncio.create_task(serve(settings.whatsapp, services, stop, backoff=0.05))
-            await wait_listening(port)
-            try:
-                bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Running(bot, services)
-            finally:
-                stop.set()
-                await task
-        assert not fake.violations, fake.violations
+    async with whatsapp_alone(tmp_path, kb, matcher) as (bot, services):
+        yield Running(bot, services)
 
 
 async def answer_to(bot: Bot, what: str, user: str = USER) -> str:
@@ -75,23 +53,6 @@ async def answer_to(bot: Bot, what: str, user: str = USER) -> str:
     await bot.say(what, user)
     sent = await bot.fake.async_wait_for(user, before + 1)
     return " ".join(s.text for s in sent[before:])
-
-
-async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
-    """Say, press or send a photo, and wait for the answer that contains `expected`."""
-    before = len(bot.fake.messages(USER))
-    if kind == "say":
-        await bot.say(what)
-    elif kind == "photo":
-        media_id = bot.fake.add_media(b"\xff\xd8\xff\xe0 photo " + str(before).encode())
-        await async_post_signed(bot.url, update(USER, image_message(media_id)))
-    else:
-        await press_label(bot, what)
-    for _ in range(200):
-        if any(expected in s.text for s in bot.fake.messages(USER)[before:]):
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"no {expected!r} after {what!r}")
 
 
 async def file_report(bot: Bot, photos: int) -> str:
