@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +70,18 @@ class Contact:
     source: str
     reviewed: dt.date
     verify: bool = False
+    # The city or regency a local office serves ("Kota Pariaman"); "" for national contacts.
+    local: str = ""
+    # Added after a local office when the bot serves other places too (bot.regions): people
+    # from elsewhere are pointed to their own office, never sent to this one.
+    elsewhere: Text | None = None
 
     def render(self, lang: str) -> str:
         text = f"{self.name[lang]}: {self.value[lang]}"
         if self.verify:
             text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
+        if self.elsewhere is not None:
+            text += f" ({self.elsewhere[lang]})"
         return text
 
 
@@ -134,6 +141,27 @@ def render_contacts(text: str, contacts: Mapping[str, Contact], lang: str) -> st
     return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang), text)
 
 
+def serving_places(kb: KnowledgeBase, places: Iterable[str]) -> KnowledgeBase:
+    """The knowledge base for a bot that serves these cities/regencies: a local office
+    of one place (the DPMPTSP-TK of Kota Pariaman) tells everyone else to go to their own
+    city's or regency's office instead, since the bot cannot know where a questioner lives."""
+    served = {place.casefold() for place in places}
+    contacts = {
+        key: replace(contact, elsewhere=_elsewhere(contact.local))
+        if contact.local and served - {contact.local.casefold()}
+        else contact
+        for key, contact in kb.contacts.items()
+    }
+    return replace(kb, contacts=contacts)
+
+
+def _elsewhere(home: str) -> Text:
+    return {
+        "id": f"di luar {home}: dinas yang mengurus tenaga kerja di kota/kabupaten Anda",
+        "en": f"outside {home}: the office for manpower in your own city or regency",
+    }
+
+
 # --- loading ---------------------------------------------------------------------------
 
 ENTRY_KEYS = {
@@ -149,7 +177,7 @@ ENTRY_KEYS = {
     "standalone",
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
-CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify"}
+CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local"}
 SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation"}
 
 
@@ -382,6 +410,7 @@ def _load_contacts(document: Any, report: _Collector) -> dict[str, Contact]:
             source=str(raw.get("source", "")).strip(),
             reviewed=_date(raw.get("reviewed"), file, key, report),
             verify=bool(raw.get("verify", False)),
+            local=str(raw.get("local") or "").strip(),
         )
     return contacts
 

@@ -21,7 +21,7 @@ from bot.engine import Engine
 from bot.flows.receipt import ReceiptPolicy
 from bot.flows.report import ReportFlow
 from bot.keys import open_keys
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, serving_places
 from bot.matching import Matcher
 from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
@@ -78,6 +78,7 @@ async def open_services(
     configured); the receipt promises forwarding only then. `clock`: what response times
     and the digest take as now (tests move it instead of waiting)."""
     logredact.install()
+    kb = serving_places(kb, (region.name for region in settings.regions.regions))
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import PROJECT_ROOT, ConfigError, Settings
+from bot.knowledge import KnowledgeBase
+from bot.messages import Incoming, UserKey
 from bot.places import Found, Place, PlaceFinder
+from bot.runtime import open_services
 from tests.conftest import run_main
 
 BAD = """\
@@ -113,3 +116,41 @@ def test_places_typed_with_typos_find_the_kecamatan_not_the_city() -> None:
     assert finder.find("di luar daerah").outside
     assert finder.find("dekat pasar ikan") == Found()
     assert finder.find("").places == ()
+
+
+TWO_REGIONS = """\
+default_region: kota-pariaman
+regions:
+  - id: kota-pariaman
+    name: Kota Pariaman
+    code_prefix: PRM
+    officials_chat_id: -100111
+    places: [Pariaman Utara, Pariaman Tengah, Pariaman Selatan, Pariaman Timur]
+  - id: kabupaten-dua
+    name: Kabupaten Dua
+    code_prefix: DUA
+    officials_chat_id: -100222
+    places: [Dua Hulu]
+"""
+
+
+async def answer_about_registering(tmp_path: Path, kb: KnowledgeBase, **env: str) -> str:
+    settings = Settings.from_environ({"DATABASE_PATH": str(tmp_path / "bot.sqlite3"), **env})
+    async with open_services(settings, kb) as services:
+        question = Incoming(UserKey("console", "1", "1"), "syarat kerja ke luar negeri resmi")
+        replies = await services.engine.handle(question)
+    return "\n".join(reply.text for reply in replies)
+
+
+async def test_a_neighbours_citizen_is_pointed_to_their_own_office_not_pariamans(
+    tmp_path: Path, kb: KnowledgeBase
+) -> None:
+    alone = await answer_about_registering(tmp_path / "one", kb)
+    assert "DPMPTSP-TK" in alone and "di luar Kota Pariaman" not in alone
+    path = tmp_path / "regions.yaml"
+    path.write_text(TWO_REGIONS, encoding="utf-8")
+    shared = await answer_about_registering(tmp_path / "two", kb, REGIONS_FILE=str(path))
+    assert "DPMPTSP-TK" in shared
+    assert (
+        "di luar Kota Pariaman: dinas yang mengurus tenaga kerja di kota/kabupaten Anda" in shared
+    )
