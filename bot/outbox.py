@@ -78,7 +78,7 @@ class Outbox:
         self._paused: dict[str, float] = {}  # recipient hash -> time.time() it may resume
         self._failures: dict[str, int] = {}  # recipient hash -> failures in a row
         self._last_watch = 0.0
-        self._last_alert = -ALERT_EVERY
+        self._last_alert: dict[str, float] = {}  # per officials' group (its recipient hash)
 
     def notify(self) -> None:
         """New rows were committed: look now instead of at the next idle tick."""
@@ -204,33 +204,39 @@ class Outbox:
         )
 
     async def watch(self) -> bool:
-        """Tell the group when its queue is long or old; True when an alert was queued."""
+        """Tell each officials' group whose own queue is long or old (with regions, one
+        region's backlog is that region's news); True when an alert was queued."""
         current = time.time()
-        if current - self._last_alert < ALERT_EVERY:
-            return False
         rows = await self.database.fetchall(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox "
+            "SELECT recipient_hash, COUNT(*), MIN(created_at) FROM outbox "
             "WHERE status = 'pending' AND (recipient_hash = ? OR recipient_hash LIKE ?) "
-            "AND role != 'alert'",
+            "AND role != 'alert' GROUP BY recipient_hash",
             (OFFICIALS, f"{OFFICIALS}:%"),
         )
-        waiting, oldest = int(rows[0][0]), rows[0][1]
-        if not waiting:
-            return False
-        age = (dt.datetime.now(dt.UTC) - dt.datetime.fromisoformat(str(oldest))).total_seconds()
-        if waiting < self.policy.alert_rows and age < self.policy.alert_minutes * 60:
-            return False
-        self._last_alert = current
-        async with self.database.transaction() as db:
-            await self._enqueue_alert(
-                db,
-                f"⏳ Antrean ke grup ini panjang: {waiting} pesan menunggu, yang terlama "
-                f"{int(age // 60)} menit. Laporan mendesak dikirim lebih dulu. "
-                "Lihat di server: python main.py outbox",
-            )
-        log.warning("outbox: %d rows waiting for the officials' chat", waiting)
-        self.notify()
-        return True
+        alerted = False
+        for recipient, count, oldest in rows:
+            recipient, waiting = str(recipient), int(count)
+            if current - self._last_alert.get(recipient, -ALERT_EVERY) < ALERT_EVERY:
+                continue
+            created = dt.datetime.fromisoformat(str(oldest))
+            age = (dt.datetime.now(dt.UTC) - created).total_seconds()
+            if waiting < self.policy.alert_rows and age < self.policy.alert_minutes * 60:
+                continue
+            self._last_alert[recipient] = current
+            group = None if recipient == OFFICIALS else recipient.split(":", 1)[1]
+            async with self.database.transaction() as db:
+                await self._enqueue_alert(
+                    db,
+                    f"⏳ Antrean ke grup ini panjang: {waiting} pesan menunggu, yang terlama "
+                    f"{int(age // 60)} menit. Laporan mendesak dikirim lebih dulu. "
+                    "Lihat di server: python main.py outbox",
+                    group,
+                )
+            log.warning("outbox: %d rows waiting for an officials' chat", waiting)
+            alerted = True
+        if alerted:
+            self.notify()
+        return alerted
 
     async def entries(self, include_sent: bool = False) -> list[OutboxEntry]:
         where = "" if include_sent else "WHERE o.status != 'sent'"

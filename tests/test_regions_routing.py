@@ -272,3 +272,20 @@ async def test_reminders_and_digests_go_to_the_cases_own_region_and_the_province
         for chat in (GROUP_DUA, GROUP_SATU, PROVINCE):
             assert len([m for m in tg.messages(chat) if title in m.get("text", "")]) == 1
         assert code not in province["text"] + dua["text"]  # counts only, no case named
+
+
+async def test_a_long_queue_is_announced_in_the_group_it_is_waiting_for(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    async with regions_bot(tmp_path, kb, matcher, OUTBOX_ALERT_MINUTES="0.01") as bot:
+        tg = bot.tg
+        tg.fail("sendMessage", chat_id=GROUP_DUA, status=500, times=None)
+        await play(bot, in_dua_hulu(), REPORTER)
+        await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
+        await asyncio.sleep(1.5)  # B's card waits longer than the alert threshold
+        tg.clear_failures()
+        await tg.async_wait_for_message(GROUP_DUA, contains="Antrean ke grup ini", timeout=5)
+        await tg.async_wait_for_message(GROUP_DUA, contains="Kode: DUA-")
+        # A's queue was fine: not its news. (The province's copy waits behind B's card, so
+        # the province may rightly hear of its own wait.)
+        assert not [m for m in tg.messages(GROUP_SATU) if "Antrean" in m.get("text", "")]
