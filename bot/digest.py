@@ -79,7 +79,7 @@ def _audiences(
         if region.officials_chat_id is not None:
             yield region.id, store.scoped(frozenset({region.id})), None
     if regions.province_chat_id is not None:
-        yield PROVINCE, store, {region.id: region.name for region in regions.regions}
+        yield PROVINCE, store, regions.names
 
 
 async def digest(

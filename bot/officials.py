@@ -415,7 +415,7 @@ class Desk:
         seen = self.store.scope
         if seen is not None and len(seen) < 2:
             return None
-        return {region.id: region.name for region in self.regions.regions}
+        return self.regions.names
 
     async def export_csv(self) -> bytes:
         cases = await self.store.all_cases()

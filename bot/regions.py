@@ -78,6 +78,11 @@ class Regions:
     def many(self) -> bool:
         return len(self.regions) > 1
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Region id -> name, for counting cases by city/regency."""
+        return {region.id: region.name for region in self.regions}
+
     def get(self, region_id: str | None) -> Region:
         """The region of a report; unknown ids (a file changed since) fall back to the default."""
         return self._by_id.get(region_id or "", self.default)
