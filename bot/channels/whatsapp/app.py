@@ -11,7 +11,6 @@ import contextlib
 import logging
 import weakref
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from bot.channels.flood import FloodGuard
@@ -28,10 +27,10 @@ from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
-from bot.channels.whatsapp.updates import CHANNEL, InboxEntry, to_incoming
+from bot.channels.whatsapp.updates import InboxEntry, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply, UserKey
+from bot.messages import Attachment, Incoming, Reply
 from bot.reporting import REPLY_MODE, REPORT_MODE
 from bot.runtime import Services
 from bot.texts import text
@@ -207,8 +206,6 @@ class WhatsAppService:
             switch = UpdatesSwitch(preferences, services.engine.sessions)
         if services.reports is not None and self.media is not None:
             services.reports.on_purge(self.media.forget)  # a purged case's files go with it
-        if services.group_desk is not None and preferences is not None:
-            services.group_desk.updates_off = _updates_off(preferences)
         self.processor = Processor(services.engine, self.store, self.deliverer, self.media, switch)
         self.transport = WhatsAppTransport(
             self.store,
@@ -218,6 +215,8 @@ class WhatsAppService:
             self.media,
             preferences,
         )
+        if services.group_desk is not None:
+            services.group_desk.updates_off = self.transport.updates_off
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the webhook and deliver until `stop` is set."""
@@ -272,12 +271,3 @@ async def _purge_hourly(
             log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PURGE_INTERVAL)
-
-
-def _updates_off(preferences: UpdatePreferences) -> Callable[[UserKey], Awaitable[bool]]:
-    """For the officials' side: has this reporter (if on WhatsApp) turned updates off?"""
-
-    async def updates_off(user: UserKey) -> bool:
-        return user.channel == CHANNEL and await preferences.is_off(user.user_id)
-
-    return updates_off

@@ -10,8 +10,9 @@ from bot.channels.whatsapp.media import MediaStore
 from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
+from bot.channels.whatsapp.updates import CHANNEL
 from bot.delivery import Delivery, PermanentFailure, Sent
-from bot.messages import reply_from_dict
+from bot.messages import UserKey, reply_from_dict
 from bot.metadata import without_metadata
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
@@ -54,7 +55,7 @@ class WhatsAppTransport:
         if item.recipient is None or "reply" not in item.payload:
             raise PermanentFailure("only messages to WhatsApp reporters go this way")
         user_id = item.recipient.user_id
-        if item.role == "reminder" and await self._updates_off(user_id):
+        if item.role == "reminder" and await self.updates_off(item.recipient):
             return Sent()  # a nudge to finish a draft is not case news: not kept either
         code = None
         if item.report_id is not None and self.reports is not None:
@@ -69,5 +70,9 @@ class WhatsAppTransport:
         self.deliverer.notify()
         return Sent()  # WhatsApp's message ids are not Telegram's: nothing to record
 
-    async def _updates_off(self, user_id: str) -> bool:
-        return self.preferences is not None and await self.preferences.is_off(user_id)
+    async def updates_off(self, user: UserKey) -> bool:
+        """Has this reporter (if on WhatsApp) turned case updates off? The officials' side
+        asks too, to say a message is kept rather than sent."""
+        if self.preferences is None or user.channel != CHANNEL:
+            return False
+        return await self.preferences.is_off(user.user_id)
