@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.channels.whatsapp.render import (
@@ -79,6 +79,7 @@ def test_a_long_answer_is_split_not_cut_and_the_buttons_ride_on_a_short_last_par
 
 
 @given(st.text(max_size=9000), st.lists(st.text(min_size=1, max_size=80), max_size=14))
+@example("", ["00000000000000000000 "])  # 20 characters and a space: was sent as 21
 def test_any_reply_fits_whatsapps_limits(body: str, labels: list[str]) -> None:
     for message in to_messages(Reply(body, buttons=buttons(labels))):
         assert limit_problems(as_request(message.to_dict())) == [], message

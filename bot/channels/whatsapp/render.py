@@ -118,11 +118,12 @@ def to_messages(reply: Reply, list_button: str = "Pilih") -> list[Message]:
         pieces = pieces[:-1] + split(pieces[-1], MAX_BODY)
     head = [Message("text", piece) for piece in pieces[:-1]]
     last = pieces[-1]
-    labels = [b.label for b in buttons]
+    # Sent as measured: a label's outer spaces would count against the 20 characters.
+    labels = [" ".join(b.label.split()) for b in buttons]
     fits = len(set(labels)) == len(labels)  # reply buttons need distinct titles
-    fits = fits and all(0 < len(label.strip()) <= MAX_BUTTON_TITLE for label in labels)
+    fits = fits and all(0 < len(label) <= MAX_BUTTON_TITLE for label in labels)
     if len(buttons) <= MAX_REPLY_BUTTONS and fits:
-        options = tuple(Option(b.label, b.action) for b in buttons)
+        options = tuple(Option(label, b.action) for label, b in zip(labels, buttons, strict=True))
         return [*head, Message("buttons", last, options)]
     options = tuple(_row(b) for b in buttons)
     return [*head, Message("list", last, options, _short(list_button, MAX_LIST_BUTTON))]
