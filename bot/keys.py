@@ -2,8 +2,9 @@
 
 Schema migrations (bot.storage) are plain SQL; a few changes need the keys as well:
 re-hashing who-is-who with REPORTS_HASH_KEY, encrypting officials' ids written in clear
-by older versions, converting the old plain-keyed sessions. They run here, each in one
-transaction, the first time the bot starts with both keys, and are recorded in `meta`.
+by older versions, converting the old plain-keyed sessions, replacing WhatsApp message ids
+kept in clear by their hashes. They run here, each in one transaction, the first time the
+bot starts with the keys they need.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, split_keys
+from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, message_key, split_keys
 from bot.messages import UserKey
 from bot.storage import Database
 
@@ -79,6 +80,7 @@ async def open_keys(
         elif hash_check is None or hash_check != hasher.check():
             await _rehash(database, hasher, cipher, forget_sessions=hash_check is not None)
     await _convert_legacy_sessions(database, hasher, cipher)
+    await _hash_message_ids(database, cipher)
     return Keys(cipher, hasher)
 
 
@@ -127,6 +129,18 @@ async def _rehash(
                     updates.append(
                         ("UPDATE wa_outgoing SET recipient_hash = ? WHERE id = ?", (who, wid))
                     )
+            async with db.execute(  # messages not yet handled; the others cannot be re-keyed
+                "SELECT rowid, content FROM wa_inbox WHERE typeof(content) = 'blob'"
+            ) as cursor:
+                async for rowid, content in cursor:
+                    data = cipher.decrypt(content)
+                    wamid = data.get("wamid") or data["message"].get("id")
+                    updates.append(
+                        (
+                            "UPDATE wa_inbox SET wamid = ? WHERE rowid = ?",
+                            (hasher.message_key(str(wamid)), rowid),
+                        )
+                    )
             async with db.execute("SELECT user_hash, user FROM wa_updates_off") as cursor:
                 async for old_key, user in cursor:
                     who = hasher.lookup_hash(str(cipher.decrypt(user)))
@@ -156,6 +170,24 @@ async def _rehash(
             "INSERT OR REPLACE INTO meta (name, value) VALUES ('hash_check', ?)", (hasher.check(),)
         )
     log.info("lookup hashes recomputed with REPORTS_HASH_KEY")
+
+
+async def _hash_message_ids(database: Database, cipher: Cipher | None) -> None:
+    """WhatsApp's inbox kept each wamid (base64 of data holding the sender's number) in
+    clear: replaced by its hash as the WhatsApp channel computes it (bot.crypto
+    `message_key`), then the file is rewritten so that the old ids are nowhere on disk."""
+    rows = await database.fetchall(
+        "SELECT rowid, wamid FROM wa_inbox WHERE length(wamid) != 64 OR wamid GLOB '*[^0-9a-f]*'"
+    )
+    if not rows:
+        return
+    hasher = cipher.hasher if cipher is not None else None
+    await database.write_many(
+        "UPDATE wa_inbox SET wamid = ? WHERE rowid = ?",
+        [(message_key(str(wamid), hasher), rowid) for rowid, wamid in rows],
+    )
+    await database.vacuum()
+    log.info("WhatsApp message ids in the inbox replaced by their hashes")
 
 
 async def _convert_legacy_sessions(
