@@ -31,7 +31,7 @@ from bot.matching import Matcher
 from bot.offers import check_offer, offer_reply
 from bot.outbox import Outbox
 from bot.sessions import MemorySessionStore
-from bot.storage import Database, StorageError, UsageLog
+from bot.storage import Database, StorageError, UsageLog, media_folders
 
 
 class UsageError(Exception):
@@ -274,7 +274,16 @@ async def _rotate_key(settings: Settings) -> int:
             print(f"re-encrypted {done} values so far", flush=True)
 
         changed = await key_store.rotate(database, keys.cipher, on_batch=progress)
-    print(f"done: {changed} values re-encrypted with the first key of REPORTS_ENCRYPTION_KEY.")
+    files = key_store.rotate_files(media_folders(settings.database_path), keys.cipher)
+    print(
+        f"done: {changed} values and {files.rotated} evidence files re-encrypted with the "
+        "first key of REPORTS_ENCRYPTION_KEY."
+    )
+    for path in files.unreadable:
+        print(f"{path} opens with none of the keys: left as it is", file=sys.stderr)
+    if files.unreadable:
+        print("Keep the older keys until those files are accounted for.", file=sys.stderr)
+        return 1
     if keys.cipher.key_count > 1:
         print("The older keys are no longer needed: remove them from REPORTS_ENCRYPTION_KEY.")
     return 0

@@ -98,10 +98,10 @@ async def bot(
 
 @asynccontextmanager
 async def whatsapp_alone(
-    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
 ) -> AsyncIterator[tuple[Bot, Services]]:
     """The WhatsApp channel alone on a fake Cloud API (no officials' channel: the core
-    outbox stays queued), until the block ends."""
+    outbox stays queued), until the block ends; `extra`: settings (the keys, say)."""
     with FakeWhatsApp() as fake:
         port = free_port()
         environ = {
@@ -109,6 +109,7 @@ async def whatsapp_alone(
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "REPORTS_ENCRYPTION_KEY": generate_key(),
             "REPORTS_HASH_KEY": generate_hash_key(),
+            **extra,
         }
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
