@@ -185,9 +185,9 @@ async def _hash_message_ids(database: Database, cipher: Cipher | None) -> None:
     if not rows:
         return
     hasher = cipher.hasher if cipher is not None else None
-    await database.write_many(
-        "UPDATE wa_inbox SET wamid = ? WHERE rowid = ?",
-        [(message_key(str(wamid), hasher), rowid) for rowid, wamid in rows],
+    await database.write_many(  # only where it still is (a CLI may run beside the bot)
+        "UPDATE wa_inbox SET wamid = ? WHERE rowid = ? AND wamid = ?",
+        [(message_key(str(wamid), hasher), rowid, wamid) for rowid, wamid in rows],
     )
     await database.vacuum()
     log.info("WhatsApp message ids in the inbox replaced by their hashes")
