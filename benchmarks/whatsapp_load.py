@@ -176,7 +176,7 @@ def _post(number: str, text: str, wamid: str) -> bytes:
     message = {
         "from": number,
         "id": wamid,
-        "timestamp": "0",
+        "timestamp": str(int(time.time())),  # sent now: an old message is refused (replay)
         "type": "text",
         "text": {"body": text},
     }

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import os
 import secrets
@@ -16,7 +17,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import NoReturn
 
-from bot import demo, launch, ocr, runtime
+from bot import backup, demo, launch, ocr, runtime
 from bot import keys as key_store
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
@@ -31,7 +32,7 @@ from bot.matching import Matcher
 from bot.offers import check_offer, offer_reply
 from bot.outbox import Outbox
 from bot.sessions import MemorySessionStore
-from bot.storage import Database, StorageError, UsageLog
+from bot.storage import Database, StorageError, UsageLog, media_folders
 
 
 class UsageError(Exception):
@@ -80,6 +81,17 @@ def _parser() -> argparse.ArgumentParser:
         "rotate-key",
         help="re-encrypt all stored data with the first key of REPORTS_ENCRYPTION_KEY",
     )
+    backup_cmd = commands.add_parser(
+        "backup",
+        help="copy the database and evidence files (still encrypted) while the bot runs, "
+        "to PATH.tar, or into the folder PATH as a dated copy (older ones past "
+        "BACKUP_KEEP_DAYS deleted)",
+    )
+    backup_cmd.add_argument("path", type=Path, metavar="PATH")
+    restore_cmd = commands.add_parser(
+        "restore", help="put a backup in place of the database (the bot must be stopped)"
+    )
+    restore_cmd.add_argument("path", type=Path, metavar="PATH")
     outbox = commands.add_parser("outbox", help="list pending and failed deliveries")
     outbox.add_argument("--all", action="store_true", help="include delivered rows")
     outbox.add_argument(
@@ -143,6 +155,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_rotate_key(settings))
     if args.command == "outbox":
         return asyncio.run(_outbox(settings, args.all, args.retry))
+    if args.command == "backup":
+        return _backup(settings, args.path)
+    if args.command == "restore":
+        return _restore(settings, args.path)
     if args.command == "check-kb":
         return _check_kb(settings.knowledge_dir)
     kb = load_knowledge(settings.knowledge_dir)
@@ -274,9 +290,40 @@ async def _rotate_key(settings: Settings) -> int:
             print(f"re-encrypted {done} values so far", flush=True)
 
         changed = await key_store.rotate(database, keys.cipher, on_batch=progress)
-    print(f"done: {changed} values re-encrypted with the first key of REPORTS_ENCRYPTION_KEY.")
+    files = key_store.rotate_files(media_folders(settings.database_path), keys.cipher)
+    print(
+        f"done: {changed} values and {files.rotated} evidence files re-encrypted with the "
+        "first key of REPORTS_ENCRYPTION_KEY."
+    )
+    for path in files.unreadable:
+        print(f"{path} opens with none of the keys: left as it is", file=sys.stderr)
+    if files.unreadable:
+        print("Keep the older keys until those files are accounted for.", file=sys.stderr)
+        return 1
     if keys.cipher.key_count > 1:
         print("The older keys are no longer needed: remove them from REPORTS_ENCRYPTION_KEY.")
+    return 0
+
+
+def _backup(settings: Settings, target: Path) -> int:
+    copied = backup.backup(
+        settings.database_path, target, settings.backup_keep_days, dt.datetime.now(dt.UTC)
+    )
+    print(f"backup written: {copied.path} ({copied.cases} cases, {copied.files} evidence files)")
+    for old in copied.deleted:
+        print(f"deleted {old.name}: older than {settings.backup_keep_days} days")
+    return 0
+
+
+def _restore(settings: Settings, source: Path) -> int:
+    restored = backup.restore(source, settings.database_path, dt.datetime.now(dt.UTC))
+    print(
+        f"restored {source} to {settings.database_path} "
+        f"({restored.cases} cases, {restored.files} evidence files)."
+    )
+    for aside in restored.set_aside:
+        print(f"what it replaced is kept as {aside}: delete it once the bot runs well")
+    print("Start the bot with the keys in use when the backup was made.")
     return 0
 
 

@@ -58,6 +58,7 @@ class Settings:
     hash_key: Secret
     retention_days: int
     case_code_prefix: str
+    backup_keep_days: int = 30  # a folder's backups older than this are deleted
     # What the receipt promises and reminders check (bot/deadlines.py).
     response_ack_hours: int = 24
     response_action_working_days: int = 3
@@ -128,6 +129,7 @@ class Settings:
             reports_key=Secret(get("REPORTS_ENCRYPTION_KEY")),
             hash_key=Secret(get("REPORTS_HASH_KEY")),
             retention_days=_int("REPORTS_RETENTION_DAYS", get("REPORTS_RETENTION_DAYS", "365")),
+            backup_keep_days=_positive("BACKUP_KEEP_DAYS", get("BACKUP_KEEP_DAYS", "30")),
             case_code_prefix=_prefix(get("CASE_CODE_PREFIX", "PRM")),
             response_ack_hours=_positive("RESPONSE_ACK_HOURS", get("RESPONSE_ACK_HOURS", "24")),
             response_action_working_days=_positive(

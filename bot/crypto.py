@@ -158,6 +158,10 @@ class Hasher:
         """Conversation state: another purpose, so sessions do not join to reports."""
         return self._hash("session", value)
 
+    def message_key(self, message_id: str) -> str:
+        """A platform's id of a received message, to recognise it when it comes again."""
+        return self._hash("message", message_id)
+
     def check(self) -> bytes:
         return hmac.new(self._key, HASH_CHECK_PLAINTEXT, hashlib.sha256).digest()
 
@@ -166,3 +170,13 @@ class Hasher:
             raise EncryptionKeyError(
                 "REPORTS_HASH_KEY is not the key the stored data was hashed with"
             )
+
+
+def message_key(message_id: str, hasher: Hasher | None) -> str:
+    """How a received message's id is stored: WhatsApp's wamid is base64 of data that
+    holds the sender's phone number, so never in clear. Keyed (REPORTS_HASH_KEY) when the
+    bot has that key; without one (WhatsApp with reporting off) a plain SHA-256, which the
+    id's own random part (about 80 bits) makes impossible to test a number against."""
+    if hasher is not None:
+        return hasher.message_key(message_id)
+    return hashlib.sha256(f"message:{message_id}".encode()).hexdigest()

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
+from bot.crypto import EncryptionKeyError
 from bot.messages import UserKey
 from bot.reports import OFFICIALS
 
@@ -94,21 +95,34 @@ class ChannelRouter:
         held = [(media, self._source_of(media)) for media in items if isinstance(media, dict)]
         if not any(source for _, source in held):
             return await self.officials.deliver(item)
-        resolved = []
+        resolved, opened, lost = [], [], 0
         for media, source in held:
             if source is None:
                 resolved.append(media)
                 continue
             try:
                 resolved.append({**media, "ref": source.open_media(media["ref"])})
-            except FileNotFoundError:
-                raise PermanentFailure("the evidence file is gone") from None
-        key = "media" if isinstance(single, dict) else "album"
-        value: object = resolved[0] if key == "media" else resolved
-        sent = await self.officials.deliver(replace(item, payload={**item.payload, key: value}))
-        for media, source in held:
-            if source is not None:
-                source.media_delivered(media["ref"])
+            except (FileNotFoundError, EncryptionKeyError):
+                # Gone, or written with a key no longer configured: lost for good, and no
+                # retry changes that (an unreadable file is kept, in case the key returns).
+                # The album's other files go on; the group's queue never waits for it.
+                lost += 1
+                continue
+            opened.append((media["ref"], source))
+        if not resolved:
+            raise PermanentFailure("the evidence file is gone or opens with none of the keys")
+        # One file left of an album goes alone: Telegram's albums hold two to ten.
+        payload = {k: v for k, v in item.payload.items() if k not in ("media", "album")}
+        if len(resolved) == 1:
+            payload["media"] = resolved[0]
+        else:
+            payload["album"] = resolved
+        if lost:
+            note = f"({lost} berkas tidak dapat dibuka di server)"
+            payload["caption"] = f"{payload.get('caption', '')} {note}".strip()
+        sent = await self.officials.deliver(replace(item, payload=payload))
+        for ref, source in opened:
+            source.media_delivered(ref)
         return sent
 
     def _source_of(self, media: dict[str, object]) -> MediaSource | None:

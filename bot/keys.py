@@ -2,19 +2,22 @@
 
 Schema migrations (bot.storage) are plain SQL; a few changes need the keys as well:
 re-hashing who-is-who with REPORTS_HASH_KEY, encrypting officials' ids written in clear
-by older versions, converting the old plain-keyed sessions. They run here, each in one
-transaction, the first time the bot starts with both keys, and are recorded in `meta`.
+by older versions, converting the old plain-keyed sessions, replacing WhatsApp message ids
+kept in clear by their hashes. They run here, each in one transaction, the first time the
+bot starts with the keys they need.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, split_keys
+from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, message_key, split_keys
 from bot.messages import UserKey
 from bot.storage import Database
 
@@ -26,6 +29,7 @@ MISSING_HASH_KEY = (
     "REPORTS_ENCRYPTION_KEY as it is) and start again; the database is then migrated"
 )
 ROTATE_BATCH = 200  # values re-encrypted per transaction by rotate-key
+MAX_PASSES = 10  # times one batch is read again because the live bot changed it meanwhile
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ async def open_keys(
         elif hash_check is None or hash_check != hasher.check():
             await _rehash(database, hasher, cipher, forget_sessions=hash_check is not None)
     await _convert_legacy_sessions(database, hasher, cipher)
+    await _hash_message_ids(database, cipher)
     return Keys(cipher, hasher)
 
 
@@ -127,6 +132,18 @@ async def _rehash(
                     updates.append(
                         ("UPDATE wa_outgoing SET recipient_hash = ? WHERE id = ?", (who, wid))
                     )
+            async with db.execute(  # messages not yet handled; the others cannot be re-keyed
+                "SELECT rowid, content FROM wa_inbox WHERE typeof(content) = 'blob'"
+            ) as cursor:
+                async for rowid, content in cursor:
+                    data = cipher.decrypt(content)
+                    wamid = data.get("wamid") or data["message"].get("id")
+                    updates.append(
+                        (
+                            "UPDATE wa_inbox SET wamid = ? WHERE rowid = ?",
+                            (hasher.message_key(str(wamid)), rowid),
+                        )
+                    )
             async with db.execute("SELECT user_hash, user FROM wa_updates_off") as cursor:
                 async for old_key, user in cursor:
                     who = hasher.lookup_hash(str(cipher.decrypt(user)))
@@ -156,6 +173,24 @@ async def _rehash(
             "INSERT OR REPLACE INTO meta (name, value) VALUES ('hash_check', ?)", (hasher.check(),)
         )
     log.info("lookup hashes recomputed with REPORTS_HASH_KEY")
+
+
+async def _hash_message_ids(database: Database, cipher: Cipher | None) -> None:
+    """WhatsApp's inbox kept each wamid (base64 of data holding the sender's number) in
+    clear: replaced by its hash as the WhatsApp channel computes it (bot.crypto
+    `message_key`), then the file is rewritten so that the old ids are nowhere on disk."""
+    rows = await database.fetchall(
+        "SELECT rowid, wamid FROM wa_inbox WHERE length(wamid) != 64 OR wamid GLOB '*[^0-9a-f]*'"
+    )
+    if not rows:
+        return
+    hasher = cipher.hasher if cipher is not None else None
+    await database.write_many(  # only where it still is (a CLI may run beside the bot)
+        "UPDATE wa_inbox SET wamid = ? WHERE rowid = ? AND wamid = ?",
+        [(message_key(str(wamid), hasher), rowid, wamid) for rowid, wamid in rows],
+    )
+    await database.vacuum()
+    log.info("WhatsApp message ids in the inbox replaced by their hashes")
 
 
 async def _convert_legacy_sessions(
@@ -197,10 +232,15 @@ async def rotate(
     columns added later need no change here. Each batch is its own transaction and only
     values the newest key cannot open are touched: interrupted at any point, the database
     is readable with all the keys listed, and running it again finishes the job.
+
+    It may run beside the live bot: each value is written back only where it is still the
+    one that was read (compare-and-set). One the bot changed meanwhile (a draft's next
+    answer, a message cleared once handled, a row deleted and its rowid reused) is left
+    as the bot wrote it, and that batch is read once more.
     """
     changed = 0
     for table, column in await _columns(database):
-        last = 0
+        last, passes = 0, 0
         while True:
             rows = await database.fetchall(
                 f'SELECT rowid, "{column}" FROM "{table}" WHERE typeof("{column}") = \'blob\' '
@@ -209,22 +249,94 @@ async def rotate(
             )
             if not rows:
                 break
-            last = int(rows[-1][0])
             stale = [
-                (cipher.rotate(value), rowid)
+                (cipher.rotate(value), rowid, value)
                 for rowid, value in rows
                 if is_token(value) and not cipher.is_current(value)
             ]
-            if stale:
-                await database.write_many(
-                    f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ?', list(stale)
-                )
-                changed += len(stale)
-                if on_batch is not None:
-                    on_batch(changed)
+            written = await _write_unchanged(database, table, column, stale) if stale else 0
+            changed += written
+            if written and on_batch is not None:
+                on_batch(changed)
+            if written < len(stale):  # the bot wrote some of them meanwhile: look again
+                passes += 1
+                if passes > MAX_PASSES:
+                    raise EncryptionKeyError(
+                        f"{table} keeps changing under an older key: restart the bot with "
+                        "the new key first in REPORTS_ENCRYPTION_KEY, then run this again"
+                    )
+                continue
+            last, passes = int(rows[-1][0]), 0
     # Old pages in the write-ahead log still hold the old ciphertexts: fold them in now.
     await database.fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
     return changed
+
+
+async def _write_unchanged(
+    database: Database, table: str, column: str, values: list[tuple[bytes, int, bytes]]
+) -> int:
+    """(new, rowid, old): each new value written only where the old one still is; how many."""
+    written = 0
+    async with database.transaction() as db:
+        for new, rowid, old in values:
+            cursor = await db.execute(
+                f'UPDATE "{table}" SET "{column}" = ? WHERE rowid = ? AND "{column}" = ?',
+                (new, rowid, old),
+            )
+            written += cursor.rowcount
+    return written
+
+
+@dataclass(frozen=True)
+class FilesRotated:
+    rotated: int
+    unreadable: list[Path]  # files none of the keys opens: left as they are
+
+
+def rotate_files(folders: Iterable[Path], cipher: Cipher) -> FilesRotated:
+    """Re-encrypt the evidence files in `folders` with the newest key. Each is written
+    beside itself, flushed to disk, then renamed over the old one, so a file is always
+    whole under one key or the other; one the bot delivered (and deleted) meanwhile is not
+    brought back."""
+    rotated, unreadable = 0, []
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if not path.is_file() or path.name.startswith("."):
+                continue  # a temporary file (ours, or one being written)
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # delivered meanwhile
+                continue
+            if not is_token(data) or cipher.is_current(data):
+                continue
+            try:
+                fresh = cipher.rotate(data)
+            except EncryptionKeyError:
+                unreadable.append(path)
+                continue
+            if _replace(path, fresh):
+                rotated += 1
+    return FilesRotated(rotated, unreadable)
+
+
+def _replace(path: Path, data: bytes) -> bool:
+    """Write `data` beside `path`, then rename it over `path` if that still exists; its
+    time stays, so the clean-up of old files keeps counting from when it arrived."""
+    temporary = path.with_name(f".{path.name}.rotating")
+    with open(temporary, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    try:
+        times = path.stat()
+    except FileNotFoundError:  # delivered and deleted since it was read
+        temporary.unlink()
+        return False
+    os.utime(temporary, ns=(times.st_atime_ns, times.st_mtime_ns))
+    os.replace(temporary, path)
+    return True
 
 
 async def _columns(database: Database) -> list[tuple[str, str]]:

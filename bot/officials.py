@@ -247,11 +247,16 @@ class Desk:
         self.sessions = sessions  # the language each reporter is written to in
         self.regions = regions  # whose name and office the reporter is told; None: Pariaman
         self.responses = responses or Responses(store, uniform(ResponseTimes()))
+        # The province's group: it sees what its copy of a card shows, nothing more (no
+        # contact, no evidence, no thread with the reporter, no internal notes).
+        self.read_only = False
 
-    def scoped(self, regions: frozenset[str]) -> Desk:
-        """This desk for an official of these regions only: other cases are "not found"."""
+    def scoped(self, regions: frozenset[str], read_only: bool = False) -> Desk:
+        """This desk for an official of these regions only: other cases are "not found";
+        `read_only`: the province's, whose every view shows only its copy's fields."""
         view = copy.copy(self)
         view.store = self.store.scoped(regions)
+        view.read_only = read_only
         return view
 
     def region_words(self, report: Report, lang: str) -> dict[str, str]:
@@ -311,8 +316,9 @@ class Desk:
             toast = f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
         return toast, tag_menu(updated)
 
-    async def to_reporter(self, report: Report, message: str) -> None:
-        """An official's reply to the card, relayed without the official's name."""
+    async def to_reporter(self, report: Report, message: str, official: str) -> None:
+        """An official's message, relayed without the official's name; who sent it (who
+        pressed ✅ Kirim) is kept in the case's history, encrypted like every actor."""
         lang = (await self.sessions.get(report.reporter)).reply_language
         relay = Reply(
             text(
@@ -327,7 +333,7 @@ class Desk:
             ),
         )
         row = OutboxRow("relay", report.reporter, {"reply": reply_to_dict(relay)}, report.id)
-        await self.store.add_message(report, "to_reporter", message, [row])
+        await self.store.add_message(report, "to_reporter", message, [row], sent_by=official)
 
     async def to_officials(
         self, report: Report, message: str, attachments: tuple[Attachment, ...] = ()
@@ -382,6 +388,8 @@ class Desk:
         report = await self.store.by_code(code)
         if report is None:
             return Reply("Kasus tidak ditemukan.")
+        if self.read_only:
+            return card(report, self.kb, full=True, copy=True)
         history = await self.store.events(report)
         lines = [
             f"{at[:16].replace('T', ' ')} · {actor} · {kind}: {value}"
@@ -419,32 +427,37 @@ class Desk:
 
     async def export_csv(self) -> bytes:
         cases = await self.store.all_cases()
+        header = [
+            "kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
+            *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
+            "kontak", "ditangani", "ditutup", *CASE_COLUMNS, *RESPONSE_COLUMNS,
+        ]  # fmt: skip
+        # The province's export has its copy's columns: no contact, no note on the evidence.
+        shown = [n for n, name in enumerate(header) if not (self.read_only and name in NOT_COPIED)]
         output = io.StringIO()
         writer = csv.writer(output)
-        writer.writerow(
-            ["kode", "dibuat", "jenis", "status", "mendesak", "risiko", "kecamatan", "negara",
-             *(label for _, label in FIELDS + MISSING_FIELDS), "bukti", "catatan bukti",
-             "kontak", "ditangani", "ditutup",
-             *CASE_COLUMNS, *RESPONSE_COLUMNS]
-        )  # fmt: skip
+        writer.writerow([header[n] for n in shown])
         timings = await self.responses.timings(cases)
         now = self.responses.now()
         for case in cases:
             answers = case.answers
-            writer.writerow(
-                [case.code, case.created_at, answers.get("kind", "tawaran"), case.status,
-                 "ya" if case.urgent else "tidak", case.risk, case.area, case.destination,
-                 *(_cell(answers.get(key, "")) for key, _ in FIELDS + MISSING_FIELDS),
-                 len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
-                 _cell(answers.get("contact", "anonim")),
-                 case.assigned_to or "", case.closed_at or "",
-                 *case_cells(case), *response_cells(timings[case.id], now)]
-            )  # fmt: skip
+            row = [
+                case.code, case.created_at, answers.get("kind", "tawaran"), case.status,
+                "ya" if case.urgent else "tidak", case.risk, case.area, case.destination,
+                *(_cell(answers.get(key, "")) for key, _ in FIELDS + MISSING_FIELDS),
+                len(answers.get("evidence", [])), _cell(answers.get("evidence_note", "")),
+                _cell(answers.get("contact", "anonim")),
+                case.assigned_to or "", case.closed_at or "",
+                *case_cells(case), *response_cells(timings[case.id], now),
+            ]  # fmt: skip
+            writer.writerow([row[n] for n in shown])
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
 
 
 # Who holds the case and its categories (issue 12), after the columns older exports had.
 CASE_COLUMNS = ("nama petugas", "kategori")
+# What the province's copy of a card leaves out, so its export does too.
+NOT_COPIED = frozenset({"catatan bukti", "kontak"})
 
 
 def case_cells(case: Report) -> list[str]:

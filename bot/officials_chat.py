@@ -76,9 +76,10 @@ class GroupDesk:
 
     def scoped(self, scope: Scope) -> GroupDesk:
         """This desk for one chat's officials: only their regions' cases exist for them;
-        read-only (the province's group) may look with /kasus and /statistik, nothing more."""
+        read-only (the province's group) may look with /kasus, /statistik and /ekspor at
+        what its copies of the cards show, nothing more."""
         view = copy.copy(self)
-        view.desk = self.desk.scoped(scope.regions)
+        view.desk = self.desk.scoped(scope.regions, scope.read_only)
         view.store = view.desk.store
         view.read_only = scope.read_only
         return view
@@ -191,7 +192,7 @@ class GroupDesk:
             return Pressed("Dibatalkan.", replace=shown)
         # Relayed first, then the preview forgotten: a crash in between can repeat the
         # message on the next press, never lose it.
-        await self.desk.to_reporter(report, body)
+        await self.desk.to_reporter(report, body, official)
         await self.store.drop_relay_draft(draft)
         self.on_commit()
         if self.updates_off is not None and await self.updates_off(report.reporter):

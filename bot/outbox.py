@@ -133,15 +133,19 @@ class Outbox:
         )
 
     async def mark_sent(self, item: Delivery, sent: Sent) -> None:
+        # A reporter's chat id is their own Telegram id (a private chat): never beside the
+        # case, not even for a while. Their message id is kept (without the chat it names
+        # nobody) so that a reply to it finds the case (ReportStore.by_message_to).
+        chat_id = sent.chat_id if item.recipient is None else None
         async with self.database.transaction() as db:
             await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_chat_id = ?, "
                 "sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                (sent.message_id, sent.chat_id, now(), item.id),
+                (sent.message_id, chat_id, now(), item.id),
             )
-            if sent.message_id is None or sent.chat_id is None:
+            if sent.message_id is None or chat_id is None:
                 return
-            if item.recipient is None and item.report_id:
+            if item.report_id:
                 # A reply to any of a case's messages in the group becomes a note on it; the
                 # province's read-only copy is remembered apart, to be edited, never replied to.
                 kind = "copy" if item.role in COPY_ROLES else "case"

@@ -13,7 +13,7 @@ import datetime as dt
 
 from bot import deadlines
 from bot.messages import Reply, reply_to_dict
-from bot.reports import OutboxRow, Report, ReportStore
+from bot.reports import CaseHead, OutboxRow, ReportStore
 from bot.response import Responses, Timing, duration
 
 # A deadline passed longer ago than this is not announced any more: the first start of a
@@ -26,7 +26,7 @@ MARK = "INSERT OR IGNORE INTO response_reminders (report_id, kind, at) VALUES (?
 async def remind(responses: Responses, store: ReportStore) -> int:
     """Queue the reminders that are due now; returns how many cases were reminded."""
     now = responses.now()
-    cases = await store.open_cases()
+    cases = await store.open_heads()  # plain columns only: nothing decrypted every minute
     timings = await responses.timings(cases)
     done = await _reminded(store)
     queued = 0
@@ -58,7 +58,7 @@ async def remind(responses: Responses, store: ReportStore) -> int:
     return queued
 
 
-def reminder(case: Report, timing: Timing, due: list[str], now: dt.datetime) -> Reply:
+def reminder(case: CaseHead, timing: Timing, due: list[str], now: dt.datetime) -> Reply:
     """The reminder as officials read it: what is missing, since when, and what to press."""
     lines = [f"⏰ Pengingat {'🚨 MENDESAK ' if case.urgent else ''}{case.code}"]
     if "ack" in due:

@@ -85,6 +85,17 @@ class Report:
 
 
 @dataclass(frozen=True)
+class CaseHead:
+    """A case's plain columns: all that deadlines and reminders need, nothing decrypted."""
+
+    id: int
+    code: str
+    urgent: bool
+    region: str
+    created_at: str
+
+
+@dataclass(frozen=True)
 class OutboxRow:
     """What to deliver and to whom; `payload` is the channel-neutral message."""
 
@@ -243,6 +254,19 @@ class ReportStore:
             "status NOT IN ('selesai', 'tidak_valid') ORDER BY created_at, id", ()
         )
 
+    async def open_heads(self) -> list[CaseHead]:
+        """The open cases' plain columns, oldest first: the reminder check reads them every
+        minute, so it decrypts nothing (a thousand cases' content would hold up the bot)."""
+        rows = await self.database.fetchall(
+            "SELECT id, code, urgent, region, created_at FROM reports "
+            "WHERE status NOT IN ('selesai', 'tidak_valid') ORDER BY created_at, id"
+        )
+        heads = [
+            CaseHead(int(i), str(c), bool(u), str(r or self.default_region), str(t))
+            for i, c, u, r, t in rows
+        ]
+        return heads if self.scope is None else [h for h in heads if h.region in self.scope]
+
     async def all_cases(self) -> list[Report]:
         return await self._select("1 = 1 ORDER BY id", ())
 
@@ -384,14 +408,22 @@ class ReportStore:
         return updated, changed
 
     async def add_message(
-        self, report: Report, direction: str, body: str, deliveries: Iterable[OutboxRow]
+        self,
+        report: Report,
+        direction: str,
+        body: str,
+        deliveries: Iterable[OutboxRow],
+        sent_by: str | None = None,
     ) -> None:
-        """A message in the case thread ("to_reporter" / "from_reporter") and its relay."""
+        """A message in the case thread ("to_reporter" / "from_reporter" / "note") and its
+        relay; `sent_by`: the official who sent it to the reporter, an event of its own."""
         async with self.database.transaction() as db:
             await db.execute(
                 "INSERT INTO report_messages (report_id, direction, body, at) VALUES (?, ?, ?, ?)",
                 (report.id, direction, self.cipher.encrypt(body), now()),
             )
+            if sent_by is not None:
+                await self._event(db, report.id, sent_by, "pesan", "dikirim ke pelapor")
             for row in deliveries:
                 await self._enqueue(db, row)
 

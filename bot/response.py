@@ -16,10 +16,11 @@ import datetime as dt
 import statistics
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from bot import deadlines
 from bot.regions import Regions
-from bot.reports import Report, ReportStore
+from bot.reports import ReportStore
 
 Clock = Callable[[], dt.datetime]
 ACKNOWLEDGING = ("diterima",)  # status events that acknowledge (and the "assign" event)
@@ -53,7 +54,23 @@ class ResponseTimes:
         return deadlines.acknowledge_by(created, self.ack_hours), end
 
 
-TimesFor = Callable[[Report], ResponseTimes]
+class Case(Protocol):
+    """What a case's deadlines are computed from: a Report, or its plain CaseHead."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def urgent(self) -> bool: ...
+
+    @property
+    def region(self) -> str: ...
+
+    @property
+    def created_at(self) -> str: ...
+
+
+TimesFor = Callable[[Case], ResponseTimes]
 
 
 def uniform(times: ResponseTimes) -> TimesFor:
@@ -131,7 +148,7 @@ class Responses:
     def now(self) -> dt.datetime:
         return self.clock()
 
-    async def timings(self, reports: Collection[Report]) -> dict[int, Timing]:
+    async def timings(self, reports: Collection[Case]) -> dict[int, Timing]:
         if not reports:
             return {}
         acknowledged, acted = await self._milestones([r.id for r in reports])

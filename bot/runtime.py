@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from bot import logredact
+from bot.backup import in_use
 from bot.config import Settings
 from bot.digest import Schedule
 from bot.engine import Engine
@@ -79,6 +80,19 @@ async def open_services(
     and the digest take as now (tests move it instead of waiting)."""
     logredact.install()
     kb = serving_places(kb, (region.name for region in settings.regions.regions))
+    with in_use(settings.database_path):  # `python main.py restore` refuses meanwhile
+        async with _serving(settings, kb, matcher, officials_present, clock) as services:
+            yield services
+
+
+@asynccontextmanager
+async def _serving(
+    settings: Settings,
+    kb: KnowledgeBase,
+    matcher: Matcher | None,
+    officials_present: bool | None,
+    clock: Clock,
+) -> AsyncIterator[Services]:
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)

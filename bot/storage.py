@@ -27,6 +27,16 @@ from bot.turns import Turns
 
 BUSY_TIMEOUT_MS = 10_000
 Row = tuple[object, ...]  # one row's statement parameters
+# strftime formats of the rounded times stored on rows about a person, as now()'s ISO form.
+HOUR = "%Y-%m-%dT%H:00:00+00:00"
+DAY = "%Y-%m-%dT00:00:00+00:00"
+# Folders beside the database holding evidence files, each encrypted with the report key
+# until it reaches the officials: rotate-key re-encrypts them, backups include them.
+WHATSAPP_MEDIA = "whatsapp-media"
+MEDIA_FOLDERS = (WHATSAPP_MEDIA,)
+# A migration step run after its migration's transaction (VACUUM cannot run inside one):
+# rewrites the file without the free pages that may still hold what the migration removed.
+VACUUM = "VACUUM"
 
 # Each migration runs once, in order, in one transaction; PRAGMA user_version
 # records how many ran. Never edit a released migration: add a new one.
@@ -239,6 +249,18 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE wa_outgoing ADD COLUMN report_id INTEGER "
         "REFERENCES reports (id) ON DELETE CASCADE",
     ),
+    (
+        # A delivered row to a reporter kept the chat it went to: in a private chat, the
+        # reporter's Telegram id, in clear beside the case. Only officials' groups are kept.
+        "UPDATE outbox SET sent_chat_id = NULL WHERE recipient_hash NOT LIKE 'officials%'",
+        # Times that could match one person's message to a case or a question, rounded:
+        # the WhatsApp inbox to the hour, unanswered questions to the day.
+        f"UPDATE wa_inbox SET received_at = strftime('{HOUR}', received_at), "
+        f"handled_at = strftime('{HOUR}', handled_at)",
+        f"UPDATE unanswered SET asked_at = strftime('{DAY}', asked_at)",
+        # ... and the old values gone from the file's free pages and its write-ahead log.
+        VACUUM,
+    ),
 )
 
 
@@ -246,14 +268,23 @@ class StorageError(Exception):
     """The database cannot be used safely; the message says why."""
 
 
+def media_folders(database_path: Path) -> list[Path]:
+    return [database_path.parent / name for name in MEDIA_FOLDERS]
+
+
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def this_hour() -> str:
-    """For rows tied to a person (sessions, drafts): an exact time would match the
-    `created_at` of the report they led to, and so link the person to the case."""
-    return dt.datetime.now(dt.UTC).replace(minute=0, second=0).isoformat(timespec="seconds")
+    """For rows tied to a person (sessions, drafts, WhatsApp's inbox): an exact time would
+    match the `created_at` of the report they led to, and so link the person to the case."""
+    return dt.datetime.now(dt.UTC).strftime(HOUR)
+
+
+def today() -> str:
+    """For what people asked (unanswered questions): the day is all the editors need."""
+    return dt.datetime.now(dt.UTC).strftime(DAY)
 
 
 class Database:
@@ -310,8 +341,19 @@ class Database:
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
             async with self.transaction() as db:
                 for statement in statements:
-                    await db.execute(statement)
+                    if statement != VACUUM:
+                        await db.execute(statement)
                 await db.execute(f"PRAGMA user_version={number}")
+            if VACUUM in statements:
+                await self.vacuum()
+
+    async def vacuum(self) -> None:
+        """Rewrite the file without free pages, then empty the write-ahead log: values just
+        removed or replaced are then nowhere on disk (secure_delete covers deletions only
+        within the file, not the log's copies of old pages)."""
+        async with self._turns():
+            await self.connection.execute("VACUUM")
+            await self.connection.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -472,7 +514,9 @@ class UsageLog:
         )
 
     async def unanswered(self, question: str, lang: str) -> None:
-        await self._unanswered(next(self._numbers), (question[:500], lang, now()))
+        # The day only: an exact time would match the message that asked it (a name kept
+        # in the question then leads to a person).
+        await self._unanswered(next(self._numbers), (question[:500], lang, today()))
 
     async def feedback(self, topic: str, helpful: bool) -> None:
         await self._feedback(next(self._numbers), (topic, int(helpful), now()))

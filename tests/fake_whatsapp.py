@@ -16,10 +16,12 @@ list button 20). A message breaking them is refused (400, code 100) and recorded
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import threading
 import time
 import urllib.error
@@ -334,8 +336,23 @@ def _error(code: int, message: str) -> JSON:
 _wamids = itertools.count(1)
 
 
-def new_wamid() -> str:
-    return f"wamid.HBgN{next(_wamids):012d}{int(time.time() * 1000) % 10**9:09d}"
+def new_wamid(wa_id: str = "6281200000000") -> str:
+    """A message id as Meta makes them: base64 of data that holds the sender's number
+    (`wa_id`) and a 20-character id of the message."""
+    message = f"{next(_wamids):08X}{secrets.token_hex(6).upper()}"
+    data = b"\x1c\x18" + bytes([len(wa_id)]) + wa_id.encode()
+    data += b"\x15\x02\x00\x12\x18\x14" + message.encode() + b"\x00"
+    return "wamid." + base64.b64encode(data).decode()
+
+
+def base64_forms(data: bytes) -> list[bytes]:
+    """The characters base64 always writes for `data` inside longer data, at each of its
+    three alignments: how to find a number inside a wamid."""
+    forms = []
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + data)
+        forms.append(encoded[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6])
+    return forms
 
 
 def update(
@@ -344,15 +361,17 @@ def update(
     phone_id: str = FAKE_PHONE_ID,
     user_id: str | None = None,
     wamid: str | None = None,
+    timestamp: int | None = None,
 ) -> JSON:
-    """A webhook post carrying one user's message (`message` without id/from/timestamp)."""
+    """A webhook post carrying one user's message (`message` without id/from/timestamp);
+    `timestamp`: when the user sent it, in Unix seconds (default: now)."""
     contact: JSON = {"profile": {"name": "Warga"}, "wa_id": wa_id}
     if user_id:
         contact["user_id"] = user_id
     full = {
         "from": wa_id,
-        "id": wamid or new_wamid(),
-        "timestamp": str(int(time.time())),
+        "id": wamid or new_wamid(wa_id),
+        "timestamp": str(int(time.time()) if timestamp is None else timestamp),
         **message,
     }
     return {

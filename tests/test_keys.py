@@ -3,6 +3,7 @@ database written by the previous version."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ import os
 import re
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -225,3 +227,47 @@ async def test_hash_key_must_be_a_real_key_of_its_own(
     with pytest.raises(EncryptionKeyError, match="a key of its own"):
         async with open_services(settings(tmp_path, f"{generate_key()},{key}", key), kb, matcher):
             pass
+
+
+async def test_rotation_beside_the_live_bot_keeps_an_answer_saved_meanwhile(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """The README says rotate-key may run while the bot serves. It reads a batch, then
+    writes it back re-encrypted; an answer the bot saved in between must survive."""
+    old, new = generate_key(), generate_key()
+    async with open_services(settings(tmp_path, old), kb, matcher) as opened:
+        person = Reporter(opened)  # a report half written under the old key
+        await person.say("/lapor")
+        await person.press("Tawaran kerja")
+        await person.say("Lowongan admin di Kamboja, visa turis")
+    async with open_services(settings(tmp_path, f"{new},{old}"), kb, matcher) as live:
+        rotation = await Database.open(tmp_path / "data" / "bot.sqlite3")  # as the CLI does
+        try:
+            keys = await key_store.open_keys(rotation, f"{new},{old}", HASH_KEY)
+            assert keys.cipher
+            # Hold rotate-key at its first write, after it read the draft, and meanwhile
+            # let the reporter answer the next question (through the live bot).
+            read, resume = threading.Event(), threading.Event()
+
+            def hold_first_write(statement: str) -> None:
+                if statement.startswith("BEGIN IMMEDIATE") and not read.is_set():
+                    read.set()
+                    resume.wait(10)
+
+            sqlite = rotation.connection  # sqlite3's own trace hook, set in its thread
+            await sqlite._execute(sqlite._conn.set_trace_callback, hold_first_write)  # type: ignore[no-untyped-call]
+            rotating = asyncio.create_task(key_store.rotate(rotation, keys.cipher))
+            assert await asyncio.to_thread(read.wait, 10)
+            person.services = live  # the same reporter, on the restarted bot
+            await person.press("Lanjut")
+            await person.say("Pak Budi, WA 0812-91")
+            resume.set()
+            assert await rotating > 0
+        finally:
+            resume.set()
+            await rotation.close()
+        draft = await live.reports.get_draft(person.user)  # type: ignore[union-attr]
+        assert draft is not None and draft.answers.get("recruiter") == "Pak Budi, WA 0812-91"
+    async with open_services(settings(tmp_path, new), kb, matcher) as after:
+        draft = await after.reports.get_draft(person.user)  # type: ignore[union-attr]
+        assert draft is not None and "Pak Budi" in str(draft.answers.get("recruiter"))

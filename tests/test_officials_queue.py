@@ -317,6 +317,26 @@ async def test_replies_in_the_group_stay_internal_notes_and_relaying_needs_kirim
         assert preview
 
 
+async def test_who_pressed_kirim_is_in_the_cases_history(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Any official may press ✅ Kirim under another's preview: the case's history says who
+    sent the message to the reporter, not only who wrote the preview."""
+    other = 9003
+    async with group_bot(tmp_path, kb, matcher, OFFICIAL_USER_IDS=f"{OFFICIAL},{other}") as bot:
+        tg = bot.tg
+        code = await file_report(bot, REPORTER)
+        official_says(tg, f"/balas {code} Apakah Anda aman sekarang?")
+        [preview] = await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
+        tg.press_button_with_text(other, "✅ Kirim", chat_id=OFFICIALS)
+        await tg.async_wait_for_message(REPORTER, contains="Apakah Anda aman sekarang?")
+        official_says(tg, f"/kasus {code}")
+        [case] = await tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
+        history = shown(case).split("Riwayat:", 1)[1]
+        assert f"· {other} · pesan: dikirim ke pelapor" in history
+        assert f"· {OFFICIAL} · pesan" not in history and preview
+
+
 # --- finding 6: message ids are matched with their chat -----------------------------------
 
 

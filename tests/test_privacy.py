@@ -120,6 +120,8 @@ async def test_no_file_or_log_links_the_reporter_to_the_case(
     bot: Running, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level("DEBUG")
+    for chatty in ("telegram", "aiosqlite"):  # whatever an earlier test set them to
+        caplog.set_level("DEBUG", logger=chatty)
     tg, services = bot.tg, bot.services
     plain_key = f"telegram:{REPORTER}:{REPORTER}"
     needles = [
@@ -163,7 +165,9 @@ async def test_no_file_or_log_links_the_reporter_to_the_case(
     # command that triggers it), and the reporter answers with its button.
     report = await services.reports.by_code(code)  # type: ignore[union-attr]
     assert report is not None and services.desk is not None and services.outbox is not None
-    await services.desk.to_reporter(report, f"Bisa kirim nomor perekrutnya? {MARKER}")
+    await services.desk.to_reporter(
+        report, f"Bisa kirim nomor perekrutnya? {MARKER}", str(OFFICIAL)
+    )
     services.outbox.notify()
     await tg.async_wait_for_message(REPORTER, contains="nomor perekrutnya")
     await press(bot, "↩️ Balas petugas", "Tulis balasan")

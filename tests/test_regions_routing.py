@@ -147,7 +147,7 @@ async def test_a_report_from_region_b_reaches_only_b_and_a_cannot_see_or_act_on_
 
         # The province looks across regions but cannot act.
         listing = await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, "/kasus", code)
-        full = await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, f"/kasus {code}", "Riwayat")
+        full = await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, f"/kasus {code}", "Salinan")
         assert "reply_markup" not in tg.messages(PROVINCE)[-1] and code in full
         tg.press_button(
             PROVINCE_OFFICIAL, copy["message_id"], f"kasus:{code}:diterima", PROVINCE, strict=False
@@ -289,3 +289,60 @@ async def test_a_long_queue_is_announced_in_the_group_it_is_waiting_for(
         # A's queue was fine: not its news. (The province's copy waits behind B's card, so
         # the province may rightly hear of its own wait.)
         assert not [m for m in tg.messages(GROUP_SATU) if "Antrean" in m.get("text", "")]
+
+
+async def test_the_province_sees_only_what_its_copy_shows_wherever_it_looks(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """The province's copy leaves out the reporter's contact, the evidence and the case's
+    thread; /kasus CODE, /kasus, /statistik and /ekspor in its group leave them out too."""
+    contact, note = "Siti Rahayu 0812-3456-7890", "rekaman suara perekrut ada di HP adik"
+    internal, to_reporter, from_reporter = "Perekrut ini dikenal polres", "Kapan?", "Kemarin"
+    private = (contact, "0812-3456-7890", note, internal, to_reporter, from_reporter)
+    async with regions_bot(tmp_path, kb, matcher) as bot:
+        tg = bot.tg
+        steps = in_dua_hulu()
+        evidence = next(n for n, step in enumerate(steps) if step[0] == "photo")
+        steps.insert(evidence + 1, ("say", note, "Catatan bukti tersimpan"))
+        at = steps.index(("press", "Anonim", "9/9"))
+        steps[at : at + 1] = [("say", contact, "Tersimpan"), ("press", "➡️ Lanjut", "9/9")]
+        await play(bot, steps, REPORTER)
+        await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
+        code = next(w for w in tg.messages(REPORTER)[-1]["text"].split() if w.startswith("DUA-"))
+        [card] = await tg.async_wait_for_message(GROUP_DUA, contains=f"Kode: {code}")
+        assert contact in card["text"]  # the region's own group sees it all
+        # The region's officials note, write to the reporter, and get an answer.
+        tg.send_text(
+            OFFICIAL_DUA, internal, chat_id=GROUP_DUA, chat_type="supergroup",
+            reply_to_message_id=card["message_id"],
+        )  # fmt: skip
+        await tg.async_wait_for_message(GROUP_DUA, contains="catatan internal")
+        await group_says(bot, OFFICIAL_DUA, GROUP_DUA, f"/balas {code} {to_reporter}", "Pratinjau")
+        tg.press_button_with_text(OFFICIAL_DUA, "✅ Kirim", chat_id=GROUP_DUA)
+        await tg.async_wait_for_message(REPORTER, contains=to_reporter)
+        await press(bot, "↩️ Balas petugas", "Tulis balasan", REPORTER)
+        await say(bot, from_reporter, "diteruskan", REPORTER)
+        await tg.async_wait_for_message(GROUP_DUA, contains=f"Balasan pelapor untuk {code}")
+        full = await group_says(bot, OFFICIAL_DUA, GROUP_DUA, f"/kasus {code}", "Riwayat")
+        assert all(value in full for value in private)
+
+        # The province, wherever it looks: the copy's fields, nothing of the above.
+        seen = [
+            await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, f"/kasus {code}", code),
+            await group_says(bot, PROVINCE_OFFICIAL, PROVINCE, "/kasus", code),
+        ]
+        assert "Salinan" in seen[0] and "Tawaran" in seen[0] and "Kontak pelapor" not in seen[0]
+        uploads = len(tg.calls_to("sendDocument"))
+        tg.send_text(PROVINCE_OFFICIAL, "/ekspor", chat_id=PROVINCE, chat_type="supergroup")
+        [*_, upload] = await tg.async_wait_for_call("sendDocument", count=uploads + 1)
+        assert upload.params["chat_id"] == PROVINCE_OFFICIAL  # privately, as a region's
+        exported = upload.files["document"].content.decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(exported)))
+        assert rows[1][0] == code and "kontak" not in rows[0] and "catatan bukti" not in rows[0]
+        photos = len(tg.calls_to("sendPhoto"))
+        tg.send_text(PROVINCE_OFFICIAL, "/statistik", chat_id=PROVINCE, chat_type="supergroup")
+        [*_, chart] = await tg.async_wait_for_call("sendPhoto", count=photos + 1)
+        seen += [exported, chart.params["caption"]]
+        seen += [m.get("text", "") for m in tg.messages(PROVINCE)]
+        leaks = [(value, shown) for shown in seen for value in private if value in shown]
+        assert leaks == []

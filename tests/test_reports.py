@@ -325,7 +325,7 @@ async def test_status_change_and_official_messages_reach_the_reporter(
     await services.desk.act("9001", code, "diterima")
     report = await services.reports.by_code(code)
     assert report and report.status == "diterima"
-    await services.desk.to_reporter(report, "Terima kasih, kami akan menghubungi Disnaker.")
+    await services.desk.to_reporter(report, "Terima kasih, kami akan menghubungi Disnaker.", "9001")
     await person.say(f"/status {code}")
     assert "Diterima" in person.text and "menghubungi Disnaker" in person.text
     events = await services.reports.events(report)
@@ -342,7 +342,7 @@ async def test_reporter_answers_officials_through_the_bot(
     assert services.desk and services.reports and services.outbox
     report = await services.reports.by_code(code)
     assert report
-    await services.desk.to_reporter(report, "Bisa kirim foto iklannya?")
+    await services.desk.to_reporter(report, "Bisa kirim foto iklannya?", "9001")
     # The relayed message carries this button (see tests/test_telegram_reports.py end to end).
     person.last = [Reply("relay", buttons=((Button("↩️ Balas petugas", f"balas:{code}"),),))]
     await person.press("Balas petugas")
@@ -377,7 +377,7 @@ async def test_marker_never_reaches_the_database_files_or_logs(
         assert code and opened.desk and opened.reports
         report = await opened.reports.by_code(code.group())
         assert report
-        await opened.desk.to_reporter(report, f"balasan {marker}")
+        await opened.desk.to_reporter(report, f"balasan {marker}", "9001")
         # still open: the WAL file holds the recent writes
         files = list(tmp_path.glob("bot.sqlite3*"))
         assert any(f.name.endswith("-wal") for f in files)
@@ -461,7 +461,7 @@ async def test_a_reporter_who_reads_english_is_written_to_in_english(
     await services.desk.act("9001", code, "diterima")
     report = await services.reports.by_code(code)
     assert report
-    await services.desk.to_reporter(report, "Terima kasih, kami cek dulu.")
+    await services.desk.to_reporter(report, "Terima kasih, kami cek dulu.", "9001")
     await person.say("/lapor")  # a second report, left unfinished for a day
     async with services.database.transaction() as db:
         await db.execute("UPDATE drafts SET updated_at = '2020-01-01T00:00:00+00:00'")

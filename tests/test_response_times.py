@@ -14,6 +14,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import MultiFernet
 
 from bot import deadlines
 from bot.config import WEEKDAYS, ConfigError, Settings
@@ -122,6 +123,40 @@ async def test_a_late_case_gets_one_reminder_per_deadline_even_across_a_restart(
         assert len(reminders(tg, code, "Belum diterima")) == 1
         assert len(reminders(tg, code)) == 2
         assert "⏰ belum ada tindakan, terlambat" in (await kasus_lines(bot))[code]
+
+
+async def test_the_minutely_reminder_check_decrypts_no_case(
+    tg: FakeTelegram,
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Deadlines need a case's plain columns only: the check that runs every minute opens
+    no encrypted value (thousands of open cases decrypted each minute held up the bot)."""
+    clock = Clock()
+    env = environ(tg, tmp_path, generate_key(), RESPONSE_CHECK_SECONDS="3600")
+    async with serving(tg, Settings.from_environ(env), kb, matcher, clock) as services:
+        bot = Running(tg, services)
+        codes = [await file_report(bot, user) for user in (4301, 4302, 4303)]
+        for code in codes:
+            await card_of(bot, code)
+        clock.ahead = dt.timedelta(hours=25)
+        opened: list[bytes] = []
+        decrypt = MultiFernet.decrypt
+
+        def counted(self: MultiFernet, token: bytes | str, ttl: int | None = None) -> bytes:
+            opened.append(token if isinstance(token, bytes) else token.encode())
+            return decrypt(self, token, ttl)
+
+        monkeypatch.setattr(MultiFernet, "decrypt", counted)
+        assert services.watch is not None
+        assert await services.watch.check() == 3
+        monkeypatch.undo()
+        assert opened == []
+        services.outbox.notify()  # type: ignore[union-attr]
+        for code in codes:
+            await tg.async_wait_for(lambda _, code=code: reminders(tg, code))
 
 
 async def test_an_urgent_case_is_late_after_two_hours_a_calm_one_is_not(

@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from tests.fake_whatsapp import (
     FakeWhatsApp,
     Sent,
     async_post_signed,
+    base64_forms,
     button_press,
     get,
     list_press,
@@ -96,10 +98,10 @@ async def bot(
 
 @asynccontextmanager
 async def whatsapp_alone(
-    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
 ) -> AsyncIterator[tuple[Bot, Services]]:
     """The WhatsApp channel alone on a fake Cloud API (no officials' channel: the core
-    outbox stays queued), until the block ends."""
+    outbox stays queued), until the block ends; `extra`: settings (the keys, say)."""
     with FakeWhatsApp() as fake:
         port = free_port()
         environ = {
@@ -107,6 +109,7 @@ async def whatsapp_alone(
             "DATABASE_PATH": str(tmp_path / "bot.sqlite3"),
             "REPORTS_ENCRYPTION_KEY": generate_key(),
             "REPORTS_HASH_KEY": generate_hash_key(),
+            **extra,
         }
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
@@ -142,6 +145,59 @@ async def test_unsigned_and_forged_posts_are_refused_and_nothing_is_answered(bot
     assert (await asyncio.to_thread(post, bot.url, body, other))[0] == 403
     await asyncio.sleep(0.3)
     assert bot.fake.sent == []
+
+
+async def test_a_flood_of_unsigned_posts_writes_one_log_line_not_one_each(
+    bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = json.dumps(update(USER, text_message("halo"))).encode()
+    forged = {"X-Hub-Signature-256": signature(body, "not-the-app-secret")}
+    for number in range(60):
+        status, _ = await asyncio.to_thread(post, bot.url, body, forged if number % 2 else None)
+        assert status in (401, 403)
+    refusals = [r for r in caplog.records if "bad signature" in r.getMessage()]
+    assert len(refusals) == 1 and "refused 1 " in refusals[0].getMessage()
+    await bot.say("halo")  # Meta's own posts are still served
+    await bot.fake.async_wait_for(USER)
+
+
+async def test_a_replayed_capture_older_than_the_remembered_wamids_is_not_answered(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """A signed post captured two weeks ago, posted again once its wamid is forgotten."""
+    async with whatsapp_alone(tmp_path, kb, matcher) as (bot, services):
+        sent = int(time.time()) - 15 * 86400
+        old = update(USER, text_message("apa itu TPPO?"), timestamp=sent)
+        assert await async_post_signed(bot.url, old) == 200  # Meta must not retry it
+        await asyncio.sleep(0.5)
+        assert bot.fake.sent == []
+        assert await services.database.fetchall("SELECT * FROM wa_inbox") == []
+        await bot.say("halo")  # a message of today is answered as ever
+        await bot.fake.async_wait_for(USER)
+
+
+async def test_no_wamid_or_exact_time_can_tie_a_number_to_a_case_or_question(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Meta's wamid is base64 of data holding the sender's number; the inbox keeps only
+    a keyed hash of it, and its times and the unanswered question's are rounded."""
+    async with whatsapp_alone(tmp_path, kb, matcher) as (bot, services):
+        wamid = new_wamid(USER)
+        assert base64_forms(USER.encode())[0] in wamid.encode()  # as Meta's do
+        question = update(USER, text_message("apakah pak budi santoso bisa dipercaya"), wamid=wamid)
+        assert await async_post_signed(bot.url, question) == 200
+        [*_, answer] = await bot.fake.async_wait_for(USER)
+        assert await async_post_signed(bot.url, question) == 200  # Meta's re-delivery
+        await asyncio.sleep(0.3)
+        assert bot.fake.messages(USER)[-1] is answer  # ... still recognised: answered once
+        rows = await services.database.fetchall(
+            "SELECT wamid, received_at, handled_at FROM wa_inbox"
+        )
+        [(kept, received, handled)] = rows
+        assert kept != wamid and all(f not in kept.encode() for f in base64_forms(USER.encode()))
+        assert received.endswith(":00:00+00:00") and handled.endswith(":00:00+00:00")
+        asked = await services.database.fetchall("SELECT question, asked_at FROM unanswered")
+        assert asked and all(at.endswith("T00:00:00+00:00") for _, at in asked)
 
 
 async def test_a_question_is_answered_with_buttons_within_whatsapps_limits(bot: Bot) -> None:
@@ -234,7 +290,7 @@ async def test_old_handled_wamids_and_sent_rows_are_forgotten(tmp_path: Path) ->
         for row in await store.due():
             await store.sent(row.id)
         await database.write(
-            "UPDATE wa_inbox SET handled_at = '2020-01-01' WHERE wamid = 'wamid.old'"
+            "UPDATE wa_inbox SET handled_at = '2020-01-01' WHERE wamid = ?", (store.key(old.wamid),)
         )
         await database.write("UPDATE wa_outgoing SET sent_at = '2020-01-01' WHERE id = 1")
         await store.purge()

@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 from telegram.ext import AIORateLimiter
 
 from bot import housekeeping
@@ -23,11 +25,13 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
 from bot.runtime import Services, open_services
+from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
 from tests.report_script import CODE, SUBMIT, report_steps
+from tests.test_keys import environ
 from tests.test_metadata import GPS, photo_jpeg
-from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening
+from tests.test_whatsapp import USER, Bot, free_port, press_label, wait_listening, whatsapp_alone
 
 PHOTO = b"\xff\xd8\xff\xe0 a screenshot of the recruiter's chat "
 OFFICIALS = -100200300
@@ -44,6 +48,16 @@ class Both:
 
 @pytest.fixture
 async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIterator[Both]:
+    async with both_channels(tmp_path, kb, matcher) as running:
+        yield running
+
+
+@asynccontextmanager
+async def both_channels(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
+) -> AsyncIterator[Both]:
+    """Telegram (the officials' group) and WhatsApp in one process until the block ends;
+    `extra`: settings (the keys, say)."""
     with FakeTelegram() as tg, FakeWhatsApp() as fake:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         port = free_port()
@@ -55,6 +69,7 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             "OFFICIAL_USER_IDS": str(OFFICIAL),
             "REPORTS_ENCRYPTION_KEY": generate_key(),
             "REPORTS_HASH_KEY": generate_hash_key(),
+            **extra,
         }
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
@@ -80,20 +95,21 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
         assert not fake.violations, fake.violations
 
 
-async def step(bot: Bot, kind: str, what: str, expected: str) -> None:
-    before = len(bot.fake.messages(USER))
+async def step(bot: Bot, kind: str, what: str, expected: str, user: str = USER) -> None:
+    before = len(bot.fake.messages(user))
     if kind == "say":
-        await bot.say(what)
+        await bot.say(what, user)
     elif kind == "photo":
-        media_id = bot.fake.add_media(PHOTO + str(before).encode())
-        await async_post_signed(bot.url, update(USER, image_message(media_id)))
+        media_id = bot.fake.add_media(PHOTO + f"{user}:{before}".encode())
+        await async_post_signed(bot.url, update(user, image_message(media_id)))
     else:
-        await press_label(bot, what)
+        await press_label(bot, what, user)
     for _ in range(200):
-        if any(expected in s.text for s in bot.fake.messages(USER)[before:]):
+        if any(expected in s.text for s in bot.fake.messages(user)[before:]):
             return
         await asyncio.sleep(0.025)
-    raise AssertionError(f"no {expected!r} after {what!r}")
+    shown = [s.text[:80] for s in bot.fake.messages(user)[before:]]
+    raise AssertionError(f"no {expected!r} after {what!r}: {shown}")
 
 
 async def file_report(both: Both, photos: int = 0) -> tuple[str, dict[str, object]]:
@@ -327,3 +343,65 @@ async def test_messages_kept_while_updates_are_off_go_with_their_purged_case(
     await wa.fake.async_wait_for(USER, before + 1)
     shown = await quiet(wa)
     assert len(shown) == before + 1 and "paspor" not in shown[-1]  # the confirmation only
+
+
+async def test_rotate_key_takes_the_evidence_waiting_on_disk_along(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Evidence not yet delivered is a file encrypted with the report key. rotate-key says
+    the old key is no longer needed only once the files, too, open with the new one."""
+    old, new, hashed = generate_key(), generate_key(), generate_hash_key()
+    keys = {"REPORTS_ENCRYPTION_KEY": old, "REPORTS_HASH_KEY": hashed}
+    async with whatsapp_alone(tmp_path, kb, matcher, **keys) as (wa, _):  # no officials yet
+        for kind, what, expected in [*report_steps(photos=2), SUBMIT]:
+            await step(wa, kind, what, expected)
+    assert len(list((tmp_path / "whatsapp-media").iterdir())) == 2
+
+    env = environ(tmp_path, REPORTS_ENCRYPTION_KEY=f"{new},{old}", REPORTS_HASH_KEY=hashed)
+    env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
+    rotated = await asyncio.to_thread(run_main, "rotate-key", env=env)
+    assert rotated.returncode == 0, rotated.stderr
+    assert "2 evidence files" in rotated.stdout and "remove them" in rotated.stdout, rotated.stdout[
+        -300:
+    ]
+
+    keys["REPORTS_ENCRYPTION_KEY"] = new  # the old key removed, as rotate-key said
+    async with both_channels(tmp_path, kb, matcher, **keys) as both:
+        [album] = await both.tg.async_wait_for_call("sendMediaGroup", timeout=10)
+        uploaded = [f.content for f in album.files.values()]
+        assert len(uploaded) == 2 and all(content.startswith(PHOTO) for content in uploaded)
+
+
+async def test_an_unreadable_evidence_file_fails_alone_and_the_group_waits_for_nothing(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Evidence that opens with no configured key (written under a key since removed) is
+    lost for good: its row is given up at once and said so, an album goes with the files
+    that open, and nothing else in the group's queue waits for it."""
+    keys = {"REPORTS_ENCRYPTION_KEY": generate_key(), "REPORTS_HASH_KEY": generate_hash_key()}
+    folder = tmp_path / "whatsapp-media"
+    unreadable = Fernet(Fernet.generate_key()).encrypt(b"under a key nobody has any more")
+    async with whatsapp_alone(tmp_path, kb, matcher, **keys) as (wa, _):  # no officials yet
+        codes = []
+        for user, photos, lost in (("6281300000001", 1, 1), ("6281300000002", 2, 1), (USER, 2, 0)):
+            before = set(folder.iterdir()) if folder.exists() else set()
+            for kind, what, expected in [*report_steps(photos=photos), SUBMIT]:
+                await step(wa, kind, what, expected, user)
+            found = CODE.search(wa.fake.messages(user)[-1].text)
+            assert found
+            codes.append(found.group())
+            for path in sorted(set(folder.iterdir()) - before)[:lost]:
+                path.write_bytes(unreadable)
+    async with both_channels(tmp_path, kb, matcher, **keys) as both:
+        tg, outbox = both.tg, both.services.outbox
+        assert outbox is not None
+        [album] = await tg.async_wait_for_call("sendMediaGroup", timeout=5)  # the third's
+        assert codes[2] in album.params["media"][0]["caption"]
+        [photo] = tg.calls_to("sendPhoto")  # the second's album, one photo short, says so
+        assert codes[1] in photo.params["caption"]
+        assert "1 berkas tidak dapat dibuka" in photo.params["caption"]
+        [told] = await tg.async_wait_for_message(OFFICIALS, contains="tidak terkirim")
+        assert codes[0] in told["text"]  # the first's only file: given up, and said so
+        failed = [e for e in await outbox.entries() if e.status == "failed"]
+        assert [(e.role, e.report_code, e.attempts) for e in failed] == [("evidence", codes[0], 1)]
+        assert sum(1 for path in folder.iterdir() if path.read_bytes() == unreadable) == 2

@@ -93,5 +93,5 @@ class ConsoleOfficials:
         report = await self.reports.by_code(code)
         if report is None or not message.strip():
             return Reply("Tulis: /balas KODE pesan")
-        await self.desk.to_reporter(report, message.strip())
+        await self.desk.to_reporter(report, message.strip(), OFFICIAL)
         return Reply(f"Diteruskan ke pelapor {report.code}.")

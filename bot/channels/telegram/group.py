@@ -50,8 +50,7 @@ class OfficialsGroup:
             return
         word = (message.text or "").split(maxsplit=1)[:1]
         if word and word[0].split("@", 1)[0].casefold() == "/ekspor":
-            if not scope.read_only:
-                await self._export(context, message, user.id, scope)
+            await self._export(context, message, user.id, scope)
             return
         replied = message.reply_to_message
         posts = await self.group_desk.scoped(scope).text(
@@ -88,7 +87,7 @@ class OfficialsGroup:
         """The CSV goes to the official's private chat, never to the whole group."""
         if self.desk is None:
             return
-        data = await self.desk.scoped(scope.regions).export_csv()
+        data = await self.desk.scoped(scope.regions, scope.read_only).export_csv()
         stamp = time.strftime("%Y%m%d")
         try:
             await context.bot.send_document(

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import math
-import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,27 +20,17 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import Application, ExtBot
 
+from bot.channels.throttled import ThrottledWarning
+
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_UPDATE_BYTES = 1 << 20  # Telegram's updates are far smaller; anything bigger is not one
-WARN_EVERY = 60.0  # seconds between warnings about unreadable updates
 
 
-class UnreadableUpdates:
+def unreadable_updates() -> ThrottledWarning:
     """Counts updates that could not be read; at most one warning a minute, counts only."""
-
-    def __init__(self, every: float = WARN_EVERY) -> None:
-        self.every = every
-        self.count = 0
-        self._warned_at = -math.inf
-
-    def note(self, number: int = 1) -> None:
-        self.count += number
-        moment = time.monotonic()
-        if moment - self._warned_at >= self.every:
-            self._warned_at = moment
-            log.warning("%d update(s) could not be read and were skipped so far", self.count)
+    return ThrottledWarning(log, "%d update(s) could not be read and were skipped so far")
 
 
 class TolerantBot(ExtBot[Any]):
@@ -52,7 +40,7 @@ class TolerantBot(ExtBot[Any]):
     def __init__(self, **settings: Any) -> None:
         super().__init__(**settings)
         with self._unfrozen():  # the library freezes its objects after __init__
-            self.unreadable = UnreadableUpdates()
+            self.unreadable = unreadable_updates()
 
     async def get_updates(
         self,
@@ -91,7 +79,7 @@ class WebhookServer:
     def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], secret: str) -> None:
         self.app = app
         self._secret = hashlib.sha256(secret.encode()).digest()
-        self.unreadable = UnreadableUpdates()
+        self.unreadable = unreadable_updates()
         self._runner: Any = None
 
     def authentic(self, given: str | None) -> bool:

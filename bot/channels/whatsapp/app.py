@@ -33,6 +33,7 @@ from bot.engine import Engine
 from bot.messages import Attachment, Incoming, Reply
 from bot.reporting import REPLY_MODE, REPORT_MODE
 from bot.runtime import Services
+from bot.storage import WHATSAPP_MEDIA
 from bot.texts import text
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,6 @@ log = logging.getLogger(__name__)
 # Messages handled at once: more only queues answering work ahead of the webhook's commits.
 MAX_CONCURRENT = 16
 REMEMBERED_CHOICES = 10_000  # users whose numbered choices are kept in memory
-MEDIA_FOLDER = "whatsapp-media"  # beside the database: evidence waiting for the officials
 PURGE_INTERVAL = 3600.0  # seconds between clean-ups of old wamids and sent rows
 
 
@@ -200,7 +200,7 @@ class WhatsAppService:
         self.media = None
         preferences = switch = None
         if cipher is not None:  # evidence is kept only encrypted, so only with the report key
-            folder = services.database.path.parent / MEDIA_FOLDER
+            folder = services.database.path.parent / WHATSAPP_MEDIA  # evidence waiting
             self.media = MediaStore(wa, folder, cipher, settings.max_media_mb * 1024 * 1024)
             preferences = UpdatePreferences(services.database, cipher)
             switch = UpdatesSwitch(preferences, services.engine.sessions)

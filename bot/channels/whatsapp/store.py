@@ -7,7 +7,9 @@ answers of a message are queued in the same transaction that marks it handled, s
 message is either unhandled (handled again after a crash) or answered exactly once.
 
 Who wrote and what is personal data: with a report cipher (REPORTS_ENCRYPTION_KEY) it is
-stored encrypted, and recipients are grouped by a keyed hash, never the number itself.
+stored encrypted, and recipients are grouped by a keyed hash, never the number itself. A
+wamid holds the sender's number too: the inbox keeps only its keyed hash (bot.crypto
+`message_key`), and its times only to the hour, so that no row matches a report's time.
 """
 
 from __future__ import annotations
@@ -21,13 +23,17 @@ from typing import Any
 from bot.batching import Batcher
 from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.updates import InboxEntry
-from bot.crypto import Cipher
-from bot.storage import Database, now
+from bot.crypto import Cipher, message_key
+from bot.storage import Database, now, this_hour
 
 ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
 READ_LIMIT = 50  # due outgoing rows taken (and sent concurrently) at once
 # Meta re-delivers a post it thinks failed, for days; a handled wamid is remembered longer.
 KEEP_HANDLED_DAYS = 14
+# A message older than this (its own timestamp) is refused: its wamid may be forgotten
+# already, so it could be a captured post replayed. A day less than the memory, as the
+# times it is measured by are rounded down to the hour.
+ACCEPT_WITHIN = dt.timedelta(days=KEEP_HANDLED_DAYS - 1)
 KEEP_SENT_DAYS = 1  # a sent row holds no content: only for counting recent traffic
 
 
@@ -67,11 +73,20 @@ class WhatsAppStore:
         """Commit a received message; False when this wamid was already received."""
         return bool(await self._accepts(entry.wamid, entry))
 
+    def key(self, wamid: str) -> str:
+        """The inbox's key of a message: never the wamid itself (it holds the number)."""
+        return message_key(wamid, self.cipher.hasher if self.cipher else None)
+
     async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
-        stamp = now()
+        stamp = this_hour()
+        keys = {self.key(wamid): wamid for wamid in batch}
         rows = [
-            (w, self._seal({"user_id": e.user_id, "message": e.message}), stamp)
-            for w, e in batch.items()
+            (
+                key,
+                self._seal({"wamid": w, "user_id": batch[w].user_id, "message": batch[w].message}),
+                stamp,
+            )
+            for key, w in keys.items()
         ]
         added: set[str] = set()
         # One statement for the batch, committed on its own in one trip to the database
@@ -86,18 +101,20 @@ class WhatsAppStore:
                 tuple(value for row in chunk for value in row),
                 urgent=True,
             )
-            added.update(str(row[0]) for row in new)
+            added.update(keys[str(row[0])] for row in new)
         return {wamid: wamid in added for wamid in batch}
 
     async def unhandled(self) -> list[InboxEntry]:
         """Messages received but not handled (a crash came between), oldest first."""
         rows = await self.database.fetchall(
-            "SELECT wamid, content FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
+            "SELECT content FROM wa_inbox WHERE handled_at IS NULL ORDER BY rowid"
         )
         entries = []
-        for wamid, content in rows:
+        for (content,) in rows:
             data = self._open(content)
-            entries.append(InboxEntry(str(wamid), str(data["user_id"]), data["message"]))
+            message = data["message"]
+            wamid = data.get("wamid") or message.get("id")  # rows of older versions: no "wamid"
+            entries.append(InboxEntry(str(wamid), str(data["user_id"]), message))
         return entries
 
     async def handled(self, wamid: str, recipient: str, messages: list[Message]) -> None:
@@ -106,6 +123,7 @@ class WhatsAppStore:
 
     async def _handled_many(self, batch: dict[str, tuple[str, list[Message]]]) -> dict[str, None]:
         stamp = now()
+        handled = this_hour()
         rows = [
             self._outgoing_row(recipient, m, stamp)
             for recipient, messages in batch.values()
@@ -120,7 +138,7 @@ class WhatsAppStore:
                 ),
                 (
                     "UPDATE wa_inbox SET handled_at = ?, content = NULL WHERE wamid = ?",
-                    [(stamp, wamid) for wamid in batch],
+                    [(handled, self.key(wamid)) for wamid in batch],
                 ),
             ]
         )

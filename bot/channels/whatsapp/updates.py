@@ -6,6 +6,7 @@ own phone number id, and every field is read defensively: a post is data from ou
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import re
@@ -59,6 +60,18 @@ def entries(update: object, phone_id: str) -> list[InboxEntry]:
             if isinstance(wamid, str) and wamid and user_id:
                 found.append(InboxEntry(wamid, user_id, message))
     return found
+
+
+def sent_at(entry: InboxEntry) -> dt.datetime | None:
+    """When the user sent the message, as Meta's `timestamp` (Unix seconds) says; None when
+    it says nothing readable (Meta always sends it: only a post of Meta's own lacks it)."""
+    stamp = entry.message.get("timestamp")
+    if not isinstance(stamp, str | int) or not str(stamp).isdigit():
+        return None
+    try:
+        return dt.datetime.fromtimestamp(int(stamp), dt.UTC)
+    except (OverflowError, OSError, ValueError):  # a year past 9999: not a replay
+        return None
 
 
 def _values(update: object) -> list[dict[str, Any]]:

@@ -3,10 +3,15 @@
 Our own small aiohttp server rather than pywa's, which needs Flask or FastAPI and checks
 duplicates by hashing bytes in memory: here a post is answered 200 only once its messages
 are committed to the inbox (bot.channels.whatsapp.store), keyed by wamid.
+
+A signed post can be captured and posted again: its messages are refused once they are
+older than the inbox remembers wamids (ACCEPT_WITHIN), so a replay is never handled twice.
+Refused posts are counted, and logged at most once a minute (bot.channels.throttled).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import json
 import logging
@@ -14,8 +19,15 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.channels.whatsapp.store import WhatsAppStore
-from bot.channels.whatsapp.updates import SIGNATURE_HEADER, InboxEntry, entries, signature_problem
+from bot.channels.throttled import ThrottledWarning
+from bot.channels.whatsapp.store import ACCEPT_WITHIN, WhatsAppStore
+from bot.channels.whatsapp.updates import (
+    SIGNATURE_HEADER,
+    InboxEntry,
+    entries,
+    sent_at,
+    signature_problem,
+)
 from bot.config import WhatsAppSettings
 
 log = logging.getLogger(__name__)
@@ -27,6 +39,14 @@ MAX_BODY_BYTES = 1024 * 1024  # Meta's posts are a few kilobytes; media come by 
 def application(
     settings: WhatsAppSettings, store: WhatsAppStore, submit: Callable[[InboxEntry], None]
 ) -> web.Application:
+    forged = ThrottledWarning(log, "refused %d WhatsApp webhook post(s) so far: bad signature")
+    wrong_token = ThrottledWarning(
+        log, "refused %d WhatsApp webhook verification(s) so far: wrong token"
+    )
+    stale = ThrottledWarning(
+        log, f"ignored %d WhatsApp message(s) so far: older than {ACCEPT_WITHIN.days} days"
+    )
+
     async def verify(request: web.Request) -> web.Response:
         query = request.query
         token = query.get("hub.verify_token", "")
@@ -35,7 +55,7 @@ def application(
             token.encode(), expected.encode()
         ):
             return web.Response(text=query.get("hub.challenge", ""))
-        log.warning("refused a WhatsApp webhook verification with a wrong token")
+        wrong_token.note()
         return web.Response(status=403)
 
     async def receive(request: web.Request) -> web.Response:
@@ -49,14 +69,19 @@ def application(
             body, request.headers.get(SIGNATURE_HEADER), settings.app_secret.value
         )
         if problem is not None:
-            log.warning("refused a WhatsApp webhook post: signature %s", problem)
+            forged.note()
             return web.Response(status=401 if problem == "missing" else 403)
         try:
             update = json.loads(body)
         except ValueError:
             log.warning("refused a WhatsApp webhook post: not JSON")
             return web.Response(status=400)
+        oldest = dt.datetime.now(dt.UTC) - ACCEPT_WITHIN
         for entry in entries(update, settings.phone_id):
+            moment = sent_at(entry)
+            if moment is not None and moment < oldest:  # answered 200: Meta must not retry
+                stale.note()
+                continue
             if await store.accept(entry):
                 submit(entry)
         return web.Response(text="ok")
