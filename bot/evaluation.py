@@ -2,18 +2,30 @@
 
 questions:
   - q: "syarat jd tki apa aja"
-    expect: [syarat-bekerja]     # ids that count as right; [] = should refuse
-    category: short              # optional: short, story, offtopic, english, minang...
-    source: https://...          # optional: where a real message was found
+    accept: [syarat-bekerja]     # ids whose answer would help, best first
+    category: short              # optional: short, story, statement, plea, offtopic...
+    lang: id                     # optional: id, en, min
+    source: https://...          # where a real message was found, or "written"
 
-A "Maksud Anda" reply (no answer, topics offered as buttons) is never helpful; for an
-off-topic message it is a decline, as any reply without a topic. Its rate is reported
-on its own.
+`accept` lists every topic whose answer would help; `null` in it means declining is
+acceptable too, and `[null]` means the message must be declined. The older form
+`expect: [ids]` (`expect: []` = decline) is read as the same thing.
+
+Three figures per group of messages:
+- helpful (top-1): the answer given is one the writer would be helped by (or the bot
+  declined where declining is acceptable);
+- within one tap: that, or one of the first two topics offered as buttons
+  (`Match.alternatives`, in button order) would help;
+- declined: an unrelated message got no answer. A "Maksud Anda" reply (no answer, topics
+  offered) counts as a decline: on an unrelated message no offered topic helps.
+
+Messages people really wrote and messages written to look like them are reported apart
+(`source: written`): invented questions flatter any matcher.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +36,8 @@ from bot.matching import Matcher
 # Confidence levels of the reliability table: of the answers given at >= x, how many right.
 CALIBRATION_LEVELS = (55, 65, 75, 85, 95)
 ALL = "all"
+WRITTEN = "written"
+ONE_TAP = 2  # buttons a user sees first under an answer
 
 
 class QuestionFileError(Exception):
@@ -33,9 +47,23 @@ class QuestionFileError(Exception):
 @dataclass(frozen=True)
 class Question:
     text: str
-    expect: tuple[str, ...]
+    accept: tuple[str | None, ...]  # helpful topic ids; None: declining is acceptable
     category: str | None = None
     source: str | None = None
+    lang: str | None = None
+
+    @property
+    def in_scope(self) -> bool:
+        return any(topic is not None for topic in self.accept)
+
+    @property
+    def written(self) -> bool:
+        return self.source == WRITTEN
+
+    @property
+    def expect(self) -> tuple[str, ...]:
+        """The helpful topic ids alone."""
+        return tuple(topic for topic in self.accept if topic is not None)
 
 
 @dataclass(frozen=True)
@@ -43,13 +71,16 @@ class Outcome:
     question: Question
     topic: str | None
     score: int
+    offered: tuple[str, ...]  # topic buttons in the order shown
     suggested: bool  # "Maksud Anda": no answer, but topics offered
 
     @property
     def right(self) -> bool:
-        if self.question.expect:
-            return self.topic in self.question.expect
-        return self.topic is None
+        return self.topic in self.question.accept
+
+    @property
+    def within_one_tap(self) -> bool:
+        return self.right or any(t in self.question.accept for t in self.offered[:ONE_TAP])
 
 
 @dataclass
@@ -57,10 +88,10 @@ class EvalResult:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def _in(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.question.expect]
+        return [o for o in self.outcomes if o.question.in_scope]
 
     def _out(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.question.expect]
+        return [o for o in self.outcomes if not o.question.in_scope]
 
     @property
     def in_scope(self) -> int:
@@ -69,6 +100,10 @@ class EvalResult:
     @property
     def in_scope_right(self) -> int:
         return sum(o.right for o in self._in())
+
+    @property
+    def in_scope_one_tap(self) -> int:
+        return sum(o.within_one_tap for o in self._in())
 
     @property
     def out_of_scope(self) -> int:
@@ -81,22 +116,29 @@ class EvalResult:
     @property
     def accuracy(self) -> float:
         """Share of in-scope messages that got a helpful answer."""
-        return self.in_scope_right / self.in_scope if self.in_scope else 0.0
+        return _share(self.in_scope_right, self.in_scope)
+
+    @property
+    def one_tap_rate(self) -> float:
+        """Share of in-scope messages helped by the answer or its first two buttons."""
+        return _share(self.in_scope_one_tap, self.in_scope)
 
     @property
     def refusal_rate(self) -> float:
-        """Share of off-topic messages that got no answer (a "Maksud Anda" offer included:
-        it answers nothing)."""
-        return self.refused / self.out_of_scope if self.out_of_scope else 0.0
+        """Share of unrelated messages that got no answer."""
+        return _share(self.refused, self.out_of_scope)
 
     @property
     def misses(self) -> list[tuple[Question, str | None, int]]:
         return [(o.question, o.topic, o.score) for o in self.outcomes if not o.right]
 
-    def by_category(self) -> dict[str, EvalResult]:
+    def part(self, keep: Callable[[Question], bool]) -> EvalResult:
+        return EvalResult([o for o in self.outcomes if keep(o.question)])
+
+    def by(self, key: Callable[[Question], str | None]) -> dict[str, EvalResult]:
         groups: dict[str, EvalResult] = {}
         for outcome in self.outcomes:
-            name = outcome.question.category or "-"
+            name = key(outcome.question) or "-"
             groups.setdefault(name, EvalResult()).outcomes.append(outcome)
         return groups
 
@@ -131,20 +173,33 @@ def load_questions(path: Path) -> list[Question]:
     items = document.get("questions") if isinstance(document, dict) else None
     if not isinstance(items, list):
         raise QuestionFileError(f"{path}: needs a 'questions:' list")
-    questions = []
-    for number, item in enumerate(items, start=1):
-        if not isinstance(item, dict) or not isinstance(item.get("q"), str):
-            raise QuestionFileError(f"{path}: question #{number} needs a 'q' text")
-        expect = item.get("expect", [])
-        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
-            raise QuestionFileError(f"{path}: question #{number}: 'expect' must be a list of ids")
-        extras = [item.get(key) for key in ("category", "source")]
-        if not all(value is None or isinstance(value, str) for value in extras):
+    return [_question(path, number, item) for number, item in enumerate(items, start=1)]
+
+
+def _question(path: Path, number: int, item: object) -> Question:
+    where = f"{path}: question #{number}"
+    if not isinstance(item, dict) or not isinstance(item.get("q"), str):
+        raise QuestionFileError(f"{where} needs a 'q' text")
+    if "accept" in item:
+        accept = item["accept"]
+        valid = isinstance(accept, list) and accept
+        if not valid or not all(a is None or isinstance(a, str) for a in accept):
             raise QuestionFileError(
-                f"{path}: question #{number}: 'category' and 'source' must be texts"
+                f"{where}: 'accept' must be a list of topic ids and/or null ([null]: decline)"
             )
-        questions.append(Question(item["q"], tuple(expect), *extras))
-    return questions
+        accepted = tuple(accept)
+    elif "expect" in item:
+        expect = item["expect"]
+        if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
+            raise QuestionFileError(f"{where}: 'expect' must be a list of ids")
+        accepted = tuple(expect) if expect else (None,)
+    else:
+        # Scoring a message against nothing would count it as 0/0: refuse the file instead.
+        raise QuestionFileError(f"{where} has neither 'accept' nor 'expect'")
+    extras = [item.get(key) for key in ("category", "source", "lang")]
+    if not all(value is None or isinstance(value, str) for value in extras):
+        raise QuestionFileError(f"{where}: 'category', 'source' and 'lang' must be texts")
+    return Question(item["q"], accepted, *extras)
 
 
 def evaluate(matcher: Matcher, questions: Iterable[Question]) -> EvalResult:
@@ -152,51 +207,80 @@ def evaluate(matcher: Matcher, questions: Iterable[Question]) -> EvalResult:
     for question in questions:
         match = matcher.match(question.text)
         suggested = match.topic is None and bool(match.alternatives)
-        result.outcomes.append(Outcome(question, match.topic, match.score, suggested))
+        outcome = Outcome(question, match.topic, match.score, match.alternatives, suggested)
+        result.outcomes.append(outcome)
     return result
 
 
 def format_report(result: EvalResult) -> str:
-    lines = [
+    """The headline figures (collected and written apart when a set holds both), a line per
+    category and language, calibration, and every miss."""
+    parts = {
+        "collected": result.part(lambda q: not q.written),
+        "written": result.part(lambda q: q.written),
+    }
+    lines: list[str] = []
+    for name, part in parts.items():
+        if not part.outcomes:
+            continue
+        if all(p.outcomes for p in parts.values()):
+            lines += ["", f"-- {name} ({len(part.outcomes)})"]
+        lines += _headline(part)
+        lines += _table(part)
+    lines.append("")
+    lines.append("calibration: answers given at confidence >= x, and how many were right")
+    for level, given, right in result.calibration():
+        lines.append(f"  >= {level:>3}: {given:>4} answers, {_share(right, given):.3f} right")
+    misses = [o for o in result.outcomes if not o.right]
+    if misses:
+        lines += ["", f"misses ({len(misses)}):"]
+    for outcome in misses:
+        expected = ", ".join(t or "(decline)" for t in outcome.question.accept)
+        got = outcome.topic or ("(Maksud Anda)" if outcome.suggested else "(refused)")
+        tap = " [one tap]" if outcome.within_one_tap else ""
+        lines.append(
+            f"  expected {expected:<24} got {got} [{outcome.score}]{tap}: {outcome.question.text}"
+        )
+    return "\n".join(lines).lstrip("\n")
+
+
+def _headline(result: EvalResult) -> list[str]:
+    return [
         f"in-scope top-1 accuracy: {result.accuracy:.3f} "
         f"({result.in_scope_right}/{result.in_scope})",
+        f"within one tap:          {result.one_tap_rate:.3f} "
+        f"({result.in_scope_one_tap}/{result.in_scope})",
         f"out-of-scope refusal:    {result.refusal_rate:.3f} "
         f"({result.refused}/{result.out_of_scope})",
         f'"Maksud Anda" offered:   {result.suggested_rate():.3f} '
         f"({sum(o.suggested for o in result.outcomes)}/{len(result.outcomes)})",
     ]
-    categories = result.by_category()
-    if len(categories) > 1 or "-" not in categories:
-        lines.append("")
-        lines.append(
-            f"{'category':<10} {'in-scope':>8} {'helpful':>8} {'off-topic':>9} "
-            f"{'declined':>8} {'Maksud Anda':>11}"
-        )
-        for name, part in sorted(categories.items()):
-            lines.append(_category_line(name, part))
-        lines.append(_category_line(ALL, result))
-    lines.append("")
-    lines.append("calibration: answers given at confidence >= x, and how many were right")
-    for level, given, right in result.calibration():
-        lines.append(f"  >= {level:>3}: {given:>4} answers, {_share(right, given):.3f} right")
-    if result.misses:
-        lines.append("")
-        lines.append(f"misses ({len(result.misses)}):")
-    for outcome in result.outcomes:
-        if outcome.right:
-            continue
-        expected = ", ".join(outcome.question.expect) or "(refuse)"
-        got = outcome.topic or ("(Maksud Anda)" if outcome.suggested else "(refused)")
-        lines.append(
-            f"  expected {expected:<24} got {got} [{outcome.score}]: {outcome.question.text}"
-        )
-    return "\n".join(lines)
+
+
+def _table(result: EvalResult) -> list[str]:
+    groups = [
+        (name, part)
+        for key in (lambda q: q.category, lambda q: q.lang and f"lang:{q.lang}")
+        for name, part in sorted(result.by(key).items())
+        if name != "-"
+    ]
+    if not groups:
+        return []
+    lines = [
+        "",
+        f"{'category':<10} {'in-scope':>8} {'helpful':>8} {'one tap':>8} {'off-topic':>9} "
+        f"{'declined':>8} {'Maksud Anda':>11}",
+    ]
+    lines += [_category_line(name, part) for name, part in groups]
+    lines.append(_category_line(ALL, result))
+    return lines
 
 
 def _category_line(name: str, part: EvalResult) -> str:
     helpful = f"{part.accuracy:.3f}" if part.in_scope else "-"
+    tap = f"{part.one_tap_rate:.3f}" if part.in_scope else "-"
     declined = f"{part.refusal_rate:.3f}" if part.out_of_scope else "-"
     return (
-        f"{name:<10} {part.in_scope:>8} {helpful:>8} {part.out_of_scope:>9} "
+        f"{name:<10} {part.in_scope:>8} {helpful:>8} {tap:>8} {part.out_of_scope:>9} "
         f"{declined:>8} {part.suggested_rate():>11.3f}"
     )
