@@ -27,7 +27,9 @@ CONTACTS_FILE = "contacts.yaml"
 LEXICON_FILE = "lexicon.yaml"
 WARNING_SIGNS_FILE = "warning_signs.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
-RISK_LEVELS = ("sedang", "tinggi")
+# The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
+# sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
+RISK_LEVELS = ("tinggi",)
 
 _CONTACT_PLACEHOLDER = re.compile(r"\{kontak:([^{}]*)\}")
 # Five or more digits, possibly split by spaces, dots or dashes: a phone number.
@@ -120,6 +122,9 @@ class WarningSign:
     patterns: tuple[re.Pattern[str], ...]
     explanation: Text
     title: Text  # one short line for the phone-sized verdict; the explanation sits behind a button
+    # What the law forbids (a closed route, an under-age worker, a held passport, a visa that
+    # is not a work visa, fees the law puts on others): TINGGI on its own, whatever else.
+    bar: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,7 +183,7 @@ ENTRY_KEYS = {
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
 CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local"}
-SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation"}
+SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
 
 
 class _Collector:
@@ -459,12 +464,10 @@ def _load_warning_signs(
         return (), {}
     levels = document.get("levels")
     if not isinstance(levels, dict) or set(levels) != set(RISK_LEVELS):
-        report.add(file, None, "'levels' must give the weight for 'sedang' and 'tinggi'")
+        report.add(file, None, "'levels' must give the total weight for 'tinggi' (only that)")
         levels = {}
-    elif not all(isinstance(v, int) for v in levels.values()):
-        report.add(file, None, "'levels' must be whole numbers")
-    elif levels["sedang"] > levels["tinggi"]:
-        report.add(file, None, "'levels' must have sedang <= tinggi")
+    elif not all(isinstance(v, int) and v > 0 for v in levels.values()):
+        report.add(file, None, "'levels' must be whole numbers above 0")
     signs = []
     seen: set[str] = set()
     for position, raw in enumerate(_mapping_items(document.get("signs"), file, "signs", report)):
@@ -499,6 +502,10 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
     phrases = _strings(raw.get("phrases"), file, sign_id, "phrases", report)
     if not phrases and not patterns:
         report.add(file, sign_id, "needs 'phrases' or 'patterns' to look for")
+    bar = raw.get("bar", False)
+    if not isinstance(bar, bool):
+        report.add(file, sign_id, "'bar' must be true or false")
+        bar = False
     return WarningSign(
         id=sign_id,
         weight=weight,
@@ -506,6 +513,7 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
         patterns=tuple(patterns),
         explanation=_text(raw.get("explanation"), file, sign_id, "explanation", report),
         title=_text(raw.get("title"), file, sign_id, "title", report),
+        bar=bar,
     )
 
 

@@ -86,9 +86,10 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "id": "Saya tidak menemukan tanda bahaya yang saya kenal.",
         "en": "I found none of the warning signs I know.",
     },
-    "offer_low": {
-        "id": "Tanda di atas lemah, tetapi tetap periksa sebelum melangkah.",
-        "en": "These signs are weak, but check before going any further.",
+    # A legal bar: the offer breaks a rule, whatever else it says.
+    "offer_bar": {
+        "id": "Ada yang dilarang aturan dalam tawaran ini, jadi tawaran ini tidak resmi.",
+        "en": "Something in this offer is forbidden by the rules, so it is not official.",
     },
     "offer_high": {
         "id": "Tawaran ini sangat mencurigakan. Jangan bayar dan jangan serahkan dokumen. "
