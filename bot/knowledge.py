@@ -77,14 +77,26 @@ class Contact:
     # Added after a local office when the bot serves other places too (bot.regions): people
     # from elsewhere are pointed to their own office, never sent to this one.
     elsewhere: Text | None = None
+    # A confirmed contact to try when this one, still to be confirmed, does not connect: in a
+    # crisis "please confirm" helps nobody, a second number does.
+    fallback: Contact | None = None
 
     def render(self, lang: str) -> str:
         text = f"{self.name[lang]}: {self.value[lang]}"
-        if self.verify:
+        if self.verify and self.fallback is not None:
+            if_not = (
+                "bila tidak tersambung, hubungi" if lang == "id" else "if it does not connect, call"
+            )
+            text += f" ({if_not} {self.fallback.render(lang)})"
+        elif self.verify:
             text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
         if self.elsewhere is not None:
             text += f" ({self.elsewhere[lang]})"
         return text
+
+    @property
+    def is_phone(self) -> bool:
+        return bool(PHONE_LIKE.search(self.value["id"])) or self.value["id"].isdigit()
 
 
 @dataclass(frozen=True)
@@ -182,7 +194,7 @@ ENTRY_KEYS = {
     "standalone",
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
-CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local"}
+CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local", "fallback"}
 SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
 
 
@@ -417,7 +429,36 @@ def _load_contacts(document: Any, report: _Collector) -> dict[str, Contact]:
             verify=bool(raw.get("verify", False)),
             local=str(raw.get("local") or "").strip(),
         )
-    return contacts
+    return _with_fallbacks(raw_contacts, contacts, report)
+
+
+def _with_fallbacks(
+    raw_contacts: dict[Any, Any], contacts: dict[str, Contact], report: _Collector
+) -> dict[str, Contact]:
+    """Link each `fallback: KEY` to its contact: a confirmed one, never itself to be
+    confirmed. A phone number still to be confirmed must have one."""
+    file = CONTACTS_FILE
+    linked = {}
+    for key, contact in contacts.items():
+        raw = raw_contacts.get(key)
+        wanted = str(raw.get("fallback") or "").strip() if isinstance(raw, dict) else ""
+        fallback = contacts.get(wanted)
+        if wanted and fallback is None:
+            report.add(file, key, f"'fallback' names unknown contact '{wanted}'")
+        elif fallback is not None and (fallback.verify or wanted == key):
+            report.add(file, key, f"'fallback' must be a confirmed contact, not '{wanted}'")
+            fallback = None
+        elif wanted and not contact.verify:
+            report.add(file, key, "'fallback' is only for a contact marked verify: true")
+        if contact.verify and contact.is_phone and not wanted:
+            report.add(
+                file,
+                key,
+                "a number still to confirm needs 'fallback: KEY', a confirmed number to try "
+                "when it does not connect",
+            )
+        linked[key] = replace(contact, fallback=fallback)
+    return linked
 
 
 def _contact_value(value: Any, key: str, report: _Collector) -> dict[str, str]:

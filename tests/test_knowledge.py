@@ -174,3 +174,52 @@ def test_bad_warning_sign_regex_is_named(kb_copy: Path) -> None:
 
 def test_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert _problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: folder not found"]
+
+
+# --- an emergency number still to confirm comes with a confirmed one to try -----------
+
+
+def test_a_number_to_confirm_renders_with_a_confirmed_fallback(kb: KnowledgeBase) -> None:
+    hotline = kb.contacts["kemlu_pelindungan_wni"]
+    assert hotline.verify
+    rendered = hotline.render("id")
+    assert "konfirmasi" not in rendered
+    assert "bila tidak tersambung, hubungi KP2MI dari luar negeri: +62 21 2924 4800" in rendered
+    assert "if it does not connect, call KP2MI from abroad" in hotline.render("en")
+
+
+def test_no_emergency_answer_asks_to_confirm_a_number(kb: KnowledgeBase) -> None:
+    for topic in ("darurat", "kontak-darurat"):
+        for lang in ("id", "en"):
+            rendered = kb.render_answer(kb.entries[topic], lang)
+            assert "konfirmasi ulang" not in rendered and "please confirm" not in rendered
+
+
+def _edit_contact(directory: Path, key: str, **changes: object) -> None:
+    path = directory / "contacts.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for field, value in changes.items():
+        if value is None:
+            document["contacts"][key].pop(field, None)
+        else:
+            document["contacts"][key][field] = value
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+def test_check_kb_wants_a_fallback_for_a_number_to_confirm(kb_copy: Path) -> None:
+    _edit_contact(kb_copy, "lpsk", fallback=None)
+    assert any(
+        p.startswith("contacts.yaml: lpsk: a number still to confirm needs")
+        for p in _problems(kb_copy)
+    )
+
+
+def test_check_kb_refuses_a_fallback_that_is_itself_to_confirm(kb_copy: Path) -> None:
+    _edit_contact(kb_copy, "lpsk", fallback="kemlu_pelindungan_wni")
+    _edit_contact(kb_copy, "lpsk_whatsapp", fallback="nowhere")
+    problems = _problems(kb_copy)
+    assert (
+        "contacts.yaml: lpsk: 'fallback' must be a confirmed contact, not 'kemlu_pelindungan_wni'"
+        in problems
+    )
+    assert "contacts.yaml: lpsk_whatsapp: 'fallback' names unknown contact 'nowhere'" in problems
