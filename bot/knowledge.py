@@ -17,11 +17,18 @@ from typing import Any
 
 import yaml
 
-from bot.normalize import Lexicon
+from bot.normalize import Lexicon, contains_phrase, normalize
 
 LANGUAGES = ("id", "en")
 # Answers longer than this do not fit a phone screen; editors aim for 700.
 ANSWER_HARD_LIMIT = 1000
+# What a phone shows before the reader scrolls: the answer's first screen must already say
+# what to do or whom to call (a contact, a /command or a `ketik "..."` suggestion).
+FIRST_SCREEN = 400
+# Sources are read by citizens under every answer: each one a short line, all of them
+# together a few lines (the law or the office and a date, not a news site's headline).
+SOURCE_LIMIT = 100
+SOURCES_LIMIT = 220
 
 CONTACTS_FILE = "contacts.yaml"
 LEXICON_FILE = "lexicon.yaml"
@@ -32,6 +39,10 @@ OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 RISK_LEVELS = ("tinggi",)
 
 _CONTACT_PLACEHOLDER = re.compile(r"\{kontak:([^{}]*)\}")
+# A phrase an answer tells the reader to type: ketik "darurat", type "emergency".
+SUGGESTED_PHRASE = re.compile(r"\b(?:ketik|type)\s+[\"“]([^\"”]+)[\"”]", re.IGNORECASE)
+# A command an answer names: /lapor, /cek, /lapor_hilang.
+_COMMAND = re.compile(r"(?<![\w/])/[a-z_]+")
 # Five or more digits, possibly split by spaces, dots or dashes: a phone number.
 PHONE_LIKE = re.compile(r"(?<![\w/])\+?\d(?:[\s.\-]?\d){4,}")
 _YEAR_RANGE = re.compile(r"^(19|20)\d\d[\s\-]+(19|20)\d\d$")  # "2019-2020" is no phone
@@ -228,6 +239,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     if not entries and not report.problems:
         report.add(str(directory), None, "no topic files (*.yaml with group: and entries:)")
     _check_links(entries, contacts, report)
+    _check_suggestions(entries, lexicon, report)
     if report.problems:
         raise KnowledgeError(report.problems)
     return KnowledgeBase(
@@ -561,7 +573,8 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
 def _check_links(
     entries: Mapping[str, Entry], contacts: Mapping[str, Contact], report: _Collector
 ) -> None:
-    """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length."""
+    """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length, what to
+    do in the first screen, short sources."""
     for entry in entries.values():
         where = entry.file
         _check_internal_tags(entry, report)
@@ -591,6 +604,102 @@ def _check_links(
                         f"answer ({lang}) is {length} characters; the limit is "
                         f"{ANSWER_HARD_LIMIT} (aim for 700)",
                     )
+                _check_first_screen(entry, lang, contacts, report)
+        _check_source_lengths(entry, report)
+
+
+def _check_first_screen(
+    entry: Entry, lang: str, contacts: Mapping[str, Contact], report: _Collector
+) -> None:
+    """What to do comes first: a phone shows about FIRST_SCREEN characters before the
+    reader scrolls, and someone in trouble may read no further."""
+    answer = entry.answer[lang]
+    starts = [
+        match.start()
+        for pattern in (_CONTACT_PLACEHOLDER, _COMMAND, SUGGESTED_PHRASE)
+        for match in pattern.finditer(answer)
+    ]
+    first = len(render_contacts(answer[: min(starts)], contacts, lang)) if starts else None
+    if first is None or first > FIRST_SCREEN:
+        report.add(
+            entry.file,
+            entry.id,
+            f'answer ({lang}) names no contact, /command or ketik "..." in its first '
+            f"{FIRST_SCREEN} characters; say what to do or whom to call first",
+        )
+
+
+def _check_source_lengths(entry: Entry, report: _Collector) -> None:
+    for lang in LANGUAGES:
+        for position, source in enumerate(entry.sources, start=1):
+            if len(source[lang]) > SOURCE_LIMIT:
+                report.add(
+                    entry.file,
+                    entry.id,
+                    f"source #{position} ({lang}) is {len(source[lang])} characters; the limit "
+                    f"is {SOURCE_LIMIT}: name the law or the office and the date, not a headline",
+                )
+        total = len("; ".join(source[lang] for source in entry.sources))
+        if total > SOURCES_LIMIT:
+            report.add(
+                entry.file,
+                entry.id,
+                f"sources ({lang}) are {total} characters together; the limit is {SOURCES_LIMIT}",
+            )
+
+
+def route_of(phrase: str, entries: Mapping[str, Entry], lexicon: Lexicon) -> str | None:
+    """The topic a message made of only `phrase` reaches by the matcher's fixed rules: a
+    danger trigger anywhere in it, else standalone phrases of one topic and nothing else
+    (as bot.matching.Matcher does; tests hold the two together). None: only the ranking
+    could place it, which check-kb cannot promise."""
+    typed = normalize(phrase, lexicon)
+    for entry in entries.values():
+        for trigger in entry.triggers:
+            if contains_phrase(typed, normalize(trigger, lexicon)):
+                return entry.id
+    standalone = sorted(
+        (
+            (normalize(word, lexicon), entry.id)
+            for entry in entries.values()
+            for word in entry.standalone
+        ),
+        key=lambda item: -len(item[0]),
+    )
+    rest, topics = f" {typed} ", set()
+    for word, topic in standalone:
+        if f" {word} " in rest:
+            rest = rest.replace(f" {word} ", " ")
+            topics.add(topic)
+    return topics.pop() if len(topics) == 1 and not rest.strip() else None
+
+
+def _check_suggestions(entries: Mapping[str, Entry], lexicon: Lexicon, report: _Collector) -> None:
+    """Every `ketik "..."` an answer suggests reaches another topic, the one that lists it."""
+    for entry in entries.values():
+        for lang in LANGUAGES:
+            for phrase in SUGGESTED_PHRASE.findall(entry.answer[lang]):
+                reached = route_of(phrase, entries, lexicon)
+                typed = normalize(phrase, lexicon)
+                listed = [
+                    other.id
+                    for other in entries.values()
+                    if typed
+                    in {normalize(word, lexicon) for word in (*other.standalone, *other.triggers)}
+                ]
+                if reached is None:
+                    problem = "reaches no topic: add it to the 'standalone' of the topic it means"
+                elif reached == entry.id:
+                    problem = "leads back to this same answer"
+                elif listed and reached not in listed:
+                    problem = f"reaches '{reached}', not '{listed[0]}' that lists it"
+                else:
+                    continue
+                report.add(
+                    entry.file,
+                    entry.id,
+                    f'answer ({lang}) suggests typing "{phrase}", which {problem}',
+                )
 
 
 def _check_internal_tags(entry: Entry, report: _Collector) -> None:

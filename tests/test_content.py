@@ -7,13 +7,12 @@ import re
 
 import pytest
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import FIRST_SCREEN, SUGGESTED_PHRASE, KnowledgeBase, route_of
 from bot.matching import Matcher
 from tests.conftest import Chat
 
 # --- help first: a person held, forced or locked in --------------------------------------
 
-FIRST_SCREEN = 400  # what a phone shows before the reader scrolls
 EMERGENCY_NUMBERS = ("110", "0800-1000", "+62 21 2924 4800", "0811-8080-141", "Safe Travel")
 
 HELD = [
@@ -88,6 +87,33 @@ def test_kota_pariaman_programmes_are_in_training_and_destinations(kb: Knowledge
     for topic in ("pelatihan", "negara-tujuan"):
         answer = kb.entries[topic].answer["id"]
         assert "PASIM" in answer and "Korea" in answer, topic
+
+
+# --- every "ketik ..." an answer suggests leads somewhere else ---------------------------
+
+
+def _suggestions(kb: KnowledgeBase) -> list[tuple[str, str]]:
+    return [
+        (entry.id, phrase)
+        for entry in kb.entries.values()
+        for lang in ("id", "en")
+        for phrase in SUGGESTED_PHRASE.findall(entry.answer[lang])
+    ]
+
+
+def test_answers_suggest_phrases_and_each_leads_to_another_topic(kb: KnowledgeBase) -> None:
+    suggested = _suggestions(kb)
+    assert len(suggested) >= 20
+    for entry_id, phrase in suggested:
+        reached = route_of(phrase, kb.entries, kb.lexicon)
+        assert reached is not None and reached != entry_id, (entry_id, phrase)
+
+
+def test_check_kb_routes_agree_with_the_matcher(kb: KnowledgeBase, matcher: Matcher) -> None:
+    """check-kb predicts where a typed suggestion goes without loading the model; the real
+    matcher must agree, or the prediction (and check-kb) is wrong."""
+    for _, phrase in _suggestions(kb):
+        assert matcher.match(phrase).topic == route_of(phrase, kb.entries, kb.lexicon), phrase
 
 
 # --- advice that cannot hurt (item 3) -----------------------------------------------------

@@ -10,7 +10,10 @@ import yaml
 
 from bot.knowledge import (
     ANSWER_HARD_LIMIT,
+    FIRST_SCREEN,
     PHONE_LIKE,
+    SOURCE_LIMIT,
+    SOURCES_LIMIT,
     KnowledgeBase,
     KnowledgeError,
     load_knowledge,
@@ -223,3 +226,90 @@ def test_check_kb_refuses_a_fallback_that_is_itself_to_confirm(kb_copy: Path) ->
         in problems
     )
     assert "contacts.yaml: lpsk_whatsapp: 'fallback' names unknown contact 'nowhere'" in problems
+
+
+# --- the first screen, the sources and the suggested phrases (issue 19) -------------------
+
+
+def test_an_answer_must_say_what_to_do_in_its_first_screen(
+    kb: KnowledgeBase, kb_copy: Path
+) -> None:
+    file = _file_of(kb, "visa")
+    story = "Visa kerja wajib. " * 30  # 540 characters before the first contact
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={"id": f"{story}Tanya {{kontak:polisi}}.", "en": "Ask {kontak:polisi}."},
+    )
+    problems = _problems(kb_copy)
+    assert (
+        f'{file}: visa: answer (id) names no contact, /command or ketik "..." in its first '
+        f"{FIRST_SCREEN} characters; say what to do or whom to call first"
+    ) in problems
+    assert not any("visa: answer (en) names no contact" in p for p in problems)
+
+
+def test_source_lines_have_a_length_budget(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    headline = "Berita: " + "judul berita yang panjang sekali " * 4
+    _edit_entry(kb_copy, file, "visa", sources=[headline, *["UU 18/2017 pasal 13 " * 2] * 4])
+    problems = _problems(kb_copy)
+    assert any(
+        p.startswith(f"{file}: visa: source #1 (id) is ") and f"limit is {SOURCE_LIMIT}" in p
+        for p in problems
+    )
+    assert any(
+        p.startswith(f"{file}: visa: sources (en) are ") and f"limit is {SOURCES_LIMIT}" in p
+        for p in problems
+    )
+
+
+def test_a_suggested_phrase_must_reach_another_topic(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={
+            "id": 'Cek lewat /cek, lalu ketik "visa kerja resmi".',
+            "en": 'Check with /cek, then type "emergency".',
+        },
+    )
+    _edit_entry(kb_copy, _file_of(kb, "biaya"), "biaya", standalone=["biaya"])
+    _edit_entry(
+        kb_copy,
+        _file_of(kb, "biaya"),
+        "biaya",
+        answer={"id": 'Cek lewat /cek; ketik "biaya".', "en": 'Check with /cek; type "biaya".'},
+    )
+    problems = _problems(kb_copy)
+    assert (
+        f'{file}: visa: answer (id) suggests typing "visa kerja resmi", which reaches no '
+        "topic: add it to the 'standalone' of the topic it means"
+    ) in problems
+    assert not any('suggests typing "emergency"' in p for p in problems)  # a danger trigger
+    biaya = _file_of(kb, "biaya")
+    assert (
+        f'{biaya}: biaya: answer (id) suggests typing "biaya", which leads back to this same answer'
+        in problems
+    )
+
+
+def test_a_suggested_phrase_a_trigger_captures_is_refused(kb: KnowledgeBase, kb_copy: Path) -> None:
+    """Listed as a way into kontak-darurat, "kontak darurat" would still reach the emergency
+    answer, whose trigger "darurat" it contains: check-kb says so."""
+    _edit_entry(
+        kb_copy, _file_of(kb, "kontak-darurat"), "kontak-darurat", standalone=["kontak darurat"]
+    )
+    file = _file_of(kb, "visa")
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={"id": 'Cek /cek; ketik "kontak darurat".', "en": "Check with /cek."},
+    )
+    assert (
+        f'{file}: visa: answer (id) suggests typing "kontak darurat", which reaches '
+        "'darurat', not 'kontak-darurat' that lists it"
+    ) in _problems(kb_copy)
