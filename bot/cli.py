@@ -423,7 +423,7 @@ def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool, image: Path
             "level": result.level,
             "score": result.score,
             "signs": [
-                {"id": s.id, "weight": s.weight, "explanation": s.explanation[lang]}
+                {"id": s.id, "weight": s.weight, "bar": s.bar, "explanation": s.explanation[lang]}
                 for s in result.signs
             ],
         }

@@ -17,19 +17,32 @@ from typing import Any
 
 import yaml
 
-from bot.normalize import Lexicon
+from bot.normalize import Lexicon, contains_phrase, normalize
 
 LANGUAGES = ("id", "en")
 # Answers longer than this do not fit a phone screen; editors aim for 700.
 ANSWER_HARD_LIMIT = 1000
+# What a phone shows before the reader scrolls: the answer's first screen must already say
+# what to do or whom to call (a contact, a /command or a `ketik "..."` suggestion).
+FIRST_SCREEN = 400
+# Sources are read by citizens under every answer: each one a short line, all of them
+# together a few lines (the law or the office and a date, not a news site's headline).
+SOURCE_LIMIT = 100
+SOURCES_LIMIT = 220
 
 CONTACTS_FILE = "contacts.yaml"
 LEXICON_FILE = "lexicon.yaml"
 WARNING_SIGNS_FILE = "warning_signs.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
-RISK_LEVELS = ("sedang", "tinggi")
+# The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
+# sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
+RISK_LEVELS = ("tinggi",)
 
 _CONTACT_PLACEHOLDER = re.compile(r"\{kontak:([^{}]*)\}")
+# A phrase an answer tells the reader to type: ketik "darurat", type "emergency".
+SUGGESTED_PHRASE = re.compile(r"\b(?:ketik|type)\s+[\"“]([^\"”]+)[\"”]", re.IGNORECASE)
+# A command an answer names: /lapor, /cek, /lapor_hilang.
+_COMMAND = re.compile(r"(?<![\w/])/[a-z_]+")
 # Five or more digits, possibly split by spaces, dots or dashes: a phone number.
 PHONE_LIKE = re.compile(r"(?<![\w/])\+?\d(?:[\s.\-]?\d){4,}")
 _YEAR_RANGE = re.compile(r"^(19|20)\d\d[\s\-]+(19|20)\d\d$")  # "2019-2020" is no phone
@@ -75,14 +88,26 @@ class Contact:
     # Added after a local office when the bot serves other places too (bot.regions): people
     # from elsewhere are pointed to their own office, never sent to this one.
     elsewhere: Text | None = None
+    # A confirmed contact to try when this one, still to be confirmed, does not connect: in a
+    # crisis "please confirm" helps nobody, a second number does.
+    fallback: Contact | None = None
 
     def render(self, lang: str) -> str:
         text = f"{self.name[lang]}: {self.value[lang]}"
-        if self.verify:
+        if self.verify and self.fallback is not None:
+            if_not = (
+                "bila tidak tersambung, hubungi" if lang == "id" else "if it does not connect, call"
+            )
+            text += f" ({if_not} {self.fallback.render(lang)})"
+        elif self.verify:
             text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
         if self.elsewhere is not None:
             text += f" ({self.elsewhere[lang]})"
         return text
+
+    @property
+    def is_phone(self) -> bool:
+        return bool(PHONE_LIKE.search(self.value["id"])) or self.value["id"].isdigit()
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,9 @@ class WarningSign:
     patterns: tuple[re.Pattern[str], ...]
     explanation: Text
     title: Text  # one short line for the phone-sized verdict; the explanation sits behind a button
+    # What the law forbids (a closed route, an under-age worker, a held passport, a visa that
+    # is not a work visa, fees the law puts on others): TINGGI on its own, whatever else.
+    bar: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,8 +205,8 @@ ENTRY_KEYS = {
     "standalone",
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
-CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local"}
-SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation"}
+CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local", "fallback"}
+SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
 
 
 class _Collector:
@@ -211,6 +239,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     if not entries and not report.problems:
         report.add(str(directory), None, "no topic files (*.yaml with group: and entries:)")
     _check_links(entries, contacts, report)
+    _check_suggestions(entries, lexicon, report)
     if report.problems:
         raise KnowledgeError(report.problems)
     return KnowledgeBase(
@@ -412,7 +441,36 @@ def _load_contacts(document: Any, report: _Collector) -> dict[str, Contact]:
             verify=bool(raw.get("verify", False)),
             local=str(raw.get("local") or "").strip(),
         )
-    return contacts
+    return _with_fallbacks(raw_contacts, contacts, report)
+
+
+def _with_fallbacks(
+    raw_contacts: dict[Any, Any], contacts: dict[str, Contact], report: _Collector
+) -> dict[str, Contact]:
+    """Link each `fallback: KEY` to its contact: a confirmed one, never itself to be
+    confirmed. A phone number still to be confirmed must have one."""
+    file = CONTACTS_FILE
+    linked = {}
+    for key, contact in contacts.items():
+        raw = raw_contacts.get(key)
+        wanted = str(raw.get("fallback") or "").strip() if isinstance(raw, dict) else ""
+        fallback = contacts.get(wanted)
+        if wanted and fallback is None:
+            report.add(file, key, f"'fallback' names unknown contact '{wanted}'")
+        elif fallback is not None and (fallback.verify or wanted == key):
+            report.add(file, key, f"'fallback' must be a confirmed contact, not '{wanted}'")
+            fallback = None
+        elif wanted and not contact.verify:
+            report.add(file, key, "'fallback' is only for a contact marked verify: true")
+        if contact.verify and contact.is_phone and not wanted:
+            report.add(
+                file,
+                key,
+                "a number still to confirm needs 'fallback: KEY', a confirmed number to try "
+                "when it does not connect",
+            )
+        linked[key] = replace(contact, fallback=fallback)
+    return linked
 
 
 def _contact_value(value: Any, key: str, report: _Collector) -> dict[str, str]:
@@ -459,12 +517,10 @@ def _load_warning_signs(
         return (), {}
     levels = document.get("levels")
     if not isinstance(levels, dict) or set(levels) != set(RISK_LEVELS):
-        report.add(file, None, "'levels' must give the weight for 'sedang' and 'tinggi'")
+        report.add(file, None, "'levels' must give the total weight for 'tinggi' (only that)")
         levels = {}
-    elif not all(isinstance(v, int) for v in levels.values()):
-        report.add(file, None, "'levels' must be whole numbers")
-    elif levels["sedang"] > levels["tinggi"]:
-        report.add(file, None, "'levels' must have sedang <= tinggi")
+    elif not all(isinstance(v, int) and v > 0 for v in levels.values()):
+        report.add(file, None, "'levels' must be whole numbers above 0")
     signs = []
     seen: set[str] = set()
     for position, raw in enumerate(_mapping_items(document.get("signs"), file, "signs", report)):
@@ -499,6 +555,10 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
     phrases = _strings(raw.get("phrases"), file, sign_id, "phrases", report)
     if not phrases and not patterns:
         report.add(file, sign_id, "needs 'phrases' or 'patterns' to look for")
+    bar = raw.get("bar", False)
+    if not isinstance(bar, bool):
+        report.add(file, sign_id, "'bar' must be true or false")
+        bar = False
     return WarningSign(
         id=sign_id,
         weight=weight,
@@ -506,13 +566,15 @@ def _load_sign(position: int, raw: Any, report: _Collector) -> WarningSign | Non
         patterns=tuple(patterns),
         explanation=_text(raw.get("explanation"), file, sign_id, "explanation", report),
         title=_text(raw.get("title"), file, sign_id, "title", report),
+        bar=bar,
     )
 
 
 def _check_links(
     entries: Mapping[str, Entry], contacts: Mapping[str, Contact], report: _Collector
 ) -> None:
-    """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length."""
+    """Cross-entry rules: related ids exist, contacts exist, no raw numbers, length, what to
+    do in the first screen, short sources."""
     for entry in entries.values():
         where = entry.file
         _check_internal_tags(entry, report)
@@ -542,6 +604,102 @@ def _check_links(
                         f"answer ({lang}) is {length} characters; the limit is "
                         f"{ANSWER_HARD_LIMIT} (aim for 700)",
                     )
+                _check_first_screen(entry, lang, contacts, report)
+        _check_source_lengths(entry, report)
+
+
+def _check_first_screen(
+    entry: Entry, lang: str, contacts: Mapping[str, Contact], report: _Collector
+) -> None:
+    """What to do comes first: a phone shows about FIRST_SCREEN characters before the
+    reader scrolls, and someone in trouble may read no further."""
+    answer = entry.answer[lang]
+    starts = [
+        match.start()
+        for pattern in (_CONTACT_PLACEHOLDER, _COMMAND, SUGGESTED_PHRASE)
+        for match in pattern.finditer(answer)
+    ]
+    first = len(render_contacts(answer[: min(starts)], contacts, lang)) if starts else None
+    if first is None or first > FIRST_SCREEN:
+        report.add(
+            entry.file,
+            entry.id,
+            f'answer ({lang}) names no contact, /command or ketik "..." in its first '
+            f"{FIRST_SCREEN} characters; say what to do or whom to call first",
+        )
+
+
+def _check_source_lengths(entry: Entry, report: _Collector) -> None:
+    for lang in LANGUAGES:
+        for position, source in enumerate(entry.sources, start=1):
+            if len(source[lang]) > SOURCE_LIMIT:
+                report.add(
+                    entry.file,
+                    entry.id,
+                    f"source #{position} ({lang}) is {len(source[lang])} characters; the limit "
+                    f"is {SOURCE_LIMIT}: name the law or the office and the date, not a headline",
+                )
+        total = len("; ".join(source[lang] for source in entry.sources))
+        if total > SOURCES_LIMIT:
+            report.add(
+                entry.file,
+                entry.id,
+                f"sources ({lang}) are {total} characters together; the limit is {SOURCES_LIMIT}",
+            )
+
+
+def route_of(phrase: str, entries: Mapping[str, Entry], lexicon: Lexicon) -> str | None:
+    """The topic a message made of only `phrase` reaches by the matcher's fixed rules: a
+    danger trigger anywhere in it, else standalone phrases of one topic and nothing else
+    (as bot.matching.Matcher does; tests hold the two together). None: only the ranking
+    could place it, which check-kb cannot promise."""
+    typed = normalize(phrase, lexicon)
+    for entry in entries.values():
+        for trigger in entry.triggers:
+            if contains_phrase(typed, normalize(trigger, lexicon)):
+                return entry.id
+    standalone = sorted(
+        (
+            (normalize(word, lexicon), entry.id)
+            for entry in entries.values()
+            for word in entry.standalone
+        ),
+        key=lambda item: -len(item[0]),
+    )
+    rest, topics = f" {typed} ", set()
+    for word, topic in standalone:
+        if f" {word} " in rest:
+            rest = rest.replace(f" {word} ", " ")
+            topics.add(topic)
+    return topics.pop() if len(topics) == 1 and not rest.strip() else None
+
+
+def _check_suggestions(entries: Mapping[str, Entry], lexicon: Lexicon, report: _Collector) -> None:
+    """Every `ketik "..."` an answer suggests reaches another topic, the one that lists it."""
+    for entry in entries.values():
+        for lang in LANGUAGES:
+            for phrase in SUGGESTED_PHRASE.findall(entry.answer[lang]):
+                reached = route_of(phrase, entries, lexicon)
+                typed = normalize(phrase, lexicon)
+                listed = [
+                    other.id
+                    for other in entries.values()
+                    if typed
+                    in {normalize(word, lexicon) for word in (*other.standalone, *other.triggers)}
+                ]
+                if reached is None:
+                    problem = "reaches no topic: add it to the 'standalone' of the topic it means"
+                elif reached == entry.id:
+                    problem = "leads back to this same answer"
+                elif listed and reached not in listed:
+                    problem = f"reaches '{reached}', not '{listed[0]}' that lists it"
+                else:
+                    continue
+                report.add(
+                    entry.file,
+                    entry.id,
+                    f'answer ({lang}) suggests typing "{phrase}", which {problem}',
+                )
 
 
 def _check_internal_tags(entry: Entry, report: _Collector) -> None:

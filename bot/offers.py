@@ -2,6 +2,11 @@
 
 A sign counts when one of its phrases or patterns appears and is not negated: "tidak
 dipungut biaya pendaftaran" and "tidak melalui calo" reassure, they do not warn.
+
+The level: TINGGI when a sign is a legal bar (what the law forbids: domestic work for a
+Middle East household, an under-age worker, a held passport, a visa that is not a work
+visa, fees the law puts on others) or the weights reach the `tinggi` total; SEDANG when any
+other sign is found; RENDAH only when none is, so no verdict calls a warning it shows "low".
 """
 
 from __future__ import annotations
@@ -78,9 +83,9 @@ def check_offer(text: str, kb: KnowledgeBase) -> OfferCheck:
     )
     score = sum(sign.weight for sign in found)
     level = "rendah"
-    if score >= kb.risk_levels.get("tinggi", 0) and found:
+    if any(sign.bar for sign in found) or (found and score >= kb.risk_levels["tinggi"]):
         level = "tinggi"
-    elif score >= kb.risk_levels.get("sedang", 0) and found:
+    elif found:
         level = "sedang"
     return OfferCheck(level=level, score=score, signs=found)
 
@@ -144,8 +149,10 @@ def offer_reply(
     advice = {
         "tinggi": text("offer_high", lang),
         "sedang": text("offer_medium", lang),
-        "rendah": text("offer_low", lang) if result.signs else text("offer_none", lang),
+        "rendah": text("offer_none", lang),
     }[result.level]
+    if any(sign.bar for sign in result.signs):
+        advice = f"{text('offer_bar', lang)} {advice}"
     head = text(heading, lang, level=level)
     tail = f"{advice}\n\n{text('offer_verify', lang)}"
     lines = [f"⚠️ {sign.title[lang]}" for sign in result.signs]

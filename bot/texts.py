@@ -86,9 +86,10 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "id": "Saya tidak menemukan tanda bahaya yang saya kenal.",
         "en": "I found none of the warning signs I know.",
     },
-    "offer_low": {
-        "id": "Tanda di atas lemah, tetapi tetap periksa sebelum melangkah.",
-        "en": "These signs are weak, but check before going any further.",
+    # A legal bar: the offer breaks a rule, whatever else it says.
+    "offer_bar": {
+        "id": "Ada yang dilarang aturan dalam tawaran ini, jadi tawaran ini tidak resmi.",
+        "en": "Something in this offer is forbidden by the rules, so it is not official.",
     },
     "offer_high": {
         "id": "Tawaran ini sangat mencurigakan. Jangan bayar dan jangan serahkan dokumen. "
@@ -390,12 +391,12 @@ _TEXTS.update(
             "en": "Your case code: {code}\nKeep this code.",
         },
         "report_receipt_forwarded": {
-            "id": "Laporan Anda sudah tersimpan dan diteruskan ke petugas Gugus Tugas TPPO "
-            "{region}.{office}\n\nSelanjutnya: petugas mengonfirmasi penerimaannya paling lambat "
+            "id": "Laporan Anda sudah tersimpan dan diteruskan ke petugas yang ditunjuk "
+            "Pemerintah {region}.{office}\n\nSelanjutnya: petugas mengonfirmasi penerimaannya paling lambat "
             "{ack}, dan mulai menindaklanjuti paling lambat {act}. Petugas bisa membalas lewat "
             "bot ini; Anda diberi tahu bila status kasus berubah.",
-            "en": "Your report is stored and forwarded to the {region} anti-trafficking "
-            "task force.{office}\n\nNext: officials confirm they have it by {ack} at the latest, and "
+            "en": "Your report is stored and forwarded to the officials appointed by the "
+            "{region} government.{office}\n\nNext: officials confirm they have it by {ack} at the latest, and "
             "start following it up by {act}. Officials can reply through this bot; you will "
             "be told when the case status changes.",
         },
@@ -456,10 +457,10 @@ _TEXTS.update(
         },
         "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
         "status_notice": {
-            "id": "Status laporan {code} sekarang: {status}.\nDitangani petugas Gugus Tugas "
-            "TPPO {region}.{office}\nLihat semua pesan petugas: /status {code}",
-            "en": "Report {code} is now: {status}.\nHandled by the {region} anti-trafficking "
-            "task force.{office}\nSee all messages from the officials: /status {code}",
+            "id": "Status laporan {code} sekarang: {status}.\nDitangani petugas yang ditunjuk "
+            "Pemerintah {region}.{office}\nLihat semua pesan petugas: /status {code}",
+            "en": "Report {code} is now: {status}.\nHandled by the officials appointed by the "
+            "{region} government.{office}\nSee all messages from the officials: /status {code}",
         },
         # The report's "where" question over the regions (bot/flows/place.py).
         "place_region": {
@@ -486,9 +487,8 @@ _TEXTS.update(
             "en": "\nLocal office: {office}",
         },
         "official_message": {
-            "id": "Pesan dari petugas Gugus Tugas TPPO {region} tentang laporan {code}:\n\n"
-            "{message}",
-            "en": "A message from the {region} anti-trafficking task force about report "
+            "id": "Pesan dari petugas Pemerintah {region} tentang laporan {code}:\n\n{message}",
+            "en": "A message from the {region} government's officials about report "
             "{code}:\n\n{message}",
         },
         "reply_to_officials_button": {"id": "↩️ Balas petugas", "en": "↩️ Reply to the officials"},

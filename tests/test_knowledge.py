@@ -10,7 +10,10 @@ import yaml
 
 from bot.knowledge import (
     ANSWER_HARD_LIMIT,
+    FIRST_SCREEN,
     PHONE_LIKE,
+    SOURCE_LIMIT,
+    SOURCES_LIMIT,
     KnowledgeBase,
     KnowledgeError,
     load_knowledge,
@@ -174,3 +177,139 @@ def test_bad_warning_sign_regex_is_named(kb_copy: Path) -> None:
 
 def test_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert _problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: folder not found"]
+
+
+# --- an emergency number still to confirm comes with a confirmed one to try -----------
+
+
+def test_a_number_to_confirm_renders_with_a_confirmed_fallback(kb: KnowledgeBase) -> None:
+    hotline = kb.contacts["kemlu_pelindungan_wni"]
+    assert hotline.verify
+    rendered = hotline.render("id")
+    assert "konfirmasi" not in rendered
+    assert "bila tidak tersambung, hubungi KP2MI dari luar negeri: +62 21 2924 4800" in rendered
+    assert "if it does not connect, call KP2MI from abroad" in hotline.render("en")
+
+
+def test_no_emergency_answer_asks_to_confirm_a_number(kb: KnowledgeBase) -> None:
+    for topic in ("darurat", "kontak-darurat"):
+        for lang in ("id", "en"):
+            rendered = kb.render_answer(kb.entries[topic], lang)
+            assert "konfirmasi ulang" not in rendered and "please confirm" not in rendered
+
+
+def _edit_contact(directory: Path, key: str, **changes: object) -> None:
+    path = directory / "contacts.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for field, value in changes.items():
+        if value is None:
+            document["contacts"][key].pop(field, None)
+        else:
+            document["contacts"][key][field] = value
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+
+
+def test_check_kb_wants_a_fallback_for_a_number_to_confirm(kb_copy: Path) -> None:
+    _edit_contact(kb_copy, "lpsk", fallback=None)
+    assert any(
+        p.startswith("contacts.yaml: lpsk: a number still to confirm needs")
+        for p in _problems(kb_copy)
+    )
+
+
+def test_check_kb_refuses_a_fallback_that_is_itself_to_confirm(kb_copy: Path) -> None:
+    _edit_contact(kb_copy, "lpsk", fallback="kemlu_pelindungan_wni")
+    _edit_contact(kb_copy, "lpsk_whatsapp", fallback="nowhere")
+    problems = _problems(kb_copy)
+    assert (
+        "contacts.yaml: lpsk: 'fallback' must be a confirmed contact, not 'kemlu_pelindungan_wni'"
+        in problems
+    )
+    assert "contacts.yaml: lpsk_whatsapp: 'fallback' names unknown contact 'nowhere'" in problems
+
+
+# --- the first screen, the sources and the suggested phrases (issue 19) -------------------
+
+
+def test_an_answer_must_say_what_to_do_in_its_first_screen(
+    kb: KnowledgeBase, kb_copy: Path
+) -> None:
+    file = _file_of(kb, "visa")
+    story = "Visa kerja wajib. " * 30  # 540 characters before the first contact
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={"id": f"{story}Tanya {{kontak:polisi}}.", "en": "Ask {kontak:polisi}."},
+    )
+    problems = _problems(kb_copy)
+    assert (
+        f'{file}: visa: answer (id) names no contact, /command or ketik "..." in its first '
+        f"{FIRST_SCREEN} characters; say what to do or whom to call first"
+    ) in problems
+    assert not any("visa: answer (en) names no contact" in p for p in problems)
+
+
+def test_source_lines_have_a_length_budget(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    headline = "Berita: " + "judul berita yang panjang sekali " * 4
+    _edit_entry(kb_copy, file, "visa", sources=[headline, *["UU 18/2017 pasal 13 " * 2] * 4])
+    problems = _problems(kb_copy)
+    assert any(
+        p.startswith(f"{file}: visa: source #1 (id) is ") and f"limit is {SOURCE_LIMIT}" in p
+        for p in problems
+    )
+    assert any(
+        p.startswith(f"{file}: visa: sources (en) are ") and f"limit is {SOURCES_LIMIT}" in p
+        for p in problems
+    )
+
+
+def test_a_suggested_phrase_must_reach_another_topic(kb: KnowledgeBase, kb_copy: Path) -> None:
+    file = _file_of(kb, "visa")
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={
+            "id": 'Cek lewat /cek, lalu ketik "visa kerja resmi".',
+            "en": 'Check with /cek, then type "emergency".',
+        },
+    )
+    _edit_entry(kb_copy, _file_of(kb, "biaya"), "biaya", standalone=["biaya"])
+    _edit_entry(
+        kb_copy,
+        _file_of(kb, "biaya"),
+        "biaya",
+        answer={"id": 'Cek lewat /cek; ketik "biaya".', "en": 'Check with /cek; type "biaya".'},
+    )
+    problems = _problems(kb_copy)
+    assert (
+        f'{file}: visa: answer (id) suggests typing "visa kerja resmi", which reaches no '
+        "topic: add it to the 'standalone' of the topic it means"
+    ) in problems
+    assert not any('suggests typing "emergency"' in p for p in problems)  # a danger trigger
+    biaya = _file_of(kb, "biaya")
+    assert (
+        f'{biaya}: biaya: answer (id) suggests typing "biaya", which leads back to this same answer'
+        in problems
+    )
+
+
+def test_a_suggested_phrase_a_trigger_captures_is_refused(kb: KnowledgeBase, kb_copy: Path) -> None:
+    """Listed as a way into kontak-darurat, "kontak darurat" would still reach the emergency
+    answer, whose trigger "darurat" it contains: check-kb says so."""
+    _edit_entry(
+        kb_copy, _file_of(kb, "kontak-darurat"), "kontak-darurat", standalone=["kontak darurat"]
+    )
+    file = _file_of(kb, "visa")
+    _edit_entry(
+        kb_copy,
+        file,
+        "visa",
+        answer={"id": 'Cek /cek; ketik "kontak darurat".', "en": "Check with /cek."},
+    )
+    assert (
+        f'{file}: visa: answer (id) suggests typing "kontak darurat", which reaches '
+        "'darurat', not 'kontak-darurat' that lists it"
+    ) in _problems(kb_copy)

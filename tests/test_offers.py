@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot.engine import Engine
@@ -9,7 +11,7 @@ from bot.knowledge import KnowledgeBase
 from bot.messages import Incoming, Reply, UserKey
 from bot.offers import FIRST_MESSAGE_LIMIT, check_offer, offer_reply
 from bot.sessions import MemorySessionStore
-from tests.conftest import Chat
+from tests.conftest import Chat, run_main
 
 
 def _ids(text: str, kb: KnowledgeBase) -> set[str]:
@@ -91,6 +93,123 @@ def test_dumai_ferry_palm_oil_advert_is_high_risk(kb: KnowledgeBase) -> None:
     assert "jalur-belakang" in {sign.id for sign in result.signs}
 
 
+# --- legal bars: what the law forbids is TINGGI on its own (issue 19) ------------------
+
+LEGAL_BARS = {
+    "prt-timur-tengah": [
+        "Dibutuhkan ART untuk majikan di Riyadh, gaji 6 juta, kontrak 2 tahun.",
+        "Lowongan pengasuh anak keluarga di Kuwait.",
+    ],
+    "biaya-pendaftaran": [
+        "Biaya proses 10 juta dibayar di muka sebelum berangkat.",
+        "Kerja pabrik Korea, uang jaminan 5jt ditransfer dulu.",
+    ],
+    "paspor-ditahan": [
+        "Kerja pabrik di Malaysia, paspor dipegang agen selama kontrak.",
+        "Ijazah asli ditahan LPK sebagai jaminan sampai berangkat.",
+    ],
+    "visa-turis": [
+        "Berangkat pakai visa pelajar ke Taiwan, di sana kerja di pabrik.",
+        "Kerja di Dubai, berangkat dengan visa kunjungan.",
+    ],
+    "biaya-dari-gaji": [
+        "Dicari ABK kapal ikan Korea, gaji potong 6 bulan.",
+        "Tiket dan pelatihan dipotong dari gaji, cicil 9 bulan.",
+    ],
+    "di-bawah-umur": ["Kerja restoran di Johor, umur 16 tahun boleh."],
+    "negara-online-scam": ["Lowongan operator di Phnom Penh."],
+}
+
+
+@pytest.mark.parametrize(("bar", "advert"), [(b, a) for b, ads in LEGAL_BARS.items() for a in ads])
+def test_a_legal_bar_alone_makes_the_offer_high_risk(
+    kb: KnowledgeBase, bar: str, advert: str
+) -> None:
+    result = check_offer(advert, kb)
+    assert bar in {sign.id for sign in result.signs}
+    assert next(s for s in result.signs if s.id == bar).bar
+    assert result.level == "tinggi", [s.id for s in result.signs]
+
+
+def test_every_legal_bar_sign_is_tested(kb: KnowledgeBase) -> None:
+    assert {sign.id for sign in kb.warning_signs if sign.bar} == set(LEGAL_BARS)
+
+
+@pytest.mark.parametrize(
+    "offer",
+    [
+        "Lowongan ART di Riyadh, gaji 6 juta",
+        "Biaya admin 10 juta di muka",
+        "Kerja di Malaysia, paspor dipegang agen",
+        "Visa pelajar ke Jepang tapi kerja di pabrik",
+        "ABK kapal ikan, gaji potong 6 bulan",
+    ],
+)
+def test_check_offer_json_says_tinggi_for_the_reviewed_offers(offer: str) -> None:
+    done = run_main("check-offer", "--json", offer, env={"PATH": os.environ.get("PATH", "")})
+    assert done.returncode == 0, done.stderr
+    assert '"level": "tinggi"' in done.stdout
+    assert '"bar": true' in done.stdout
+
+
+def test_a_verdict_with_a_bar_says_the_offer_breaks_the_rules(kb: KnowledgeBase) -> None:
+    reply = offer_reply(check_offer("Lowongan ART di Riyadh", kb), kb, "id")
+    assert "TINGGI" in reply.text and "dilarang aturan" in reply.text
+
+
+@pytest.mark.parametrize(
+    "advert",
+    [
+        "Sponsor resmi? Minat japri.",
+        "Info lowongan pabrik Jepang, hubungi WA 0812 3456 7890",
+        "Lowongan kerja di Laos, gaji 8 juta",
+    ],
+)
+def test_a_sign_is_never_shown_beside_a_low_verdict(kb: KnowledgeBase, advert: str) -> None:
+    """Rendah means nothing was found: a card or verdict that shows a warning says at least
+    sedang ("Risiko tawaran: rendah" beside a warning misled the officials)."""
+    result = check_offer(advert, kb)
+    assert result.signs
+    assert result.level in ("sedang", "tinggi")
+
+
+LICENSED_ADVERTS = [
+    # A caregiver route through a licensed agency, the worker registered at the city office.
+    "PT Sinar Amanah Mandiri (P3MI berizin, job order terdaftar di SISKOP2MI) membuka "
+    "lowongan Caregiver ke Jepang. Tidak dipungut biaya selain biaya resmi ujian bahasa. "
+    "Paspor dipegang sendiri oleh pekerja. Info: WA 0812 3456 7890.",
+    # The G-to-G Korea route: the official test fee is the worker's own.
+    "Program G to G EPS Korea. Pendaftaran di DPMPTSP-TK Kota Pariaman, tidak melalui calo. "
+    "Biaya resmi ujian EPS-TOPIK Rp 450 ribu dibayar peserta di bank. Visa kerja E-9.",
+    # A Taiwan factory job, with the personal costs the worker pays at the offices.
+    "P3MI berizin: operator pabrik Taiwan, kontrak 3 tahun, tanpa potongan gaji, "
+    "biaya paspor Rp 350 ribu dan medical dibayar sendiri di kantor resmi.",
+    "Hong Kong domestic helper via licensed agency. No placement fee, no salary deduction, "
+    "you keep your own passport. Work visa and contract before departure.",
+]
+
+
+@pytest.mark.parametrize("advert", LICENSED_ADVERTS)
+def test_no_licensed_advert_becomes_high_risk(kb: KnowledgeBase, advert: str) -> None:
+    result = check_offer(advert, kb)
+    assert result.level != "tinggi", [s.id for s in result.signs]
+    assert not any(sign.bar for sign in result.signs)
+
+
+def test_official_fees_and_negations_still_reassure(kb: KnowledgeBase) -> None:
+    for reassurance in (
+        "Tidak dipungut biaya selain biaya resmi ujian.",
+        "Tidak ada potongan gaji. Paspor tidak ditahan.",
+        "Bukan visa turis, pakai visa kerja.",
+    ):
+        assert _ids(reassurance, kb) == set(), reassurance
+
+
+def test_laos_is_a_scam_country_sign_not_a_no_agreement_one(kb: KnowledgeBase) -> None:
+    found = _ids("Lowongan admin di Laos", kb)
+    assert "negara-kasus-scam" in found and "negara-online-scam" not in found
+
+
 def test_licensed_agency_japan_caregiver_advert_is_low_risk(kb: KnowledgeBase) -> None:
     advert = (
         "PT Sinar Amanah Mandiri (P3MI berizin, job order terdaftar di SISKOP2MI) membuka "
@@ -169,7 +288,7 @@ def test_every_verdict_fits_a_phone_and_says_how_to_verify(kb: KnowledgeBase, la
         assert len(reply.text) <= FIRST_MESSAGE_LIMIT, reply.text
         assert "SISKOP2MI" in reply.text and "DPMPTSP-TK" in reply.text
         assert ("menjamin" if lang == "id" else "guarantee") in reply.text
-    assert levels == {"rendah", "tinggi"}
+    assert levels == {"rendah", "sedang", "tinggi"}
 
 
 def test_many_signs_are_short_lines_and_the_rest_is_counted(kb: KnowledgeBase) -> None:
@@ -226,7 +345,7 @@ async def test_english_offer_gets_an_english_verdict(kb: KnowledgeBase) -> None:
         Incoming(user, text="Job in Malaysia, the agent will keep your passport. Don't tell.")
     )
     assert "No check can guarantee" in replies[0].text
-    assert "Passport to be held by someone else" in replies[0].text
+    assert "Passport or papers held by someone else" in replies[0].text
 
 
 async def test_offer_typed_after_the_command_is_checked_at_once(chat: Chat) -> None:

@@ -108,7 +108,8 @@ async def test_a_report_from_region_b_reaches_only_b_and_a_cannot_see_or_act_on_
         await play(bot, in_dua_hulu(), REPORTER)
         await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
         receipt = tg.messages(REPORTER)[-1]["text"]
-        assert "Gugus Tugas TPPO Kabupaten Dua" in receipt and "Kabupaten Dua (contoh)" in receipt
+        assert "ditunjuk Pemerintah Kabupaten Dua" in receipt
+        assert "Kabupaten Dua (contoh)" in receipt
         assert "Kota Pariaman" not in receipt
         code = next(w for w in receipt.split() if w.startswith("DUA-"))
 

@@ -475,7 +475,7 @@ async def test_a_reporter_who_reads_english_is_written_to_in_english(
     assert [role for role, _ in to_person] == ["notice", "relay", "reminder"]
     (_, notice), (_, relay), (_, reminder) = to_person
     assert notice["text"].startswith(f"Report {code} is now: 📥 Received")
-    assert "task force" in relay["text"] and "kami cek dulu" in relay["text"]
+    assert "officials" in relay["text"] and "kami cek dulu" in relay["text"]
     assert relay["buttons"] == [[["↩️ Reply to the officials", f"balas:{code}"]]]
     assert "unfinished" in reminder["text"]
     await person.say(f"/status {code}")

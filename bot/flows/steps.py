@@ -101,8 +101,8 @@ CONTACT = Step(
 CONSENT = Step(
     "consent",
     {
-        "id": "Boleh laporan ini diteruskan ke petugas Gugus Tugas TPPO {region}?",
-        "en": "May this report be forwarded to the {region} anti-trafficking task force?",
+        "id": "Boleh laporan ini diteruskan ke petugas yang ditunjuk Pemerintah {region}?",
+        "en": "May this report be forwarded to the officials appointed by the {region} government?",
     },
     options=(
         _opt("ya", "Ya, teruskan", "Yes, forward it", said.AFFIRM | said.AGREE),
