@@ -341,12 +341,14 @@ async def _unanswered(settings: Settings, limit: int) -> int:
     return 0
 
 
-# The sets `eval` measures when given none: the shared development set (outside the
-# repository), the validation set and the real messages.
+# The sets `eval` measures when given none, the one to judge by first: messages real people
+# wrote that nothing was tuned on; then the development set (outside the repository), the
+# validation questions, and the training messages the model learns from (which flatter it).
 EVAL_SETS = (
+    PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml",
     PROJECT_ROOT.parent / "shared" / "eval" / "dev-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml",
-    PROJECT_ROOT / "tests" / "data" / "real-messages.yaml",
+    PROJECT_ROOT / "knowledge" / "real-messages.yaml",
 )
 
 

@@ -34,6 +34,14 @@ CONTACTS_FILE = "contacts.yaml"
 LEXICON_FILE = "lexicon.yaml"
 WARNING_SIGNS_FILE = "warning_signs.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+# Messages real people wrote, labelled with the topics that would help them: the topic model
+# learns from them (bot/scorer.py). Read only to train and by check-kb, never at a start
+# from the cached model: it is the largest file here.
+MESSAGES_FILE = "real-messages.yaml"
+# libyaml's safe parser where PyYAML was built with it (its wheels are): about thirty times
+# faster than the pure-Python one, which had become most of a start-up.
+YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MESSAGE_KEYS = {"q", "accept", "category", "lang", "source", "note"}
 # The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
 # sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
 RISK_LEVELS = ("tinggi",)
@@ -160,6 +168,7 @@ class KnowledgeBase:
     risk_levels: Mapping[str, int] = field(default_factory=dict)
     # Everyday questions the bot must decline ("resep rendang", "jadwal timnas").
     out_of_scope: tuple[str, ...] = ()
+    directory: Path | None = None  # where it was loaded from (the training messages live there)
 
     def render_answer(self, entry: Entry, lang: str) -> str:
         return render_contacts(entry.answer[lang], self.contacts, lang)
@@ -224,7 +233,11 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     report = _Collector()
     if not directory.is_dir():
         raise KnowledgeError([Problem(str(directory), None, "folder not found")])
-    documents = {path.name: _read_yaml(path, report) for path in sorted(directory.glob("*.yaml"))}
+    documents = {
+        path.name: _read_yaml(path, report)
+        for path in sorted(directory.glob("*.yaml"))
+        if path.name != MESSAGES_FILE
+    }
 
     contacts = _load_contacts(documents.pop(CONTACTS_FILE, None), report)
     lexicon = _load_lexicon(documents.pop(LEXICON_FILE, None), report)
@@ -250,12 +263,13 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         warning_signs=signs,
         risk_levels=levels,
         out_of_scope=out_of_scope,
+        directory=directory,
     )
 
 
 def _read_yaml(path: Path, report: _Collector) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except UnicodeDecodeError:
         report.add(path.name, None, "not UTF-8 text")
     except yaml.YAMLError as error:
@@ -730,3 +744,63 @@ def _raw_numbers(text: str, contacts: Mapping[str, Contact]) -> list[str]:
         if value.isdigit() and re.search(rf"(?<![\w.]){value}(?!\w|\.\d)", text):
             found.append(value)
     return found
+
+
+# --- the training messages ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledMessage:
+    """A message a person wrote and the topics whose answers would help them, best first;
+    None: declining is acceptable (alone: the bot must decline)."""
+
+    text: str
+    accept: tuple[str | None, ...]
+
+
+def load_messages(kb: KnowledgeBase) -> tuple[LabelledMessage, ...]:
+    """The training messages beside the knowledge base (none when it has no folder or
+    file); raise KnowledgeError listing every problem."""
+    path = messages_path(kb)
+    if path is None:
+        return ()
+    report = _Collector()
+    document = _read_yaml(path, report)
+    items = document.get("questions") if isinstance(document, dict) else None
+    if not report.problems and not isinstance(items, list):
+        report.add(MESSAGES_FILE, None, "needs a 'questions:' list")
+    messages = []
+    for number, item in enumerate(items if isinstance(items, list) else [], start=1):
+        message = _load_message(number, item, kb.entries, report)
+        if message is not None:
+            messages.append(message)
+    if report.problems:
+        raise KnowledgeError(report.problems)
+    return tuple(messages)
+
+
+def messages_path(kb: KnowledgeBase) -> Path | None:
+    if kb.directory is None or not (kb.directory / MESSAGES_FILE).is_file():
+        return None
+    return kb.directory / MESSAGES_FILE
+
+
+def _load_message(
+    number: int, item: Any, entries: Mapping[str, Entry], report: _Collector
+) -> LabelledMessage | None:
+    where = f"message #{number}"
+    if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
+        report.add(MESSAGES_FILE, where, "needs a 'q' text")
+        return None
+    for key in sorted(set(item) - MESSAGE_KEYS):
+        report.add(MESSAGES_FILE, where, f"unknown key {key!r}")
+    accept = item.get("accept")
+    if not isinstance(accept, list) or not accept:
+        report.add(MESSAGES_FILE, where, "needs 'accept': topic ids and/or null ([null]: decline)")
+        return None
+    for topic in accept:
+        if topic is not None and topic not in entries:
+            report.add(MESSAGES_FILE, where, f"unknown topic {topic!r} in 'accept'")
+    if not isinstance(item.get("source"), str) or not item["source"].strip():
+        report.add(MESSAGES_FILE, where, "needs a 'source' (the page's address, or \"written\")")
+    return LabelledMessage(item["q"], tuple(accept))

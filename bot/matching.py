@@ -27,12 +27,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process
-from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 
 from bot.knowledge import Entry, KnowledgeBase
 from bot.language import ENGLISH_FUNCTION_WORDS
-from bot.normalize import Lexicon, contains_phrase, normalize
+from bot.normalize import contains_phrase, normalize
 from bot.scorer import OUT_OF_SCOPE, Scorer, load_scorer
+from bot.stemming import analyse, stemmer
 
 # BM25 constants: k1 as usual; a low b because a topic with many examples is
 # not less relevant for being long.
@@ -56,27 +56,33 @@ MIN_FUZZY_WORD_LEN = 4  # shorter words are too easy to confuse ("sim" -> "visa"
 
 # Ranking: BM25 relative to the best candidate, blended with the closest example.
 FUZZY_WEIGHT = 0.2
-# Then blended with the classifier's probability relative to the best candidate's. The
-# weights below were chosen together on the dev, validation and real-message sets; more
-# weight to the classifier lost right answers to stories that touch several topics.
-MODEL_WEIGHT = 0.3
-MODEL_CANDIDATES = 3  # the classifier's favourite topics join BM25's candidates
-# An unsure classifier (its best topic below this) speaks no louder than this: relative to
-# a best of 0.14, a 0.10 would otherwise weigh as if it were sure.
-MODEL_SURE = 0.25
-# Share of the confidence that is the classifier's "this is one of ours" (1 - P(out of scope)).
-MODEL_SAY = 0.2
-AMBIGUITY = 0.9  # a runner-up ranking this close to the top is offered too ("Maksud Anda")
-
-# Confidence: the share of the evidence that points at a topic rather than at the
-# everyday questions of out_of_scope.yaml, scaled down when there is little
-# evidence at all, blended with the classifier's MODEL_SAY.
-FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the confidence proportionally
-THRESHOLD = 56  # below this confidence: "I don't know"
-# From here to THRESHOLD: offer "did you mean" buttons. Below 50 they were, on every set,
-# offered only to messages that are not ours (and above it nearly so: kept for typing that
-# none of the sets has).
-SUGGEST_FLOOR = 50
+# A candidate that could not come this close to the best even with a perfect similarity is
+# not compared: the comparisons are most of the ranking's time.
+FUZZY_PRUNE = 0.9
+# Then blended with the topic model's probability relative to its best topic's. How far to
+# trust which depends on how the message is written: a short question reads like the
+# knowledge base's examples, where the words decide well; a story is told in other words,
+# where the model trained on real messages decides better. A message's "story share" runs
+# from 0 at SHORT_WORDS words to 1 at STORY_WORDS, and every weight below slides with it.
+SHORT_WORDS = 8
+STORY_WORDS = 20
+MODEL_WEIGHT = (0.5, 1.0)  # (short question, story)
+# The 0-100 confidence: the yes/no model's "one of ours" (1 - P(not ours)), blended with
+# the words' say (the share of the BM25 evidence that points at the topic rather than at
+# out_of_scope.yaml, lowered when there is little evidence at all).
+OUTSIDE_SAY = (0.3, 0.7)
+THRESHOLD = (45, 60)  # below this confidence: "I don't know"
+FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the words' say proportionally
+# Below the threshold, from here: the closest topics are offered ("Maksud Anda"); under it a
+# message shares nothing with ours ("resep rendang"), and topic buttons would only puzzle.
+SUGGEST_FLOOR = 30
+OFFERED = 2  # topics offered under an answer or a decline: the buttons seen first
+# Under a short question's answer another topic is offered only this close to the best
+# (a story touches several problems: it always gets the next two).
+CLOSE = 0.6
+# The weights and thresholds above were chosen together by page-grouped cross-validation on
+# the real messages of knowledge/real-messages.yaml, subject to the question sets (the
+# development and validation questions) keeping 0.95 helpful and 0.95 declined; see README.
 
 
 @dataclass(frozen=True)
@@ -85,38 +91,6 @@ class Match:
     score: int  # 0-100 confidence in `topic` (or in the best guess when topic is None)
     alternatives: tuple[str, ...]  # other topics worth offering as buttons
     rule: str  # "trigger", "standalone", "ranked" or "none": why, for logs and eval
-
-
-class _Stemmer:
-    """Sastrawi's stemmer with a cache: the same few thousand words recur."""
-
-    def __init__(self) -> None:
-        factory = StemmerFactory()
-        self._stemmer = factory.create_stemmer()
-        # Sastrawi's root-word list ("kata dasar"): real words, never typos of another.
-        self.roots = frozenset(str(word) for word in factory.get_words() if word)
-        self.stem = lru_cache(maxsize=50_000)(self._stem)
-
-    def _stem(self, word: str) -> str:
-        if not word.isalpha() or len(word) <= 3:
-            return word
-        return str(self._stemmer.stem(word)) or word
-
-
-_STEMMER: _Stemmer | None = None
-
-
-def _stemmer() -> _Stemmer:
-    global _STEMMER
-    if _STEMMER is None:
-        _STEMMER = _Stemmer()
-    return _STEMMER
-
-
-def analyse(text: str, lexicon: Lexicon) -> list[str]:
-    """Normalised, stemmed words."""
-    stem = _stemmer().stem
-    return [stem(word) for word in normalize(text, lexicon).split()]
 
 
 def terms(words: list[str]) -> list[str]:
@@ -162,14 +136,12 @@ class Matcher:
     def __init__(
         self,
         kb: KnowledgeBase,
-        threshold: int = THRESHOLD,
         cache_dir: Path | None = None,
         scorer: Scorer | None = None,
     ) -> None:
         """`cache_dir` keeps the trained topic model between starts (None: train in
         memory); `scorer` gives an already loaded one."""
         self.kb = kb
-        self.threshold = threshold
         # One document per topic, and last the out-of-scope questions (topic None):
         # everyday words ("harga", "besok", "resep") then weigh for refusing.
         self._topics: list[str | None] = list(kb.entries)
@@ -183,7 +155,7 @@ class Matcher:
         self._build_index()
         self._vocabulary = sorted(t for t in self._weights if " " not in t)
         # Words that are words of their own are never "corrected" into a topic word.
-        self._own_words = _stemmer().roots | {
+        self._own_words = stemmer().roots | {
             word for pair in kb.lexicon.words.items() for text in pair for word in text.split()
         }
         self._correct = lru_cache(maxsize=20_000)(self._closest_known_word)
@@ -254,7 +226,7 @@ class Matcher:
     def known_word(self, word: str) -> str:
         """The knowledge base's word for one typed word: stemmed, else read in a standard
         spelling, else corrected as a typo; unchanged (stemmed) when nothing fits."""
-        stem = _stemmer().stem
+        stem = stemmer().stem
         stemmed = stem(word)
         if stemmed in self._weights:
             return stemmed
@@ -297,10 +269,8 @@ class Matcher:
         """(topic, rank score 0..1, BM25 evidence) best first, and the out-of-scope evidence,
         for a text already through `normalize`.
 
-        A candidate whose score could not reach AMBIGUITY x the best so far even with a
-        perfect rapidfuzz similarity is not compared (its score is the BM25 part alone):
-        it can neither win nor be offered as "Maksud Anda", and the comparisons are most
-        of the matcher's time.
+        A candidate whose score could not reach FUZZY_PRUNE x the best so far even with a
+        perfect rapidfuzz similarity is not compared: it keeps its BM25 part alone.
         """
         candidates, declined = self._evidence(normalised)
         if not candidates:
@@ -310,7 +280,7 @@ class Matcher:
         ranked = []
         for index, evidence in candidates:
             score = (1 - FUZZY_WEIGHT) * evidence / top
-            if score + FUZZY_WEIGHT >= AMBIGUITY * best:
+            if score + FUZZY_WEIGHT >= FUZZY_PRUNE * best:
                 closest = process.extractOne(
                     normalised, self._examples[index], scorer=fuzz.token_set_ratio
                 )
@@ -330,9 +300,9 @@ class Matcher:
         normalised = normalize(text, self.kb.lexicon)
         ruled = self._rule(normalised)
         if ruled is not None and ruled.rule == "trigger":
-            # Danger first; what else the message asks about goes under it as a button.
-            asked = self._ranked(normalised).topic
-            also = (asked,) if asked is not None and asked != ruled.topic else ()
+            # Danger first; what else the message is about goes under it as buttons.
+            ranking, _, _ = self._blended(normalised, story_share(normalised))
+            also = tuple(topic for topic, _ in ranking if topic != ruled.topic)[:OFFERED]
             return Match(ruled.topic, ruled.score, also, ruled.rule)
         if ruled is not None:
             return ruled
@@ -340,34 +310,51 @@ class Matcher:
             return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
         return self._ranked(normalised)
 
-    def _ranked(self, normalised: str) -> Match:
+    def _blended(
+        self, normalised: str, story: float
+    ) -> tuple[list[tuple[str, float]], dict[str, tuple[float, float]], float]:
+        """Every topic with its blended rank (best first), BM25's (rank, evidence) of its
+        candidates, and the out-of-scope evidence."""
         ranked, declined = self.rank(normalised)
-        probabilities = self.scorer.probabilities(normalised)
-        outside = probabilities.pop(OUT_OF_SCOPE, 0.0)
         lexical = {topic: (rank, evidence) for topic, rank, evidence in ranked}
-        # The classifier may see a topic BM25 missed (a story told in other words).
-        favourites = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
-        candidates = [*lexical, *(t for t in favourites[:MODEL_CANDIDATES] if t not in lexical)]
-        best_probability = max(MODEL_SURE, *(probabilities[t] for t in candidates))
+        weight = _sliding(MODEL_WEIGHT, story)
+        probabilities = self.scorer.probabilities(normalised)
+        probabilities.pop(OUT_OF_SCOPE, None)
+        best = max(probabilities.values())
         blended = sorted(
             (
-                (
-                    topic,
-                    (1 - MODEL_WEIGHT) * lexical.get(topic, (0.0, 0.0))[0]
-                    + MODEL_WEIGHT * probabilities[topic] / best_probability,
-                )
-                for topic in candidates
+                (topic, (1 - weight) * lexical.get(topic, (0.0, 0.0))[0] + weight * p / best)
+                for topic, p in probabilities.items()
             ),
             key=lambda item: -item[1],
         )
+        return blended, lexical, declined
+
+    def _ranked(self, normalised: str) -> Match:
+        story = story_share(normalised)
+        blended, lexical, declined = self._blended(normalised, story)
         topic, top = blended[0]
         evidence = lexical.get(topic, (0.0, 0.0))[1]
         share = evidence / (evidence + declined) if evidence else 0.0
         words_say = share * min(1.0, evidence / FULL_EVIDENCE)
-        score = round(100 * ((1 - MODEL_SAY) * words_say + MODEL_SAY * (1 - outside)))
-        close = tuple(t for t, rank in blended[1:3] if rank >= AMBIGUITY * top)
-        if score >= self.threshold:
-            return Match(topic, score, close, "ranked")
+        inside = 1 - self.scorer.outside(normalised)
+        say = _sliding(OUTSIDE_SAY, story)
+        score = round(100 * (say * inside + (1 - say) * words_say))
+        others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
+        if score >= _sliding(THRESHOLD, story):
+            return Match(topic, score, others, "ranked")
         if score >= SUGGEST_FLOOR:
-            return Match(None, score, (topic, *close), "none")
+            return Match(None, score, (topic, *others)[:OFFERED], "none")
         return Match(None, score, (), "none")
+
+
+def story_share(normalised: str) -> float:
+    """0 for a short question, 1 for a story, in between by the number of words."""
+    words = len(normalised.split())
+    return min(1.0, max(0.0, (words - SHORT_WORDS) / (STORY_WORDS - SHORT_WORDS)))
+
+
+def _sliding(bounds: tuple[float, float], story: float) -> float:
+    """A setting between its short-question and its story value."""
+    low, high = bounds
+    return low + story * (high - low)

@@ -1,26 +1,30 @@
-"""A second opinion for the matcher: which topic a message reads like, letter by letter,
-with "none of ours" (knowledge/out_of_scope.yaml) as a topic of its own.
+"""The topic model: which topic a message reads like, and whether it is one of ours at all.
 
-A TF-IDF character 2-5-gram logistic regression (scikit-learn) is trained from the
-knowledge base alone: each topic's example questions, titles and keywords, and the
-out-of-scope questions. Character n-grams see "galbay", "kredivo" or "dosakah" even
-when no topic word is misspelt, and the out-of-scope class lets everyday questions that
-share our words ("install ulang windows") lean away from every topic.
+Two logistic regressions (scikit-learn) over the same features, trained from the knowledge
+base (each topic's example questions, titles and keywords, and knowledge/out_of_scope.yaml)
+and from knowledge/real-messages.yaml, messages real people wrote, labelled with the topics
+whose answers would help them (the first fully, the others at SECOND_LABEL):
+- `probabilities`: one class per topic and one for "none of ours";
+- `outside`: one yes/no model, "not one of ours", since a single class among 41 topics is
+  never sure enough to say it alone.
+Features: character 2-5-grams of the normalised text (they see "galbay", "kredivo" or a typo
+even when no word matches) and stemmed words and word pairs (a story's words, whatever their
+affixes).
 
-Fitting takes a few seconds and importing scikit-learn about one, so the fitted weights
-are kept in a cache file named after a fingerprint of everything the fit sees (the
-training texts as the matcher reads them, scikit-learn's version, this module's format):
-only the first start after a knowledge change trains. The file holds plain arrays
-(NumPy .npz, read without pickle: a cache folder must not be a way to run code), and a
-message is scored here with NumPy alone, so a start from the cache never imports
-scikit-learn. A cache that cannot be read is retrained; one that cannot be written is
-only logged.
+Fitting takes seconds and importing scikit-learn about one, so the fitted weights are kept
+in a cache file named after a fingerprint of everything the fit sees (the training texts as
+the model reads them, the messages file, scikit-learn's version, this module's format): only
+the first start after a knowledge change trains. The file holds plain arrays (NumPy .npz,
+read without pickle: a cache folder must not be a way to run code), and a message is scored
+with NumPy alone, so a start from the cache never imports scikit-learn nor reads the messages
+file. A cache that cannot be read is retrained; one that cannot be written is only logged.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -36,34 +40,62 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import KnowledgeBase, load_messages, messages_path
 from bot.normalize import normalize
+from bot.stemming import stemmer
 
 log = logging.getLogger(__name__)
 
-OUT_OF_SCOPE = ""  # the class of knowledge/out_of_scope.yaml
+OUT_OF_SCOPE = ""  # the class of knowledge/out_of_scope.yaml and of messages to decline
 # Bump when the file layout or the features change, so old caches are not read.
-MODEL_FORMAT = 1
-NGRAMS = (2, 5)
-# Little regularisation: the examples are few and each one is meant.
-C = 10.0
+MODEL_FORMAT = 2
+CHAR_NGRAMS = (2, 5)
+WORD_NGRAMS = (1, 2)
+C = 10.0  # topics: little regularisation, the examples are few and each one is meant
+C_OUTSIDE = 3.0  # "not ours": more, its evidence is spread over many everyday words
+# A message's further helpful topics teach at this weight; the first (best) at 1.
+SECOND_LABEL = 0.5
 CACHE_PREFIX = "topic-model-"
 KEEP_CACHES = 4  # a few knowledge versions side by side (tests use copies of the base)
 
-Floats = npt.NDArray[np.float64]
+Floats = npt.NDArray[np.float32]
 
 
-def training_examples(kb: KnowledgeBase) -> list[tuple[str, str]]:
-    """(normalised text, class) pairs: what the model learns from."""
-    pairs = []
+@dataclass(frozen=True)
+class Example:
+    text: str  # normalised
+    words: str  # stemmed
+    label: str  # a topic id, or OUT_OF_SCOPE
+    weight: float
+    primary: bool  # the text's best label (a text with several helpful topics recurs)
+
+
+def training_examples(kb: KnowledgeBase) -> list[Example]:
+    """What the model learns from."""
+    found: list[tuple[str, str, float, bool]] = []
     for entry in kb.entries.values():
         # The keywords as one text: each alone, a one-word "question" taught the model that
         # short messages with one of our words are ours (more off-topic ones got an answer).
         keywords = " ".join(entry.keywords)
         for text in (*entry.questions, *entry.title.values(), keywords):
-            pairs.append((normalize(text, kb.lexicon), entry.id))
-    pairs += [(normalize(q, kb.lexicon), OUT_OF_SCOPE) for q in kb.out_of_scope]
-    return [(text, label) for text, label in pairs if text]
+            found.append((text, entry.id, 1.0, True))
+    found += [(question, OUT_OF_SCOPE, 1.0, True) for question in kb.out_of_scope]
+    for message in load_messages(kb):
+        first, *others = message.accept
+        found.append((message.text, first or OUT_OF_SCOPE, 1.0, True))
+        found += [(message.text, t, SECOND_LABEL, False) for t in others if t]
+    examples = []
+    for text, label, weight, primary in found:
+        normalised = normalize(text, kb.lexicon)
+        if normalised:
+            examples.append(Example(normalised, words(normalised), label, weight, primary))
+    return examples
+
+
+def words(normalised: str) -> str:
+    """The stemmed words of a normalised text, as the word features read them."""
+    stem = stemmer().stem
+    return " ".join(stem(word) for word in normalised.split())
 
 
 def _sklearn_version() -> str:
@@ -73,18 +105,27 @@ def _sklearn_version() -> str:
         return "missing"
 
 
-def fingerprint(examples: list[tuple[str, str]]) -> str:
-    """Changes whenever the fitted model could: its inputs, settings or library."""
-    payload = json.dumps(
-        [MODEL_FORMAT, _sklearn_version(), NGRAMS, C, examples], ensure_ascii=False
-    )
+def fingerprint(kb: KnowledgeBase) -> str:
+    """Changes whenever the fitted model could: its inputs, settings or library. Cheap: the
+    messages file counts by its bytes, so a start from the cache never parses it."""
+    own = [
+        (normalize(text, kb.lexicon), entry.id)
+        for entry in kb.entries.values()
+        for text in (*entry.questions, *entry.title.values(), " ".join(entry.keywords))
+    ]
+    own += [(normalize(q, kb.lexicon), OUT_OF_SCOPE) for q in kb.out_of_scope]
+    path = messages_path(kb)
+    messages = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+    settings = [MODEL_FORMAT, _sklearn_version(), CHAR_NGRAMS, WORD_NGRAMS, C, C_OUTSIDE]
+    settings += [SECOND_LABEL, sorted(kb.lexicon.words.items())]
+    payload = json.dumps([settings, own, messages], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 def char_ngrams(text: str) -> list[str]:
     """scikit-learn's "char_wb" analyser: n-grams inside each space-padded word."""
     grams = []
-    low, high = NGRAMS
+    low, high = CHAR_NGRAMS
     for word in text.split():
         padded = f" {word} "
         for n in range(low, high + 1):
@@ -96,48 +137,70 @@ def char_ngrams(text: str) -> list[str]:
     return grams
 
 
+def word_ngrams(stemmed: str) -> list[str]:
+    """scikit-learn's "word" analyser on whitespace tokens: words, then adjacent pairs."""
+    tokens = stemmed.split()
+    return tokens + [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+
+
 @dataclass(frozen=True)
 class Scorer:
     classes: tuple[str, ...]
-    vocabulary: dict[str, int]
+    vocabulary: dict[str, int]  # character n-grams and (after them) word n-grams -> column
     idf: Floats
     coef: Floats  # classes x features
     intercept: Floats
-    source: str  # "trained", "cache" or "trained (not cached)": how it was obtained
+    outside_coef: Floats  # features: the "not one of ours" model
+    outside_intercept: float
+    chars: int  # columns of character n-grams; word n-grams follow, with a "w:" prefix
+    source: str  # "trained", "cache ..." or "trained (not cached)": how it was obtained
+
+    def features(self, normalised: str) -> tuple[npt.NDArray[np.intp], Floats]:
+        """The message's columns and TF-IDF values, as fitted: sublinear tf, and each of the
+        two feature groups scaled to unit length on its own."""
+        grams = char_ngrams(normalised) + [f"w:{g}" for g in word_ngrams(words(normalised))]
+        counts = Counter(
+            index for gram in grams if (index := self.vocabulary.get(gram)) is not None
+        )
+        if not counts:
+            return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float32)
+        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        values = (np.log(tf) + np.float32(1)) * self.idf[columns]
+        for part in (columns < self.chars, columns >= self.chars):
+            norm = math.sqrt(float(values[part] @ values[part]))
+            if norm:
+                values[part] /= norm
+        return columns, values
 
     def probabilities(self, normalised: str) -> dict[str, float]:
         """Class -> probability (summing to 1) for a text already through `normalize`."""
-        counts = Counter(
-            index
-            for gram in char_ngrams(normalised)
-            if (index := self.vocabulary.get(gram)) is not None
-        )
-        scores = self.intercept.copy()
-        if counts:
-            columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            weights = (1.0 + np.log(tf)) * self.idf[columns]  # sublinear tf, as fitted
-            weights /= math.sqrt(float(weights @ weights))
-            scores = scores + self.coef[:, columns] @ weights
-        scores = np.exp(scores - scores.max())
+        columns, values = self.features(normalised)
+        scores = self.intercept + self.coef[:, columns] @ values
+        scores = np.exp(scores - np.max(scores))
         scores /= scores.sum()
         return dict(zip(self.classes, scores.tolist(), strict=True))
+
+    def outside(self, normalised: str) -> float:
+        """The yes/no model's probability that the message is not one of ours."""
+        columns, values = self.features(normalised)
+        logit = self.outside_intercept + float(self.outside_coef[columns] @ values)
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
 
 
 def load_scorer(kb: KnowledgeBase, cache_dir: Path | None) -> Scorer:
     """The fitted model for `kb`: from `cache_dir` when it holds one for this knowledge,
     else trained now (and saved there when a folder is given)."""
-    examples = training_examples(kb)
-    key = fingerprint(examples)
+    key = fingerprint(kb)
     path = cache_dir / f"{CACHE_PREFIX}{key[:24]}.npz" if cache_dir is not None else None
     if path is not None and path.exists():
-        cached = _read(path, sorted({label for _, label in examples}))
+        cached = _read(path)
         if cached is not None:
             log.info("topic model loaded from %s", path)
             return cached
         log.warning("topic model cache %s is unreadable: training again", path)
     started = time.perf_counter()
-    scorer = _fit(examples)
+    scorer = _fit(training_examples(kb))
     log.info("topic model trained in %.1f s", time.perf_counter() - started)
     if path is not None:
         try:
@@ -150,38 +213,58 @@ def load_scorer(kb: KnowledgeBase, cache_dir: Path | None) -> Scorer:
 
 
 def _with_source(scorer: Scorer, source: str) -> Scorer:
-    return Scorer(
-        scorer.classes, scorer.vocabulary, scorer.idf, scorer.coef, scorer.intercept, source
-    )
+    fields = {**scorer.__dict__, "source": source}
+    return Scorer(**fields)
 
 
-def _fit(examples: list[tuple[str, str]]) -> Scorer:
+def _fit(examples: list[Example]) -> Scorer:
     # Imported here: scikit-learn costs about a second to import, and only a start after a
     # knowledge change needs it.
+    from scipy.sparse import hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from threadpoolctl import threadpool_limits
 
-    texts = [text for text, _ in examples]
-    labels = [label for _, label in examples]
-    vectorizer = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, lowercase=False
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True, lowercase=False
     )
-    features = vectorizer.fit_transform(texts)
+    stems = TfidfVectorizer(
+        analyzer=lambda text: word_ngrams(text), sublinear_tf=True, lowercase=False
+    )
+    features = hstack(
+        [
+            chars.fit_transform([example.text for example in examples]),
+            stems.fit_transform([example.words for example in examples]),
+        ]
+    ).tocsr()
+    once = [e for e in examples if e.primary]  # each text once for the yes/no model
     # "balanced": out_of_scope.yaml holds many more questions than any topic, and must
-    # not win for being large.
-    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
-    # One thread: this problem is small, and on a busy two-core machine BLAS threads
-    # fighting each other made the fit five times slower (14 s instead of 3).
+    # not win for being large. One thread: on a busy two-core machine BLAS threads
+    # fighting each other made the fit several times slower.
+    topics = LogisticRegression(C=C, max_iter=3000, class_weight="balanced")
+    outside = LogisticRegression(C=C_OUTSIDE, max_iter=3000, class_weight="balanced")
     with threadpool_limits(limits=1):
-        model.fit(features, labels)
-    vocabulary = {str(gram): int(index) for gram, index in vectorizer.vocabulary_.items()}
+        topics.fit(
+            features,
+            [e.label for e in examples],
+            sample_weight=np.array([e.weight for e in examples]),
+        )
+        outside.fit(
+            features[[i for i, e in enumerate(examples) if e.primary]],
+            [e.label == OUT_OF_SCOPE for e in once],
+        )
+    vocabulary = {str(gram): int(index) for gram, index in chars.vocabulary_.items()}
+    offset = len(vocabulary)
+    vocabulary |= {f"w:{gram}": offset + int(i) for gram, i in stems.vocabulary_.items()}
     return Scorer(
-        classes=tuple(str(c) for c in model.classes_),
+        classes=tuple(str(c) for c in topics.classes_),
         vocabulary=vocabulary,
-        idf=np.asarray(vectorizer.idf_, dtype=np.float64),
-        coef=np.asarray(model.coef_, dtype=np.float64),
-        intercept=np.asarray(model.intercept_, dtype=np.float64),
+        idf=np.concatenate([chars.idf_, stems.idf_]).astype(np.float32),
+        coef=np.asarray(topics.coef_, dtype=np.float32),
+        intercept=np.asarray(topics.intercept_, dtype=np.float32),
+        outside_coef=np.asarray(outside.coef_[0], dtype=np.float32),
+        outside_intercept=float(outside.intercept_[0]),
+        chars=offset,
         source="trained",
     )
 
@@ -201,6 +284,9 @@ def _write(path: Path, scorer: Scorer) -> None:
                 idf=scorer.idf,
                 coef=scorer.coef,
                 intercept=scorer.intercept,
+                outside_coef=scorer.outside_coef,
+                outside_intercept=np.array([scorer.outside_intercept]),
+                chars=np.array([scorer.chars]),
             )
             file.flush()
             os.fsync(file.fileno())
@@ -210,25 +296,38 @@ def _write(path: Path, scorer: Scorer) -> None:
         raise
 
 
-def _read(path: Path, expected_classes: list[str]) -> Scorer | None:
+def _read(path: Path) -> Scorer | None:
     try:
         with np.load(path, allow_pickle=False) as stored:
             classes = tuple(str(c) for c in stored["classes"])
             grams = [str(g) for g in stored["grams"]]
-            idf, coef = stored["idf"], stored["coef"]
-            intercept = stored["intercept"]
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            arrays = {name: stored[name] for name in ("idf", "coef", "intercept", "outside_coef")}
+            outside_intercept = float(stored["outside_intercept"][0])
+            chars = int(stored["chars"][0])
+    except (OSError, ValueError, KeyError, IndexError, EOFError, zipfile.BadZipFile):
         return None
+    size = len(grams)
     shapes_agree = (
-        list(classes) == expected_classes
-        and idf.shape == (len(grams),)
-        and coef.shape == (len(classes), len(grams))
-        and intercept.shape == (len(classes),)
+        arrays["idf"].shape == (size,)
+        and arrays["coef"].shape == (len(classes), size)
+        and arrays["intercept"].shape == (len(classes),)
+        and arrays["outside_coef"].shape == (size,)
+        and 0 <= chars <= size
+        and OUT_OF_SCOPE in classes
     )
     if not shapes_agree:
         return None
-    vocabulary = {gram: index for index, gram in enumerate(grams)}
-    return Scorer(classes, vocabulary, idf, coef, intercept, source=f"cache {path}")
+    return Scorer(
+        classes=classes,
+        vocabulary={gram: index for index, gram in enumerate(grams)},
+        idf=arrays["idf"].astype(np.float32),
+        coef=arrays["coef"].astype(np.float32),
+        intercept=arrays["intercept"].astype(np.float32),
+        outside_coef=arrays["outside_coef"].astype(np.float32),
+        outside_intercept=outside_intercept,
+        chars=chars,
+        source=f"cache {path}",
+    )
 
 
 def _prune(keep: Path) -> None:

@@ -1,0 +1,62 @@
+"""The real-message corpus: split by page, so the validation part measures messages from
+pages the model never learned from."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge import MESSAGES_FILE, KnowledgeBase
+from tests.conftest import KNOWLEDGE_DIR, PROJECT_ROOT
+
+VALIDATION = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
+CATEGORIES = {"story", "statement", "plea", "question", "short", "fragment"}
+
+
+def page(url: str) -> str:
+    """A page's address without scheme, mobile/AMP prefixes, tracking or paging."""
+    address = re.sub(r"^https?://", "", url.strip().lower())
+    address = re.sub(r"^(www\.|m\.|amp\.)", "", address)
+    host, _, rest = address.partition("/")
+    path, _, query = rest.partition("?")
+    path = re.sub(r"(/amp)?/?$", "", re.sub(r"^amp/", "", path))
+    kept = "&".join(p for p in query.split("&") if re.match(r"^(p|id|t|topic)=", p))
+    return f"{host}/{path}" + (f"?{kept}" if kept else "")
+
+
+def messages(path: Path) -> list[dict[str, object]]:
+    items = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"]
+    assert isinstance(items, list)
+    return items
+
+
+def test_no_page_and_no_message_is_in_both_parts() -> None:
+    training = messages(KNOWLEDGE_DIR / MESSAGES_FILE)
+    validation = messages(VALIDATION)
+    collected = [str(m["source"]) for m in training if m["source"] != "written"]
+    assert {page(url) for url in collected} & {page(str(m["source"])) for m in validation} == set()
+    texts = {" ".join(str(m["q"]).casefold().split()) for m in training}
+    assert [m["q"] for m in validation if " ".join(str(m["q"]).casefold().split()) in texts] == []
+
+
+def test_the_validation_part_is_collected_labelled_and_large_enough(kb: KnowledgeBase) -> None:
+    validation = messages(VALIDATION)
+    assert len(validation) >= 400
+    for message in validation:
+        assert str(message["source"]).startswith("http"), message  # no written ones
+        assert message["category"] in CATEGORIES, message
+        assert message["lang"] in ("id", "en", "min"), message
+        accept = message["accept"]
+        assert isinstance(accept, list) and accept, message
+        assert all(topic is None or topic in kb.entries for topic in accept), message
+    unrelated = [m for m in validation if m["accept"] == [None]]
+    assert len(unrelated) >= 100
+
+
+def test_the_training_part_is_mostly_collected() -> None:
+    training = messages(KNOWLEDGE_DIR / MESSAGES_FILE)
+    collected = [m for m in training if m["source"] != "written"]
+    assert len(collected) >= 1000
+    assert all(str(m["source"]).startswith("http") for m in collected)
