@@ -27,17 +27,20 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.case_links import quote_key
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
 from bot.reports import COPY_ROLES, OFFICIALS, group_hash
-from bot.storage import Database, now
+from bot.storage import Database, now, this_hour
 
 log = logging.getLogger(__name__)
 
 IDLE_WAIT = 1.0  # how often an idle worker looks for due rows without being woken
 WATCH_EVERY = 30.0  # seconds between looks at the length and age of the officials' queue
 ALERT_EVERY = 3600.0  # at most one "the queue is long" alert an hour
+# Rows about a case that are not the case's own messages: a reply to them is no case note.
+UNLINKED_ROLES = frozenset({"howto"})
 
 
 @dataclass(frozen=True)
@@ -141,7 +144,19 @@ class Outbox:
             )
             if sent.message_id is None or sent.chat_id is None:
                 return
-            if item.recipient is None and item.report_id:
+            if item.recipient is not None and item.report_id:
+                # A reporter who quotes this message (an official's, a status change) is
+                # answering this case: remembered as a keyed hash only (bot.case_links).
+                await db.execute(
+                    "INSERT OR IGNORE INTO case_quotes (quote_hash, report_id, at) "
+                    "VALUES (?, ?, ?)",
+                    (
+                        quote_key(self.cipher, item.recipient, str(sent.message_id)),
+                        item.report_id,
+                        this_hour(),
+                    ),
+                )
+            if item.recipient is None and item.report_id and item.role not in UNLINKED_ROLES:
                 # A reply to any of a case's messages in the group becomes a note on it; the
                 # province's read-only copy is remembered apart, to be edited, never replied to.
                 kind = "copy" if item.role in COPY_ROLES else "case"
