@@ -1,5 +1,6 @@
-"""The officials' side of a case: the card, status and assignment, the relay both ways,
-and the /kasus, /statistik and /ekspor views.
+"""The officials' side of a case: the card, status and assignment, closing with a reason,
+forwarding to another agency, the relay both ways, and the /kasus, /statistik and /ekspor
+views.
 
 Channel-neutral: it returns `Reply` objects and outbox rows; the adapter decides
 who may press what (only configured official ids, only in the officials' chat).
@@ -16,18 +17,24 @@ import io
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.closing import CLOSING, Reason
+from bot.deadlines import WIB, short_moment
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
+from bot.queue_view import attention_order, open_buttons, promise_mark
 from bot.regions import PROVINCE, Regions, single_region
 from bot.reports import CLOSED, STATUSES, TAGS, OutboxRow, Report, ReportStore
 from bot.response import (
     RESPONSE_COLUMNS,
+    Clock,
     Responses,
     ResponseTimes,
-    late_mark,
+    moment_of,
     response_cells,
     uniform,
+    utc_now,
 )
+from bot.roster import UNNAMED, Roster, display_name
 from bot.safe_text import clean_text, quoted
 from bot.sessions import SessionStore
 from bot.statistics import USAGE, Statistics, count, parse_period
@@ -35,27 +42,31 @@ from bot.texts import text
 
 # Officials work in Indonesian; reporters read their case's status in their own language.
 STATUS_LABELS = {status: text(f"case_status_{status}", "id") for status in STATUSES}
-# The buttons an official sees for each status: the path forward.
+# The buttons an official sees for each status: the next step forward, and closing (which
+# asks for a reason, bot/closing.py) from any open status: one tap, not three.
 NEXT_STATUSES = {
-    "baru": ("diterima",),
-    "diterima": ("ditindaklanjuti", "tidak_valid"),
-    "ditindaklanjuti": ("selesai", "tidak_valid"),
+    "baru": ("diterima", *CLOSING),
+    "diterima": ("ditindaklanjuti", *CLOSING),
+    "ditindaklanjuti": CLOSING,
     "selesai": (),
     "tidak_valid": (),
 }
 # Button actions: "kasus:<code>:<status>", "kasus:<code>:tangani", "kasus:<code>:kategori"
 # (the tag choices), "kasus:<code>:tag+<tag>" / "tag-<tag>" (set / clear: what the button
-# showed, so a press on an outdated menu does what its label said).
+# showed, so a press on an outdated menu does what its label said); bot/officials_chat.py
+# has the rest.
 CASE_ACTION = "kasus"
 TAG_MENU = "kategori"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
-CARD_FIELD_CHARS = 500  # longer answers are shortened on the card (one message, editable)
+CARD_FIELD_CHARS = 500  # longer answers are shortened in a card's detail (one message)
 ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
 ALBUM_SIZE = 10
 THREAD_LABELS = {
     "to_reporter": "✉️ ke pelapor",
     "from_reporter": "↩️ dari pelapor",
     "note": "📝 catatan internal",
+    "reason": "📋 keterangan penutupan (dikirim ke pelapor)",
+    "forward": "↪️ catatan penerusan",
 }
 FIELDS = (
     ("offer", "Tawaran"),
@@ -78,74 +89,114 @@ KIND_LABELS = {
     "tawaran": "🧾 Tawaran kerja mencurigakan",
     "hilang": "🆘 Keluarga di luar negeri tidak bisa dihubungi",
 }
+KIND_SHORT = {"tawaran": "🧾 Tawaran kerja", "hilang": "🆘 Keluarga hilang kontak"}
 
 
 def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
     return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
 
 
-def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = False) -> Reply:
-    """The case as the task force sees it in its group chat (Indonesian).
+def shown_status(report: Report) -> str:
+    """🙋 alone counts as received (the reminders count it so): the card says so too, also
+    for a case taken before taking it set Diterima."""
+    return "diterima" if report.status == "baru" and report.assigned_to else report.status
 
-    Everything the reporter wrote is shown as a quotation, so no typed line can pass for
-    one of the card's own ("Status: ✅ Selesai"). The card is always one message (long
-    answers are shortened; `full` for /kasus shows them whole), so it can be edited.
-    `copy`: the province's read-only copy, without buttons, evidence or the reporter's
-    contact; the region's own group handles the case.
-    """
+
+def header(report: Report, kb: KnowledgeBase) -> list[str]:
+    """A case's first screen: what it is, where, how risky, who holds it, where it stands.
+    Everything the reporter wrote waits behind 🔎 Detail, so the card fits a phone."""
     answers = report.answers
+    kind = str(answers.get("kind")) if answers.get("kind") in KIND_SHORT else "tawaran"
     lines = []
     if report.urgent:
-        lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
+        lines.append("🚨 MENDESAK: mungkin ada yang dalam bahaya sekarang.")
     lines.append(f"Kode: {report.code}")
     if answers.get("region_name"):
         lines.append(f"Wilayah: {clean_text(str(answers['region_name']))}")
-    lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
-    lines.append(f"Status: {STATUS_LABELS[report.status]}")
-    if report.assigned_to:
-        lines.append(f"Ditangani: {holder(report)}")
+    lines.append(f"{KIND_SHORT[kind]} · {report.area} → {report.destination}")
+    lines.append(risk_line(report, kb))
+    holding = f"🙋 {holder(report)}" if report.assigned_to else "🙋 belum ada"
+    lines.append(f"Status: {STATUS_LABELS[shown_status(report)]} · {holding}")
     if report.tags:
-        lines.append(f"Kategori: {tag_list(report)}")
-    shortened = False
+        lines.append(f"🏷️ {tag_list(report)}")
+    if report.forwarded:
+        lines.append(f"↪️ Diteruskan ke: {', '.join(report.forwarded)}")
+    if report.related:
+        lines.append(f"🔗 Mungkin terkait: {', '.join(report.related)} (perekrut sama)")
+    return lines
+
+
+def risk_line(report: Report, kb: KnowledgeBase) -> str:
+    """One statement of risk that agrees with the urgency: a person in danger is high risk
+    whatever the words of the offer scored."""
+    if report.urgent:
+        return "Risiko: TINGGI (ada yang mungkin dalam bahaya)"
+    known = {sign.id for sign in kb.warning_signs}
+    count = len([s for s in report.answers.get("signs", []) if s in known])
+    signs = f" ({count} tanda bahaya)" if count else ""
+    what = "cara berangkat" if report.answers.get("kind") == "hilang" else "tawaran"
+    return f"Risiko {what}: {report.risk}{signs}"
+
+
+def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = False) -> Reply:
+    """The case as the task force sees it in its group chat (Indonesian).
+
+    The card itself is the short header with the case's buttons; `full` is the detail
+    (🔎 Detail, /kasus CODE): the reporter's answers and the warning signs explained.
+    Everything the reporter wrote is shown as a quotation, so no typed line can pass for
+    one of the card's own ("Status: ✅ Selesai"). `copy`: the province's read-only copy,
+    without buttons, evidence or the reporter's contact; the region's group handles it.
+    """
+    answers = report.answers
+    lines = header(report, kb)
+    evidence = len(answers.get("evidence", []))
+    title = f"Laporan {report.code}"
+    if full or copy:
+        lines.append("")
+        lines.extend(_answers(report, kb, copy))
+    if copy:
+        if evidence:
+            lines.append(f"Bukti: {evidence} berkas (hanya di grup wilayah)")
+        lines.append("Salinan untuk provinsi: ditangani oleh grup petugas wilayahnya.")
+        return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
+    if full:
+        return Reply("\n".join(lines), title=title)
+    if evidence:
+        lines.append(f"📎 Bukti: {evidence} berkas (di bawah)")
+    return Reply("\n".join(lines), title=title, buttons=card_buttons(report))
+
+
+def _answers(report: Report, kb: KnowledgeBase, copy: bool) -> list[str]:
+    answers = report.answers
+    lines = []
     contact = () if copy else (("contact", "Kontak pelapor"),)
     for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
-        if not full and len(value) > CARD_FIELD_CHARS:
-            value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
+        if len(value) > CARD_FIELD_CHARS * 4:  # one message: a pasted novel is cut
+            value = value[: CARD_FIELD_CHARS * 4].rstrip() + " …"
         lines.append(f"{label}: {quoted(value)}")
     signs = {sign.id: sign for sign in kb.warning_signs}
-    found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
-    missing_person = answers.get("kind") == "hilang"
-    lines.append(f"Risiko {'cara berangkat' if missing_person else 'tawaran'}: {report.risk}")
-    lines.extend(f"⚠️ {explanation}" for explanation in found)
-    if copy:
-        lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (hanya di grup wilayah)")
-        lines.append("Salinan untuk provinsi: ditangani oleh grup petugas wilayahnya.")
-        return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
-    lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
+    lines.extend(f"⚠️ {signs[s].explanation['id']}" for s in answers.get("signs", []) if s in signs)
     if answers.get("evidence_note"):
         lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
-    if shortened:
-        lines.append(f"Teks lengkap: /kasus {report.code}")
-    lines.append(
-        "Pesan ke pelapor: tombol ✉️ atau /balas KODE pesan. Balasan (reply) biasa di grup "
-        "hanya menjadi catatan internal."
-    )
-    buttons = [
-        Button(STATUS_LABELS[status], f"{CASE_ACTION}:{report.code}:{status}")
-        for status in NEXT_STATUSES[report.status]
-    ]
-    rows = [tuple(buttons)] if buttons else []
-    if report.status not in CLOSED:
-        rows.append(
-            (
-                Button("🙋 Saya tangani", f"{CASE_ACTION}:{report.code}:tangani"),
-                Button("✉️ Balas pelapor", f"{CASE_ACTION}:{report.code}:balas"),
-            )
+    return lines
+
+
+def card_buttons(report: Report) -> tuple[tuple[Button, ...], ...]:
+    code = f"{CASE_ACTION}:{report.code}"
+    status = shown_status(report)
+    if status in CLOSED:
+        return (
+            (Button("🔎 Detail", f"{code}:detail"), Button("🏷️ Kategori", f"{code}:{TAG_MENU}")),
         )
-    rows.append((Button("🏷️ Kategori", f"{CASE_ACTION}:{report.code}:{TAG_MENU}"),))
-    title = f"Laporan {report.code}"
-    return Reply("\n".join(lines), title=title, buttons=tuple(rows))
+    forward = [s for s in NEXT_STATUSES[status] if s not in CLOSING]
+    first = [Button(STATUS_LABELS[s], f"{code}:{s}") for s in forward]
+    return (
+        (*first, Button("🙋 Saya tangani", f"{code}:tangani")),
+        (Button("✉️ Balas pelapor", f"{code}:balas"), Button("🔎 Detail", f"{code}:detail")),
+        tuple(Button(STATUS_LABELS[s], f"{code}:{s}") for s in CLOSING),
+        (Button("🏷️ Kategori", f"{code}:{TAG_MENU}"), Button("↪️ Teruskan", f"{code}:teruskan")),
+    )
 
 
 def tag_menu(report: Report) -> Reply:
@@ -166,32 +217,45 @@ def tag_menu(report: Report) -> Reply:
 
 
 def holder(report: Report) -> str:
-    """Who took the case: the name Telegram showed then, and the id that cannot change."""
-    if report.assigned_name:
-        return f"{report.assigned_name} (petugas {report.assigned_to})"
-    return f"petugas {report.assigned_to}"
+    """Who holds the case: the name Telegram showed when they took it."""
+    return report.assigned_name or UNNAMED
 
 
 def tag_list(report: Report) -> str:
     return ", ".join(TAGS[tag] for tag in report.tags)
 
 
-def display_name(raw: str) -> str:
-    """An official's Telegram name, as one short line: it is shown on cards and lists."""
-    return " ".join(clean_text(raw).split())[:64]
+# The desk in a few lines, posted in a group at most once a day (with that day's first card).
+HOWTO = (
+    "ℹ️ Cara kerja meja kasus (pengingat harian):\n"
+    "• 🙋 Saya tangani: ambil kasus; kasus yang dipegang orang lain ditanya dulu.\n"
+    "• ✉️ Balas pelapor atau /balas KODE pesan: ke pelapor, pratinjau dulu, nama Anda tidak "
+    "terlihat.\n"
+    "• Reply biasa di grup: catatan kasus untuk sesama petugas, TIDAK dikirim ke pelapor.\n"
+    "• ✅ Selesai / 🚫 Tidak valid: pilih atau tulis alasan singkat; pelapor membacanya.\n"
+    "• /kasus: daftar kasus, yang terlambat dan mendesak di atas · /help: semua perintah."
+)
 
 
 def new_case_deliveries(
-    kb: KnowledgeBase, max_evidence: int = 20, province: bool = False
+    kb: KnowledgeBase,
+    max_evidence: int = 20,
+    province: bool = False,
+    mentions: Callable[[Report], tuple[tuple[str, str], ...]] = lambda report: (),
+    clock: Clock = utc_now,
 ) -> Callable[[Report], list[OutboxRow]]:
-    """The rows a new report sends to its region's group: its card, then its evidence,
-    photos and videos together as albums of up to ten (one message each instead of one
-    per file); `province`: and a read-only copy of the card to the province's group."""
+    """The rows a new report sends to its region's group: its card (an urgent one naming
+    the officials who must act, `mentions`), then its evidence, photos and videos together
+    as albums of up to ten (one message each instead of one per file), then the how-to if
+    the group has not had it today; `province`: and a read-only copy of the card to the
+    province's group."""
 
     def deliveries(report: Report) -> list[OutboxRow]:
         to = report.region or None
-        shown = {"reply": reply_to_dict(card(report, kb))}
-        rows = [OutboxRow("card", None, shown, report.id, group=to)]
+        shown = card(report, kb)
+        if report.urgent:
+            shown = replace(shown, mentions=mentions(report))
+        rows = [OutboxRow("card", None, {"reply": reply_to_dict(shown)}, report.id, group=to)]
         evidence = [(str(k), str(r)) for k, r in report.answers.get("evidence", [])]
         evidence = evidence[:max_evidence]
         number = 0
@@ -206,6 +270,9 @@ def new_case_deliveries(
             else:
                 payload["album"] = media
             rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
+        day = clock().astimezone(WIB).date().isoformat()
+        howto = {"reply": reply_to_dict(Reply(HOWTO))}
+        rows.append(OutboxRow("howto", None, howto, report.id, group=to, once=f"howto:{to}:{day}"))
         if province:
             copied = {"reply": reply_to_dict(card(report, kb, copy=True))}
             rows.append(OutboxRow("copy", None, copied, report.id, group=PROVINCE))
@@ -239,14 +306,18 @@ class Desk:
         store: ReportStore,
         kb: KnowledgeBase,
         sessions: SessionStore,
+        roster: Roster,
         regions: Regions | None = None,
         responses: Responses | None = None,
+        agencies: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
+        self.roster = roster  # officials' names
         self.regions = regions  # whose name and office the reporter is told; None: Pariaman
         self.responses = responses or Responses(store, uniform(ResponseTimes()))
+        self.agencies = agencies  # where a case may be handed on (FORWARD_AGENCIES)
 
     def scoped(self, regions: frozenset[str]) -> Desk:
         """This desk for an official of these regions only: other cases are "not found"."""
@@ -262,35 +333,58 @@ class Desk:
         office = text("region_office", lang, office=region.office) if region.office else ""
         return {"region": region.name, "office": office}
 
-    async def act(self, official: str, code: str, action: str, name: str = "") -> str:
+    async def act(
+        self, official: str, code: str, action: str, name: str = "", why: Reason | None = None
+    ) -> str:
         """A card button; returns the short answer shown to the official. `name`: the
-        official's display name, shown as the case's holder after "tangani"."""
+        official's display name, shown as the case's holder after "tangani" (which also
+        marks a new case received); `why`: the reason a case is closed, told to the
+        reporter in the same, single notice."""
         report = await self.store.by_code(code)
         if report is None:
             return "Kasus tidak ditemukan."
         if action == "tangani":
             taken = _with(report, assigned_to=official, assigned_name=display_name(name) or None)
+            status = "diterima" if report.status == "baru" else None
+            if status is not None:
+                taken = _with(taken, status=status)
+            notice = [self._notice(report, status, None, await self.reporter_language(report))]
             updated = await self.store.change(
                 report,
                 official,
+                status=status,
                 assign=True,
                 name=taken.assigned_name,
-                deliveries=self._card_updates(taken),
+                deliveries=[*self._card_updates(taken), *(notice if status else [])],
             )
             return f"Kasus {updated.code} Anda tangani."
-        if action not in NEXT_STATUSES[report.status]:
+        if action not in NEXT_STATUSES[shown_status(report)]:
             return f"Status sudah {STATUS_LABELS[report.status]}."
         changed = _with(report, status=action)
-        lang = (await self.sessions.get(report.reporter)).reply_language
-        status = text(f"case_status_{action}", lang)
-        words = self.region_words(report, lang)
-        notice = Reply(text("status_notice", lang, code=report.code, status=status, **words))
-        deliveries = [
-            *self._card_updates(changed),
-            OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
-        ]
-        await self.store.change(report, official, status=action, deliveries=deliveries)
+        lang = await self.reporter_language(report)
+        deliveries = [*self._card_updates(changed), self._notice(report, action, why, lang)]
+        said = ("reason", why.label) if why is not None else None
+        await self.store.change(
+            report, official, status=action, deliveries=deliveries, message=said
+        )
         return f"Status {report.code}: {STATUS_LABELS[action]}."
+
+    async def reporter_language(self, report: Report) -> str:
+        return (await self.sessions.get(report.reporter)).reply_language
+
+    def _notice(
+        self, report: Report, status: str | None, why: Reason | None, lang: str
+    ) -> OutboxRow:
+        """The reporter's one notice of a change: the status, and why a case was closed."""
+        shown = text(f"case_status_{status or report.status}", lang)
+        words = self.region_words(report, lang)
+        body = text("status_notice", lang, code=report.code, status=shown, **words)
+        if why is not None:
+            reason = why.told.get(lang) or why.told["id"]
+            body += "\n\n" + text("status_notice_reason", lang, reason=reason)
+        return OutboxRow(
+            "notice", report.reporter, {"reply": reply_to_dict(Reply(body))}, report.id
+        )
 
     def _card_updates(self, report: Report) -> list[OutboxRow]:
         """The card edited in its region's group, and the province's copy kept current."""
@@ -301,15 +395,36 @@ class Desk:
             rows.append(OutboxRow("copy_update", None, copied, report.id, group=PROVINCE))
         return rows
 
-    async def tag(self, official: str, report: Report, change: str) -> tuple[str, Reply]:
-        """A tag switch ("+tag" / "-tag"): the toast and the menu as it is now."""
+    async def tag(self, official: str, report: Report, change: str) -> str:
+        """A tag switch ("+tag" / "-tag"); the toast saying what it did."""
         on, tag = change[0] == "+", change[1:]
-        updated, changed = await self.store.tag(report, official, tag, on, self._card_updates)
+        _, changed = await self.store.tag(report, official, tag, on, self._card_updates)
         if not changed:
-            toast = f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
-        else:
-            toast = f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
-        return toast, tag_menu(updated)
+            return f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
+        return f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
+
+    def forward_menu(self, report: Report) -> Reply:
+        """The agencies a case may be handed to, as buttons ("kasus:<code>:ke:<n>")."""
+        rows = tuple(
+            (
+                Button(
+                    f"{'✅' if agency in report.forwarded else '↪️'} {agency}",
+                    f"{CASE_ACTION}:{report.code}:ke:{n}",
+                ),
+            )
+            for n, agency in enumerate(self.agencies)
+        )
+        return Reply(f"↪️ {report.code} diteruskan ke instansi mana?", buttons=rows)
+
+    async def forward(self, official: str, report: Report, number: int) -> tuple[str, bool]:
+        """Record that the case went to agency `number`; (toast, newly recorded?)."""
+        if not 0 <= number < len(self.agencies):
+            return "Tombol tidak dikenal.", False
+        agency = self.agencies[number]
+        _, changed = await self.store.forward(report, official, agency, self._card_updates)
+        return (
+            f"Dicatat: diteruskan ke {agency}." if changed else f"Sudah tercatat: {agency}."
+        ), changed
 
     async def to_reporter(self, report: Report, message: str) -> None:
         """An official's reply to the card, relayed without the official's name."""
@@ -330,10 +445,22 @@ class Desk:
         await self.store.add_message(report, "to_reporter", message, [row])
 
     async def to_officials(
-        self, report: Report, message: str, attachments: tuple[Attachment, ...] = ()
+        self,
+        report: Report,
+        message: str,
+        attachments: tuple[Attachment, ...] = (),
+        urgent: bool = False,
     ) -> None:
-        """The reporter's answer, posted as a reply to the case card."""
-        relay = Reply(f"Balasan pelapor untuk {report.code}:\n{quoted(message or '(lampiran)')}")
+        """The reporter's answer, posted as a reply to the case card; `urgent` (signs of
+        danger in it): marked so, ahead of every other message waiting, naming the
+        officials who must act."""
+        head = f"Balasan pelapor untuk {report.code}:"
+        if urgent:
+            head = f"🚨 MENDESAK — pesan pelapor {report.code} menyebut bahaya:"
+        relay = Reply(
+            f"{head}\n{quoted(message or '(lampiran)')}",
+            mentions=self.roster.mentions(report) if urgent else (),
+        )
         group = report.region or None
         rows = [
             OutboxRow(
@@ -341,6 +468,7 @@ class Desk:
                 None,
                 {"reply": reply_to_dict(relay), "reply_to_card": True},
                 report.id,
+                urgent=urgent,
                 group=group,
             )
         ]
@@ -348,11 +476,12 @@ class Desk:
             media = {"kind": attachment.kind, "ref": attachment.ref}
             caption = f"Lampiran pelapor {report.code}"
             payload = {"media": media, "caption": caption, "reply_to_card": True}
-            rows.append(OutboxRow("relay", None, payload, report.id, group=group))
+            rows.append(OutboxRow("relay", None, payload, report.id, urgent=urgent, group=group))
         await self.store.add_message(report, "from_reporter", message, rows)
 
     async def open_cases(self, official: str | None = None) -> Reply:
-        """The open cases, oldest first; with `official`, only the ones they took."""
+        """The open cases, what needs attention first (bot.queue_view); with `official`,
+        only the ones they hold."""
         cases = await self.store.open_cases()
         if official is not None:
             cases = [case for case in cases if case.assigned_to == official]
@@ -360,42 +489,46 @@ class Desk:
                 return Reply("Tidak ada kasus terbuka yang Anda tangani.")
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
-        today = self.responses.now()
+        now = self.responses.now()
         timings = await self.responses.timings(cases)
+        cases = attention_order(cases, timings, now)
         whose = "Anda tangani" if official is not None else "terbuka"
-        lines = [f"Kasus {whose} ({len(cases)}), terlama dulu:"]
+        lines = [f"Kasus {whose} ({len(cases)}), yang perlu perhatian dulu:"]
         for case in cases:
-            age = (today - dt.datetime.fromisoformat(case.created_at)).days
-            urgent = "🚨 " if case.urgent else ""
             line = (
-                f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
-                f" · {case.destination}{late_mark(timings[case.id], today)}"
+                f"{'🚨 ' if case.urgent else ''}{case.code} · {STATUS_LABELS[shown_status(case)]}"
+                f"{promise_mark(timings[case.id], now)}"
+                f" · 🙋 {holder(case) if case.assigned_to else 'belum ada'}"
+                f" · risiko {'TINGGI (mendesak)' if case.urgent else case.risk}"
             )
-            line += f" · 🙋 {holder(case)}" if case.assigned_to else " · 🙋 belum ada"
             if case.tags:
                 line += f" · 🏷️ {tag_list(case)}"
+            if case.forwarded:
+                line += f" · ↪️ {', '.join(case.forwarded)}"
             lines.append(line)
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), buttons=open_buttons(cases, CASE_ACTION))
 
     async def case(self, code: str) -> Reply:
-        """A case in full: the card, its history, the messages and the internal notes."""
+        """A case in full (🔎 Detail, /kasus CODE): the reporter's answers, the warning
+        signs explained, and its history, messages and notes, with names and WIB times. It
+        carries no buttons: the card is where a case is worked, never a stale copy."""
         report = await self.store.by_code(code)
         if report is None:
             return Reply("Kasus tidak ditemukan.")
-        history = await self.store.events(report)
         lines = [
-            f"{at[:16].replace('T', ' ')} · {actor} · {kind}: {value}"
-            for at, actor, kind, value in history
+            (at, f"{await self._who(actor)} · {_event_text(kind, value)}")
+            for at, actor, kind, value in await self.store.events(report)
         ]
         for at, direction, body in await self.store.thread(report):
             label = THREAD_LABELS.get(direction, direction)
-            lines.append(f"{at[:16].replace('T', ' ')} · {label}: {quoted(body)}")
+            lines.append((at, f"{label}: {quoted(body)}"))
+        lines.sort(key=lambda line: line[0])
+        history = [f"{short_moment(moment_of(at), 'id')} · {what}" for at, what in lines]
         shown = card(report, self.kb, full=True)
-        return Reply(
-            shown.text + "\n\nRiwayat:\n" + "\n".join(lines),
-            title=shown.title,
-            buttons=shown.buttons,
-        )
+        return Reply(shown.text + "\n\nRiwayat:\n" + "\n".join(history), title=shown.title)
+
+    async def _who(self, actor: str) -> str:
+        return "pelapor" if actor == "reporter" else await self.roster.lookup(actor)
 
     async def statistics(self, argument: str) -> Statistics | Reply:
         """The numbers of the period `argument` names (see bot.statistics); a Reply instead
@@ -443,18 +576,36 @@ class Desk:
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
 
 
-# Who holds the case and its categories (issue 12), after the columns older exports had.
-CASE_COLUMNS = ("nama petugas", "kategori")
+# Who holds the case, its categories (issue 12) and the agencies it went to (issue 21),
+# after the columns older exports had.
+CASE_COLUMNS = ("nama petugas", "kategori", "diteruskan ke")
 
 
 def case_cells(case: Report) -> list[str]:
-    return [_cell(case.assigned_name or ""), "; ".join(TAGS[tag] for tag in case.tags)]
+    return [
+        _cell(case.assigned_name or ""),
+        "; ".join(TAGS[tag] for tag in case.tags),
+        _cell("; ".join(case.forwarded)),
+    ]
 
 
 def _cell(value: object) -> str:
     """Spreadsheet-safe: a cell starting with = + - @ would run as a formula."""
     cell = str(value)
     return "'" + cell if cell[:1] in ("=", "+", "-", "@") else cell
+
+
+def _event_text(kind: str, value: str) -> str:
+    """A history event as officials read it."""
+    if kind == "status":
+        return f"status {STATUS_LABELS.get(value, value)}"
+    if kind == "assign":
+        return "🙋 memegang kasus"
+    if kind == "tag":
+        return f"🏷️ {'pasang' if value[:1] == '+' else 'lepas'} {TAGS.get(value[1:], value[1:])}"
+    if kind == "forward":
+        return f"↪️ diteruskan ke {value}"
+    return f"{kind}: {value}"
 
 
 def _with(report: Report, **changes: object) -> Report:

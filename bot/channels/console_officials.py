@@ -86,6 +86,8 @@ class ConsoleOfficials:
         code, _, verb = rest.rpartition(":")
         if kind != CASE_ACTION or not code:
             return Reply("Tombol ini tidak dipakai di demo.")
+        if verb == "detail":  # the card's 🔎: the reporter's answers and the history
+            return await self.desk.case(code)
         return Reply(await self.desk.act(OFFICIAL, code, verb))
 
     async def _reply(self, rest: str) -> Reply:

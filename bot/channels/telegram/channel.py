@@ -60,6 +60,7 @@ class TelegramChannel:
     other_channels: dict[str, Transport] = field(default_factory=dict)
     # Each region's group and officials; None: officials_chat_id and official_ids, one region.
     regions: Regions | None = None
+    topics: bool = False  # OFFICIALS_TOPICS: a forum group, a topic per case
 
     private: PrivateChat = field(init=False)
     group: OfficialsGroup = field(init=False)
@@ -90,6 +91,7 @@ class TelegramChannel:
             watch=services.watch,
             other_channels=other_channels or {},
             regions=settings.regions,
+            topics=settings.officials_topics,
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -123,7 +125,7 @@ class TelegramChannel:
         reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        telegram = TelegramTransport(app.bot, self.regions, self.reports)
+        telegram = TelegramTransport(app.bot, self.regions, self.reports, self.topics)
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             *self._watch_worker(stop),
