@@ -126,7 +126,7 @@ class Engine:
         match = self.matcher.match(stripped)
         if session.offer_open and match.rule != "trigger":
             verdict = offer_reply(check_offer(stripped, self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=CHECKED_MODE + stripped)
+            return [verdict], self._checked(session, stripped)
         return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
 
     async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
@@ -161,7 +161,7 @@ class Engine:
         if action == "cek" and payload.strip():  # "/cek loker malaysia lewat dumai"
             offer = payload.strip()[:MAX_CHARS]
             verdict = offer_reply(check_offer(offer, self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=CHECKED_MODE + offer)
+            return [verdict], self._checked(session, offer)
         if action == "cek":
             return [Reply(text("offer_prompt", lang))], session.with_changes(mode=OFFER_MODE)
         reply = {
@@ -174,6 +174,11 @@ class Engine:
             "status": lambda: self._no_reporting(lang),
         }[action]()
         return [reply], session.with_changes(mode=None)
+
+    def _checked(self, session: Session, offer: str) -> Session:
+        """After a verdict: the offer is kept for 📣 Lapor under it (in the session's mode,
+        encrypted at rest, which only reporting's key allows), until the next message."""
+        return session.with_changes(mode=CHECKED_MODE + offer if self.reporting else None)
 
     def _no_reporting(self, lang: str) -> Reply:
         """Without a report store the bot still says how to report elsewhere (and not
@@ -220,7 +225,8 @@ class Engine:
         except OcrError as error:
             return [Reply(text(f"offer_image_{error.reason}", lang))], session
         read = read[:MAX_CHARS]
-        session = session.with_changes(mode=f"{OFFER_MODE}:{read}")
+        if self.reporting is not None:  # kept (encrypted) for 📣 Lapor under the verdict
+            session = session.with_changes(mode=f"{OFFER_MODE}:{read}")
         verdict = offer_reply(check_offer(read, self.kb), self.kb, lang, "offer_result_image")
         return [verdict, Reply(text("offer_read_text", lang, text=read))], session
 

@@ -58,7 +58,8 @@ NEXT_STATUSES = {
 CASE_ACTION = "kasus"
 TAG_MENU = "kategori"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
-CARD_FIELD_CHARS = 500  # longer answers are shortened in a card's detail (one message)
+# Longer answers are shortened on the province's copy: it is edited, so it stays one message.
+COPY_FIELD_CHARS = 500
 ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
 ALBUM_SIZE = 10
 THREAD_LABELS = {
@@ -85,10 +86,6 @@ MISSING_FIELDS = (
     ("family_area", "Keluarga tinggal di"),
     ("fear", "Keluarga khawatir dia dalam bahaya"),
 )
-KIND_LABELS = {
-    "tawaran": "🧾 Tawaran kerja mencurigakan",
-    "hilang": "🆘 Keluarga di luar negeri tidak bisa dihubungi",
-}
 KIND_SHORT = {"tawaran": "🧾 Tawaran kerja", "hilang": "🆘 Keluarga hilang kontak"}
 
 
@@ -172,8 +169,8 @@ def _answers(report: Report, kb: KnowledgeBase, copy: bool) -> list[str]:
     contact = () if copy else (("contact", "Kontak pelapor"),)
     for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
-        if len(value) > CARD_FIELD_CHARS * 4:  # one message: a pasted novel is cut
-            value = value[: CARD_FIELD_CHARS * 4].rstrip() + " …"
+        if copy and len(value) > COPY_FIELD_CHARS:
+            value = value[:COPY_FIELD_CHARS].rstrip() + " …"
         lines.append(f"{label}: {quoted(value)}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     lines.extend(f"⚠️ {signs[s].explanation['id']}" for s in answers.get("signs", []) if s in signs)
@@ -346,16 +343,18 @@ class Desk:
         if action == "tangani":
             taken = _with(report, assigned_to=official, assigned_name=display_name(name) or None)
             status = "diterima" if report.status == "baru" else None
-            if status is not None:
+            deliveries = []
+            if status is not None:  # taking a new case receives it: the reporter is told
                 taken = _with(taken, status=status)
-            notice = [self._notice(report, status, None, await self.reporter_language(report))]
+                lang = await self.reporter_language(report)
+                deliveries.append(self._notice(report, status, None, lang))
             updated = await self.store.change(
                 report,
                 official,
                 status=status,
                 assign=True,
                 name=taken.assigned_name,
-                deliveries=[*self._card_updates(taken), *(notice if status else [])],
+                deliveries=[*self._card_updates(taken), *deliveries],
             )
             return f"Kasus {updated.code} Anda tangani."
         if action not in NEXT_STATUSES[shown_status(report)]:

@@ -31,7 +31,7 @@ from bot.case_links import quote_key
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
-from bot.reports import COPY_ROLES, OFFICIALS, group_hash
+from bot.reports import COPY_ROLES, OFFICIALS, UNLINKED_ROLES, group_hash
 from bot.storage import Database, now, this_hour
 
 log = logging.getLogger(__name__)
@@ -39,8 +39,6 @@ log = logging.getLogger(__name__)
 IDLE_WAIT = 1.0  # how often an idle worker looks for due rows without being woken
 WATCH_EVERY = 30.0  # seconds between looks at the length and age of the officials' queue
 ALERT_EVERY = 3600.0  # at most one "the queue is long" alert an hour
-# Rows about a case that are not the case's own messages: a reply to them is no case note.
-UNLINKED_ROLES = frozenset({"howto"})
 
 
 @dataclass(frozen=True)

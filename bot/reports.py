@@ -38,6 +38,9 @@ TAGS = {
 }
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
 COPY_ROLES = ("copy", "copy_update")  # the province's read-only copy of a card, and its edits
+# Rows that travel in a case's lane but are not its messages (the daily how-to): no note is
+# taken from a reply to them, and they stay out of the case's topic.
+UNLINKED_ROLES = frozenset({"howto"})
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 

@@ -26,7 +26,7 @@ from bot.channels.telegram.render import keyboard, to_html
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure
 from bot.messages import reply_from_dict
 from bot.regions import Regions, single_region
-from bot.reports import COPY_ROLES, ReportStore
+from bot.reports import COPY_ROLES, UNLINKED_ROLES, ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class TelegramTransport:
                 ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
             )
         }
-        if item.recipient is None and item.role not in COPY_ROLES:
+        if item.recipient is None and item.role not in (*COPY_ROLES, *UNLINKED_ROLES):
             where["message_thread_id"] = await self._topic(item, chat_id)
         if "album" in payload:
             return Sent(chat_id, await self._send_album(chat_id, payload, where))
