@@ -17,19 +17,19 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
 from bot import charts
-from bot.closing import CLOSING, MAX_REASON, REASONS, Reason, reason
-from bot.messages import Button, Reply, UserKey
-from bot.officials import (
+from bot.cards import (
     CASE_ACTION,
     NEXT_STATUSES,
     STATUS_LABELS,
     TAG_MENU,
-    Desk,
     card_buttons,
     holder,
     shown_status,
     tag_menu,
 )
+from bot.closing import CLOSING, MAX_REASON, REASONS, Reason, reason
+from bot.messages import Button, Reply, UserKey
+from bot.officials import Desk
 from bot.regions import Scope
 from bot.reports import CODE_ALPHABET, TAGS, Report, ReportStore
 from bot.safe_text import clean_text, quoted

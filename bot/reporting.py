@@ -14,11 +14,12 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot import deadlines
+from bot.cards import REPLY_ACTION
 from bot.flows.replies import intent_of, words_of
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
 from bot.messages import Button, Incoming, Reply
-from bot.officials import REPLY_ACTION, Desk
+from bot.officials import Desk
 from bot.reports import Report, ReportStore
 from bot.response import moment_of
 from bot.sessions import Session

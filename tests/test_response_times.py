@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 
 from bot import deadlines
+from bot.cards import STATUS_LABELS
 from bot.closing import CLOSING, REASONS
 from bot.config import WEEKDAYS, ConfigError, Settings
 from bot.crypto import generate_key
 from bot.digest import Schedule
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.officials import STATUS_LABELS
 from bot.response import RESPONSE_COLUMNS, ResponseTimes
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER

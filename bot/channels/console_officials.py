@@ -8,9 +8,10 @@ see them. `/petugas` switches to the official's seat: press the card's buttons b
 
 from __future__ import annotations
 
+from bot.cards import CASE_ACTION
 from bot.delivery import Sent
 from bot.messages import Button, Reply, reply_from_dict
-from bot.officials import CASE_ACTION, Desk
+from bot.officials import Desk
 from bot.outbox import Outbox
 from bot.reports import ReportStore
 

@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import housekeeping
+from bot.cards import CASE_ACTION
 from bot.channels.flood import FloodGuard
 from bot.channels.telegram.group import OfficialsGroup
 from bot.channels.telegram.transport import TelegramTransport
@@ -32,7 +33,7 @@ from bot.channels.telegram.updates import CHANNEL, PrivateChat
 from bot.config import Settings
 from bot.delivery import ChannelRouter, Transport
 from bot.engine import Engine
-from bot.officials import CASE_ACTION, Desk
+from bot.officials import Desk
 from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox
 from bot.regions import Regions, single_region
