@@ -21,7 +21,7 @@ from bot.offers import ACTION as OFFER_ACTION
 from bot.offers import check_offer, offer_reply, why_reply
 from bot.reporting import Reporting
 from bot.safe_text import clean_incoming
-from bot.sessions import Session, SessionStore
+from bot.sessions import CHECKED_MODE, OFFER_MODE, Session, SessionStore
 from bot.texts import HUMAN_HELP_CONTACT, text
 
 GREETING_TOPIC = "sapaan"
@@ -80,12 +80,18 @@ class Engine:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         incoming = clean_incoming(incoming)  # nothing invisible or bidi is stored or shown
+        if incoming.revoked is not None and self.reporting is None:
+            return []  # a deleted message is never answered
         stored = session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
-        routed = None
+        routed = asked = None
         if self.reporting is not None:
-            routed = await self.reporting.route(incoming, lang, session)
-        if routed is not None:
+            asked = self.reporting.held_question(incoming, session)
+            if asked is None:
+                routed = await self.reporting.route(incoming, lang, session)
+        if asked is not None:  # "❓ Ini pertanyaan": the held message is a question
+            replies, session = await self._text(asked[0][:MAX_CHARS], lang, asked[1])
+        elif routed is not None:
             replies, session = routed
         elif incoming.choice is not None:
             replies, session = await self._choice(incoming.choice, lang, session)
@@ -118,9 +124,9 @@ class Engine:
         if not normalize(stripped):
             return [Reply(text("empty", lang), buttons=self._menu_buttons(lang))], session
         match = self.matcher.match(stripped)
-        if session.mode == "offer" and match.rule != "trigger":
+        if session.offer_open and match.rule != "trigger":
             verdict = offer_reply(check_offer(stripped, self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=None)
+            return [verdict], self._checked(session, stripped)
         return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
 
     async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
@@ -153,10 +159,11 @@ class Engine:
         if action == "start":
             return self._start(payload.strip(), lang, session)
         if action == "cek" and payload.strip():  # "/cek loker malaysia lewat dumai"
-            verdict = offer_reply(check_offer(payload[:MAX_CHARS], self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=None)
+            offer = payload.strip()[:MAX_CHARS]
+            verdict = offer_reply(check_offer(offer, self.kb), self.kb, lang)
+            return [verdict], self._checked(session, offer)
         if action == "cek":
-            return [Reply(text("offer_prompt", lang))], session.with_changes(mode="offer")
+            return [Reply(text("offer_prompt", lang))], session.with_changes(mode=OFFER_MODE)
         reply = {
             "menu": lambda: self.main_menu(lang),
             "help": lambda: self.answer(self.kb.entries[GREETING_TOPIC], lang),
@@ -167,6 +174,11 @@ class Engine:
             "status": lambda: self._no_reporting(lang),
         }[action]()
         return [reply], session.with_changes(mode=None)
+
+    def _checked(self, session: Session, offer: str) -> Session:
+        """After a verdict: the offer is kept for 📣 Lapor under it (in the session's mode,
+        encrypted at rest, which only reporting's key allows), until the next message."""
+        return session.with_changes(mode=CHECKED_MODE + offer if self.reporting else None)
 
     def _no_reporting(self, lang: str) -> Reply:
         """Without a report store the bot still says how to report elsewhere (and not
@@ -207,12 +219,14 @@ class Engine:
     ) -> tuple[list[Reply], Session]:
         """Read the picture and check the text like a pasted offer, showing what was read;
         the offer check stays open for the corrected text."""
-        session = session.with_changes(mode="offer")
+        session = session.with_changes(mode=OFFER_MODE)
         try:
             read = await self.reader.read_attachments(incoming.attachments)
         except OcrError as error:
             return [Reply(text(f"offer_image_{error.reason}", lang))], session
         read = read[:MAX_CHARS]
+        if self.reporting is not None:  # kept (encrypted) for 📣 Lapor under the verdict
+            session = session.with_changes(mode=f"{OFFER_MODE}:{read}")
         verdict = offer_reply(check_offer(read, self.kb), self.kb, lang, "offer_result_image")
         return [verdict, Reply(text("offer_read_text", lang, text=read))], session
 
@@ -349,4 +363,4 @@ def _offer_picture(incoming: Incoming, session: Session) -> bool:
     if not incoming.attachments:
         return False
     word = incoming.text.strip().partition(" ")[0].split("@", 1)[0].casefold()
-    return session.mode == "offer" or word in ("/cek", "/check")
+    return session.offer_open or word in ("/cek", "/check")

@@ -313,6 +313,12 @@ _TEXTS.update(
             "id": "Laporan Anda disimpan dan bisa dilanjutkan kapan saja.",
             "en": "Your report is saved and can be continued any time.",
         },
+        "report_offer_from_check": {
+            "id": "Jawaban 1 sudah diisi dengan tawaran yang tadi Anda cek. Tekan ➡️ Lanjut, "
+            "atau ketik tawarannya lagi untuk menggantinya.",
+            "en": "Answer 1 is filled in with the offer you just checked. Press ➡️ Next, or "
+            "type the offer again to replace it.",
+        },
         "report_resume": {
             "id": "Anda punya laporan yang belum selesai. Kita lanjutkan dari sini:",
             "en": "You have an unfinished report. Let's continue from here:",
@@ -413,8 +419,8 @@ _TEXTS.update(
             "for the officials' answer:",
         },
         "report_receipt_status": {
-            "id": "Cek kapan saja: /status {code}",
-            "en": "Check any time: /status {code}",
+            "id": "Cek kapan saja, ketik: /status {code}",
+            "en": "Check any time, type: /status {code}",
         },
         "nothing_to_cancel": {
             "id": "Tidak ada yang perlu dibatalkan. Ketik /menu untuk melihat topik.",
@@ -458,9 +464,44 @@ _TEXTS.update(
         "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
         "status_notice": {
             "id": "Status laporan {code} sekarang: {status}.\nDitangani petugas yang ditunjuk "
-            "Pemerintah {region}.{office}\nLihat semua pesan petugas: /status {code}",
+            "Pemerintah {region}.{office}\nLihat semua pesan petugas, ketik: /status {code}",
             "en": "Report {code} is now: {status}.\nHandled by the officials appointed by the "
-            "{region} government.{office}\nSee all messages from the officials: /status {code}",
+            "{region} government.{office}\nSee all messages from the officials, type: "
+            "/status {code}",
+        },
+        "status_notice_reason": {"id": "Keterangan: {reason}", "en": "Note: {reason}"},
+        "status_more": {
+            "id": "… pesan lain: /status {code}",
+            "en": "… more messages: /status {code}",
+        },
+        # A reporter's own words after the officials wrote (bot/reporting.py).
+        "to_case_offer": {
+            "id": "Kirim pesan ini ke petugas untuk laporan {code}?\n«{message}»",
+            "en": "Send this message to the officials about report {code}?\n“{message}”",
+        },
+        "to_case_send_button": {"id": "✅ Kirim ke petugas", "en": "✅ Send to officials"},
+        # Both buttons within WhatsApp's 20 characters: reply buttons, not a list.
+        "to_case_question_button": {"id": "❓ Ini pertanyaan", "en": "❓ It's a question"},
+        "to_case_gone": {
+            "id": "Pesan itu sudah tidak menunggu. Tulis lagi bila ingin mengirimnya ke petugas.",
+            "en": "That message is no longer waiting. Write it again to send it to the officials.",
+        },
+        "reply_sent_urgent": {
+            "id": "🚨 Pesan Anda untuk laporan {code} sudah diteruskan SEGERA ke petugas, "
+            "ditandai mendesak. Jangan menunggu balasan bila ada yang dalam bahaya: hubungi "
+            "nomor darurat di atas.",
+            "en": "🚨 Your message about report {code} was passed to the officials AT ONCE, "
+            "marked urgent. Do not wait for their answer if someone is in danger: call the "
+            "emergency numbers above.",
+        },
+        # The watch, when a promised time passes without an answer (bot/reminders.py).
+        "promise_missed": {
+            "id": "Petugas belum merespons laporan {code} pada waktu yang dijanjikan ({when}). "
+            "Kami sudah mengingatkan mereka. Bila ada yang dalam bahaya sekarang, jangan "
+            "menunggu — hubungi:\n{contacts}",
+            "en": "The officials have not answered report {code} by the promised time "
+            "({when}). We have reminded them. If someone is in danger now, do not wait — "
+            "call:\n{contacts}",
         },
         # The report's "where" question over the regions (bot/flows/place.py).
         "place_region": {
@@ -548,6 +589,11 @@ _TEXTS.update(
 # --- WhatsApp: case updates off and on (bot/channels/whatsapp/optout.py) ---------------
 _TEXTS.update(
     {
+        # A question's Back / Cancel as words to type (bot/channels/whatsapp/render.py).
+        "whatsapp_typed_navigation": {
+            "id": "_Ketik *kembali* untuk pertanyaan sebelumnya, *batal* untuk membatalkan._",
+            "en": "_Type *back* for the previous question, *cancel* to cancel._",
+        },
         "updates_off": {
             "id": "🔕 Kabar kasus dimatikan. Pesan petugas dan perubahan status laporan Anda "
             "tidak hilang: kami simpan, dan kami kirim semuanya begitu Anda mengetik "

@@ -124,9 +124,7 @@ async def test_blank_line_card_arrives_whole_and_its_buttons_work(
         card = await card_of(bot, code)
         assert card.get("reply_markup"), "the card arrived without its buttons"
         bot.tg.press_button_with_text(OFFICIAL, "🙋 Saya tangani", chat_id=OFFICIALS)
-        await bot.tg.async_wait_for(
-            lambda _: f"petugas {OFFICIAL}" in shown(group(tg, f"Kode: {code}")[0])
-        )
+        await bot.tg.async_wait_for(lambda _: "🙋 Uji" in shown(group(tg, f"Kode: {code}")[0]))
         later = await file_report(bot, 4002)
         await card_of(bot, later)
         assert bot.services.outbox
@@ -155,7 +153,7 @@ async def test_card_refused_by_403_is_given_up_told_once_and_a_click_posts_it_af
             )
             await tg.async_wait_for(
                 lambda _: any(
-                    f"petugas {OFFICIAL}" in shown(m) and "Riwayat" not in shown(m)
+                    "🙋 Uji" in shown(m) and "Riwayat" not in shown(m)
                     for m in group(tg, f"Kode: {code}")
                 )
             )
@@ -397,7 +395,10 @@ async def test_spoofed_lines_are_fenced_and_invisible_characters_stripped(
     async with group_bot(tmp_path, kb, matcher) as bot:
         code = await file_report(bot, REPORTER, offer=SPOOF)
         card = await card_of(bot, code)
-        raw = str(card["text"])
+        assert "PRM-FAKE-CODE" not in str(card["text"])  # the reporter's words: in the detail
+        official_says(bot.tg, f"/kasus {code}")
+        [detail] = await bot.tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
+        raw = str(detail["text"])
         outside = re.sub(r"<blockquote>.*?</blockquote>", "", raw, flags=re.DOTALL)
         assert "PRM-FAKE-CODE" in raw and "PRM-FAKE-CODE" not in outside
         assert outside.count("Status:") == 1 and "0812-POLISI" not in outside

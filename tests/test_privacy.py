@@ -188,7 +188,7 @@ async def test_no_file_or_log_links_the_reporter_to_the_case(
     history = await services.reports.events(report)  # type: ignore[union-attr]
     assert (str(OFFICIAL), "status", "diterima") in [(a, k, v) for _, a, k, v in history]
     card_now = next(m for m in tg.messages(OFFICIALS) if m["message_id"] == card_id)
-    assert f"petugas {OFFICIAL}" in card_now["text"]
+    assert "🙋 Uji" in card_now["text"] and str(OFFICIAL) not in card_now["text"]
     # Debug logging on, the library's included: still nothing to link anyone to anything.
     logged = caplog.text
     assert caplog.records and all(n not in logged for n in [*needles, code])

@@ -356,10 +356,14 @@ async def test_missing_family_report_end_to_end(person: Reporter, services: Serv
     assert [e.role for e in await services.outbox.entries()].count("card") == 1
     item = await services.outbox.next_due()
     assert item and item.role == "card"
-    # The reporter's words are fenced as quotations on the card; read them without the fence.
-    card = item.payload["reply"]["text"].replace(QUOTE_START, "").replace(QUOTE_END, "")
+    header = item.payload["reply"]["text"]
+    assert "🆘 Keluarga hilang kontak · Pariaman Timur → Malaysia" in header
+    assert "🚨 MENDESAK" in header and "Risiko: TINGGI" in header
+    # The reporter's words are fenced as quotations in the detail; read them without fences.
+    assert services.desk
+    detail = (await services.desk.case(code.group())).text
+    card = detail.replace(QUOTE_START, "").replace(QUOTE_END, "")
     for line in (
-        "Jenis: 🆘 Keluarga di luar negeri tidak bisa dihubungi",
         "Yang hilang kontak: anak saya, Rina, 22 tahun",
         "Sejak / kontak terakhir: sejak 3 minggu",
         "Terakhir berada: Malaysia, Johor Bahru",
@@ -560,7 +564,7 @@ DEMO_SCRIPT = "\n".join(
         "/lapor", "1", "adik saya ditawari kerja", "di Kamboja gaji 15 juta, visa turis",
         "lanjut", "gk tau", "Pariaman Utara", "kamboja, admin online", "lanjut", "blm",
         "tdk", "ada screenshot nya tp di hp anak sy", "selesai", "anonim aja", "iya", "kirim",
-        "/petugas", "1", "/pelapor", "/status",
+        "/petugas", "1", "4", "/pelapor", "/status",
     ]
 )  # fmt: skip
 
@@ -574,10 +578,10 @@ def test_a_whole_demo_report_piped_into_main(tmp_path: Path) -> None:
     code = CODE.search(out)
     assert code and "diteruskan ke petugas" in out
     card = out.split("Grup petugas (demo)")[1]
-    assert (
-        f"Kode: {code.group()}" in card and "Tawaran: │ adik saya ditawari kerja di Kamboja" in card
-    )
-    assert "Catatan bukti: │ ada screenshot" in card
+    assert f"Kode: {code.group()}" in card and "Pariaman Utara → Kamboja" in card
+    detail = out.split("Riwayat")[0]  # the card's 🔎 Detail, pressed by its number
+    assert "Tawaran: │ adik saya ditawari kerja di Kamboja" in detail
+    assert "Catatan bukti: │ ada screenshot" in detail
     assert f"Status {code.group()}: 📥 Diterima" in out  # the official pressed the card
     assert (
         "Pesan untuk pelapor" in out and f"{code.group()}: 📥 Diterima" in out.split("/status")[-1]

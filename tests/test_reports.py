@@ -105,7 +105,7 @@ async def test_complete_anonymous_report_gets_a_code_and_queues_card_and_evidenc
     assert (report.area, report.destination, report.risk) == ("Pariaman Utara", "Kamboja", "tinggi")
     assert report.answers["contact"] == "anonim"
     roles = [entry.role for entry in await services.outbox.entries()]
-    assert roles == ["card", "evidence", "evidence"]
+    assert roles == ["card", "evidence", "evidence", "howto"]  # the how-to: first of the day
 
 
 async def test_named_report_keeps_the_contact_the_reporter_chose(

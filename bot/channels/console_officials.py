@@ -8,9 +8,10 @@ see them. `/petugas` switches to the official's seat: press the card's buttons b
 
 from __future__ import annotations
 
+from bot.cards import CASE_ACTION
 from bot.delivery import Sent
 from bot.messages import Button, Reply, reply_from_dict
-from bot.officials import CASE_ACTION, Desk
+from bot.officials import Desk
 from bot.outbox import Outbox
 from bot.reports import ReportStore
 
@@ -86,6 +87,8 @@ class ConsoleOfficials:
         code, _, verb = rest.rpartition(":")
         if kind != CASE_ACTION or not code:
             return Reply("Tombol ini tidak dipakai di demo.")
+        if verb == "detail":  # the card's 🔎: the reporter's answers and the history
+            return await self.desk.case(code)
         return Reply(await self.desk.act(OFFICIAL, code, verb))
 
     async def _reply(self, rest: str) -> Reply:

@@ -28,6 +28,7 @@ from bot.flows.steps import (
     kind_options,
     option_for,
     steps_of,
+    validate_offer,
 )
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -53,6 +54,10 @@ _BUTTON = re.compile(
 )
 # Keys of a draft that steer the flow and never reach the report.
 EDITING, OPEN, CONFIRM, DECLINED = "_editing", "_open", "_confirm", "_declined"
+# Which message gave which answer (channel message id -> [[step, text] | ["evidence", ref]]),
+# so that a message the user deletes is taken out of the draft too.
+SOURCES = "_sources"
+MAX_SOURCES = 50
 # Destination names people type -> the country counted in statistics.
 COUNTRIES = {
     "malaysia": "Malaysia", "singapura": "Singapura", "singapore": "Singapura",
@@ -124,7 +129,11 @@ class ReportFlow:
 
     # --- entry points ----------------------------------------------------------------
 
-    async def start(self, user: UserKey, lang: str, kind: str | None = None) -> list[Reply]:
+    async def start(
+        self, user: UserKey, lang: str, kind: str | None = None, offer: str | None = None
+    ) -> list[Reply]:
+        """`offer`: the advert the user just checked (📣 Lapor under /cek's verdict), shown
+        as the first answer; typing replaces it, ➡️ Lanjut keeps it."""
         draft = await self.store.get_draft(user)
         if draft is not None:
             for key in (DECLINED, CONFIRM):
@@ -136,6 +145,14 @@ class ReportFlow:
             return replies
         draft = Draft(user, secrets.token_hex(16), KIND_STEP)
         intro = Reply(text("report_intro", lang))
+        if kind == "tawaran" and offer and not validate_offer(offer):
+            replies = await self._choose_kind(draft, kind, lang)
+            draft = await self._reload(draft)
+            draft.answers["offer"] = offer[:MAX_ANSWER]  # not open: what is typed replaces it
+            await self.store.save_draft(draft)
+            saved = self._saved(offer[:MAX_ANSWER], lang)
+            note = f"{text('report_offer_from_check', lang)}\n\n{saved.text}"
+            return [intro, *replies, replace(saved, text=note)]
         if kind in KINDS:
             return [intro, *await self._choose_kind(draft, kind, lang)]
         await self.store.save_draft(draft)
@@ -155,6 +172,38 @@ class ReportFlow:
             (Button(text("report_keep_button", lang), f"{ACTION}:resume"),),
         )
         return [Reply(text("report_confirm_cancel", lang), buttons=buttons)]
+
+    async def forget(self, user: UserKey, message_id: str) -> None:
+        """The user deleted a message: what it added to the unsent draft goes with it."""
+        draft = await self.store.get_draft(user)
+        sources = draft.answers.get(SOURCES, {}) if draft is not None else {}
+        if draft is None or message_id not in sources:
+            return
+        for step, value in sources.pop(message_id):
+            if step == "evidence":
+                kept = [item for item in draft.answers.get("evidence", []) if item[1] != value]
+                draft.answers["evidence"] = kept
+                continue
+            answer = draft.answers.get(step)
+            if isinstance(answer, str) and value and value in answer:
+                rest = " ".join(answer.replace(value, "", 1).split())
+                if rest:
+                    draft.answers[step] = rest
+                else:
+                    draft.answers.pop(step)
+        await self.store.save_draft(draft)
+
+    def _remember_source(self, draft: Draft, incoming: Incoming, step: str) -> None:
+        if incoming.message_id is None:
+            return
+        given: list[list[str]] = []
+        if incoming.text.strip():
+            given.append([step, incoming.text.strip()[:MAX_ANSWER]])
+        given += [["evidence", a.ref] for a in incoming.attachments]
+        sources: dict[str, Any] = draft.answers.setdefault(SOURCES, {})
+        sources[incoming.message_id] = given
+        for old in list(sources)[:-MAX_SOURCES]:
+            sources.pop(old)
 
     async def has_draft(self, user: UserKey) -> bool:
         return await self.store.get_draft(user) is not None
@@ -211,6 +260,7 @@ class ReportFlow:
     ) -> list[Reply]:
         step = self._step(draft)
         typed = incoming.text.strip()
+        self._remember_source(draft, incoming, "evidence_note" if step.evidence else step.name)
         if step.evidence:
             if not incoming.attachments and option_for(step, typed):  # "selesai", "gk ada"
                 return await self._move(draft, self._next(draft), lang)

@@ -146,7 +146,9 @@ class Processor:
             return incoming, []
         session = await self.engine.sessions.get(incoming.user)
         mode = session.mode or ""
-        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE):
+        # A file quoting one of the bot's messages may be an answer to the officials.
+        quoting = incoming.reply_to is not None
+        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE) and not quoting:
             return incoming, []  # the engine says evidence belongs in a report
         lang = session.reply_language
         kept: list[Attachment] = []
