@@ -148,7 +148,7 @@ def _answers(report: Report, kb: KnowledgeBase, copy: bool) -> list[str]:
         lines.append(f"{label}: {quoted(value)}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     lines.extend(f"⚠️ {signs[s].explanation['id']}" for s in answers.get("signs", []) if s in signs)
-    if answers.get("evidence_note"):
+    if answers.get("evidence_note") and not copy:  # the province's copy leaves it out
         lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
     return lines
 
