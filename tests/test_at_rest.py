@@ -22,7 +22,7 @@ import pytest
 
 from bot import housekeeping, runtime
 from bot.config import Settings
-from bot.crypto import generate_hash_key, generate_key
+from bot.crypto import Cipher, Hasher, generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
@@ -200,11 +200,22 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
         "REPORTS_ENCRYPTION_KEY": generate_key(),
         "REPORTS_HASH_KEY": generate_hash_key(),
     }
-    async with open_services(Settings.from_environ(environ), kb, matcher):
-        pass
+    # The schema as it was before the migration that cleans them (later ones follow it).
+    cleaning = next(
+        n for n, steps in enumerate(MIGRATIONS) if any("sent_chat_id = NULL" in s for s in steps)
+    )
     wamid = new_wamid(USER)
     old = sqlite3.connect(path)  # rows as the previous version wrote them
     with old:
+        for steps in MIGRATIONS[:cleaning]:
+            for statement in steps:
+                old.execute(statement)
+        hasher = Hasher(environ["REPORTS_HASH_KEY"])  # written with these keys
+        cipher = Cipher(environ["REPORTS_ENCRYPTION_KEY"], hasher)
+        old.executemany(
+            "INSERT INTO meta (name, value) VALUES (?, ?)",
+            [("key_check", cipher.key_check()), ("hash_check", hasher.check())],
+        )
         old.execute(
             "INSERT INTO outbox (role, recipient_hash, payload, status, sent_message_id, "
             "sent_chat_id, created_at) VALUES ('notice', 'ab12', x'00', 'sent', 5, ?, ?)",
@@ -223,7 +234,7 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
             "INSERT INTO unanswered (question, language, asked_at) VALUES ('x', 'id', ?)",
             ("2025-03-04T10:32:15+00:00",),
         )
-        old.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        old.execute(f"PRAGMA user_version = {cleaning}")
     old.close()
     assert files_holding(tmp_path, TELEGRAM_REPORTER) and files_holding(tmp_path, int(USER))
 
