@@ -319,11 +319,13 @@ async def test_who_pressed_kirim_is_in_the_cases_history(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     """Any official may press ✅ Kirim under another's preview: the case's history says who
-    sent the message to the reporter, not only who wrote the preview."""
+    sent the message to the reporter, not only who wrote the preview. The history names
+    officials as Telegram shows them (issue 21): Uji writes, Budi sends."""
     other = 9003
     async with group_bot(tmp_path, kb, matcher, OFFICIAL_USER_IDS=f"{OFFICIAL},{other}") as bot:
         tg = bot.tg
         code = await file_report(bot, REPORTER)
+        tg.send_text(other, "saya lihat dulu", OFFICIALS, "supergroup", "Budi")
         official_says(tg, f"/balas {code} Apakah Anda aman sekarang?")
         [preview] = await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
         tg.press_button_with_text(other, "✅ Kirim", chat_id=OFFICIALS)
@@ -331,8 +333,8 @@ async def test_who_pressed_kirim_is_in_the_cases_history(
         official_says(tg, f"/kasus {code}")
         [case] = await tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
         history = shown(case).split("Riwayat:", 1)[1]
-        assert f"· {other} · pesan: dikirim ke pelapor" in history
-        assert f"· {OFFICIAL} · pesan" not in history and preview
+        assert "· Budi · pesan: dikirim ke pelapor" in history
+        assert "· Uji · pesan" not in history and preview
 
 
 # --- finding 6: message ids are matched with their chat -----------------------------------
