@@ -154,7 +154,7 @@ async def test_a_late_case_gets_one_reminder_per_deadline_even_across_a_restart(
         assert "⏰ belum ada tindakan, terlambat" in (await kasus_lines(bot))[code]
 
 
-async def test_the_minutely_reminder_check_decrypts_no_case(
+async def test_the_minutely_reminder_check_decrypts_only_cases_falling_due(
     tg: FakeTelegram,
     tmp_path: Path,
     kb: KnowledgeBase,
@@ -162,7 +162,9 @@ async def test_the_minutely_reminder_check_decrypts_no_case(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deadlines need a case's plain columns only: the check that runs every minute opens
-    no encrypted value (thousands of open cases decrypted each minute held up the bot)."""
+    no encrypted value (thousands of open cases decrypted each minute held up the bot).
+    Only a case whose reminder falls due is opened, once, to tell its reporter the
+    promised time passed (issue 21); the next minute's check opens nothing again."""
     clock = Clock()
     env = environ(tg, tmp_path, generate_key(), RESPONSE_CHECK_SECONDS="3600")
     async with serving(tg, Settings.from_environ(env), kb, matcher, clock) as services:
@@ -181,6 +183,11 @@ async def test_the_minutely_reminder_check_decrypts_no_case(
         monkeypatch.setattr(MultiFernet, "decrypt", counted)
         assert services.watch is not None
         assert await services.watch.check() == 3
+        # A few values of each reminded case (its reporter, answers, their language), once.
+        assert 0 < len(opened) <= 3 * 4
+        opened.clear()
+        clock.ahead += dt.timedelta(minutes=1)
+        assert await services.watch.check() == 0
         monkeypatch.undo()
         assert opened == []
         services.outbox.notify()  # type: ignore[union-attr]
