@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-# The contact offered whenever the bot cannot help: the ministry's 24-hour line.
+# The contacts offered whenever the bot cannot help: the ministry's 24-hour line, free but
+# only inside Indonesia, and its number that works from abroad.
 HUMAN_HELP_CONTACT: Final = "kp2mi_call_centre"
+ABROAD_HELP_CONTACT: Final = "kp2mi_luar_negeri"
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     "welcome": {
@@ -43,18 +45,42 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "id": (
             "Maaf, saya belum bisa menjawab itu. Saya hanya tahu tentang kerja ke luar "
             "negeri yang aman dan perdagangan orang.\n\n"
-            "Untuk bantuan langsung: {contact}.\nAtau pilih topik di menu."
+            "Untuk bantuan langsung:\n{contact}\nAtau pilih topik di menu."
         ),
         "en": (
             "Sorry, I cannot answer that. I only know about working abroad safely and "
             "human trafficking.\n\n"
-            "For direct help: {contact}.\nOr choose a topic from the menu."
+            "For direct help:\n{contact}\nOr choose a topic from the menu."
         ),
     },
-    "empty": {
-        "id": "Pesan Anda kosong. Tulis pertanyaan Anda, atau ketik /menu.",
-        "en": "Your message is empty. Type your question, or /menu.",
+    "empty_message": {"id": "Pesan Anda kosong.", "en": "Your message is empty."},
+    "what_i_do": {
+        "id": (
+            "Saya bisa menjawab pertanyaan tentang kerja ke luar negeri yang aman dan "
+            "perdagangan orang, mengecek tawaran kerja (/cek), dan menerima laporan (/lapor). "
+            "Tulis pertanyaan Anda dengan kata-kata sendiri, atau pilih topik:"
+        ),
+        "en": (
+            "I can answer questions about working abroad safely and human trafficking, "
+            "check a job offer (/cek) and take a report (/lapor). Type your question in "
+            "your own words, or choose a topic:"
+        ),
     },
+    "closing_thanks": {
+        "id": (
+            "Sama-sama, semoga membantu 🙏 Bila ada pertanyaan lain, tulis saja kapan pun. "
+            "Dalam bahaya? Ketik darurat."
+        ),
+        "en": (
+            "You're welcome, I hope it helped 🙏 If you have another question, just write "
+            "any time. In danger? Type emergency."
+        ),
+    },
+    "closing_ok": {
+        "id": "Baik 👍 Bila ada pertanyaan lain, tulis saja, atau buka menu.",
+        "en": "All right 👍 If you have another question, just write it, or open the menu.",
+    },
+    "emergency_in_country": {"id": "Di {country}, hubungi:", "en": "In {country}, call:"},
     "source": {
         "id": "Sumber: {sources}. Ditinjau {date}.",
         "en": "Sources: {sources}. Reviewed {date}.",
@@ -112,6 +138,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "licensed P3MI with its job order in SISKOP2MI, or ask your local manpower office "
             "(in Kota Pariaman: the DPMPTSP-TK)."
         ),
+    },
+    "offer_read_part": {
+        "id": "Teks ini panjang: saya memeriksa {limit} huruf pertamanya. Kirim bagian "
+        "lainnya sebagai pesan tersendiri untuk dicek juga.",
+        "en": "This text is long: I checked its first {limit} characters. Send the rest as a "
+        "message of its own to check it too.",
     },
     "offer_more_signs": {
         "id": "…dan {count} tanda lain (lihat Penjelasan).",
