@@ -38,7 +38,7 @@ _PHRASES = sorted(THANKS | ACKNOWLEDGED, key=lambda phrase: -len(phrase.split())
 
 
 def closing_of(message: str) -> Closing | None:
-    """"thanks" when the whole message thanks, "ok" when it only acknowledges, else None."""
+    """ "thanks" when the whole message thanks, "ok" when it only acknowledges, else None."""
     rest = f" {clean(message)} "
     found: set[str] = set()
     for phrase in _PHRASES:

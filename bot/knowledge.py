@@ -466,7 +466,9 @@ def _load_countries(
         return ()
     countries: list[Country] = []
     owner: dict[str, str] = {}  # a typed name -> the country it already means
-    for position, raw in enumerate(_mapping_items(document["countries"], file, "countries", report)):
+    for position, raw in enumerate(
+        _mapping_items(document["countries"], file, "countries", report)
+    ):
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             report.add(file, f"country #{position + 1}", "needs an 'id'")
             continue

@@ -75,8 +75,9 @@ def detect(text: str, vocabulary: Vocabulary | None = None) -> str | None:
     if english == 1 and len(words) <= 2:
         return "en"  # "help", "hello there"
     if vocabulary is not None and not english:
+        # Two words at least: one word ("stop", "visa") is no sign of a language.
         own_id = sum(word in vocabulary.indonesian for word in words)
         own_en = sum(word in vocabulary.english for word in words)
-        if own_id != own_en:
+        if max(own_id, own_en) >= 2 and own_id != own_en:
             return "id" if own_id > own_en else "en"
     return None
