@@ -131,7 +131,9 @@ class Engine:
             replies, session = await self._check_picture(incoming, lang, session)
             turn = Turn(replies)
         elif incoming.attachments and not incoming.text.strip():
-            turn = Turn([Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))])
+            turn = Turn(
+                [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
+            )
         else:
             turn, session = await self._text(incoming.text, lang, session)
         if session != stored:  # most messages change nothing: spare the database a write
@@ -141,9 +143,7 @@ class Engine:
     # --- language --------------------------------------------------------------------
 
     def _language(self, incoming: Incoming, session: Session) -> tuple[str, Session]:
-        said = incoming.text.strip()
-        if said.startswith("/"):  # a command word tells nothing: "/start" is no English
-            said = said.partition(" ")[2]
+        said = incoming.text
         detected = language.detect(said, self.vocabulary) if said else None
         if detected:
             session = session.with_changes(last_language=detected)
@@ -332,7 +332,9 @@ class Engine:
                 Button(text("not_helpful", lang), f"down:{entry.id}"),
             )
         )
-        answer = with_country_first(self.kb, entry, self.kb.render_answer(entry, lang), country, lang)
+        answer = with_country_first(
+            self.kb, entry, self.kb.render_answer(entry, lang), country, lang
+        )
         return Reply(
             text=answer,
             title=entry.title[lang],
@@ -367,10 +369,12 @@ class Engine:
         return Reply(said, buttons=self._menu_buttons(lang))
 
     def _report_paused(self, lang: str) -> Reply:
-        """"menu" inside a report: the menu, with the draft kept one tap away."""
-        resume = (Button(text("report_continue_button", lang), "cmd:lapor"),)
-        body = f"{text('report_paused', lang)}\n\n{text('menu', lang)}"
-        return Reply(body, buttons=(*self._menu_buttons(lang), resume))
+        """ "menu" inside a report: the menu, its 📣 button continuing the kept draft."""
+        resume = Button(text("report_continue_button", lang), "cmd:lapor")
+        rows = tuple(
+            (resume,) if row[0].action == "cmd:lapor" else row for row in self._menu_buttons(lang)
+        )
+        return Reply(f"{text('report_paused', lang)}\n\n{text('menu', lang)}", buttons=rows)
 
     def main_menu(
         self, lang: str, intro: str | None = None, replace_previous: bool = False
