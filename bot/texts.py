@@ -298,6 +298,62 @@ _TEXTS.update(
             "answer. When done, press ➡️ Next.",
         },
         "report_next_button": {"id": "➡️ Lanjut", "en": "➡️ Next"},
+        "report_kept_answer": {"id": "✅ Tersimpan: «{answer}»", "en": "✅ Saved: «{answer}»"},
+        "report_more_saved": {
+            "id": "(+{count} huruf lagi, tersimpan utuh)",
+            "en": "(+{count} more characters, all saved)",
+        },
+        "report_answer_full": {
+            "id": "Jawaban ini sudah mencapai batas {limit} huruf, jadi {cut} huruf terakhir "
+            "tidak tersimpan. Tulis ringkasannya bila masih penting, atau sampaikan ke petugas "
+            "setelah laporan terkirim (/status).",
+            "en": "This answer reached the limit of {limit} characters, so the last {cut} were "
+            "not saved. Write a summary if they matter, or tell the officials once the report "
+            "is sent (/status).",
+        },
+        "report_already_saved": {
+            "id": "Jawaban tadi sudah tersimpan; kita sudah di pertanyaan berikutnya:",
+            "en": "Your last answer is saved already; we are at the next question:",
+        },
+        "report_current_answer": {
+            "id": "Jawaban sekarang: «{answer}»\n✏️ Tulis jawaban baru untuk menggantinya, "
+            "atau tekan ➡️ Tetap.",
+            "en": "Current answer: «{answer}»\n✏️ Type a new answer to replace it, or press ➡️ Keep.",
+        },
+        "report_keep_answer_button": {"id": "➡️ Tetap", "en": "➡️ Keep"},
+        "report_change_last_button": {"id": "✏️ Ubah jawaban", "en": "✏️ Change answer"},
+        "report_no_words": {
+            "id": "Tulis jawabannya dengan kata-kata, atau tekan salah satu tombol.",
+            "en": "Type the answer in words, or press one of the buttons.",
+        },
+        "report_not_an_answer": {
+            "id": "«{said}» tidak saya simpan sebagai jawaban pertanyaan ini.",
+            "en": "I did not save “{said}” as the answer to this question.",
+        },
+        "report_command_inside": {
+            "id": "«{said}» adalah perintah, bukan jawaban. Laporan Anda menunggu di sini: "
+            "jawab pertanyaannya, ketik menu untuk menjedanya, atau batal untuk menghapusnya.",
+            "en": "“{said}” is a command, not an answer. Your report waits here: answer the "
+            "question, type menu to pause it, or cancel to delete it.",
+        },
+        "report_needs_answer": {
+            "id": "Pertanyaan ini perlu dijawab dan tidak bisa dilewati: tulis apa saja yang "
+            "Anda tahu, walau sedikit.",
+            "en": "This question needs an answer and cannot be skipped: write whatever you "
+            "know, even a little.",
+        },
+        "report_place_needs": {
+            "id": "Tulis nama kecamatan atau kelurahan/desa, atau tekan salah satu tombol.",
+            "en": "Type the name of the kecamatan or village, or press one of the buttons.",
+        },
+        "report_thanks": {
+            "id": "Sama-sama 🙏 Laporannya kita lanjutkan.",
+            "en": "You're welcome 🙏 Let's go on with the report.",
+        },
+        "report_kept": {
+            "id": "Baik, laporan tidak dihapus. Kita lanjutkan:",
+            "en": "All right, the report is kept. Let's go on:",
+        },
         "report_answer_first": {
             "id": "Pertanyaan ini belum dijawab. Tulis jawabannya, atau pilih Tidak tahu bila "
             "ada tombolnya.",

@@ -173,14 +173,15 @@ async def test_batal_asks_first_and_no_keeps_everything(person: Reporter, word: 
     assert person.services.reports and await person.services.reports.get_draft(person.user) is None
 
 
-async def test_a_yes_long_after_the_delete_question_answers_the_question_instead(
-    person: Reporter,
-) -> None:
+async def test_the_delete_question_takes_only_yes_or_no(person: Reporter) -> None:
     await to_departed(person)
     await person.say("batal")
-    await person.say("mungkin")  # neither yes nor no: the delete question is dropped
-    await person.say("ya")
-    assert (await answers(person))["departed"] == "ya" and "6/9" in person.text
+    for other in ("mungkin", "Belum", "enggak tau", "😭"):  # none of them answers "delete?"
+        await person.say(other)
+        assert "Hapus laporan ini?" in person.text, other
+    assert "departed" not in await answers(person)  # and nothing of it was kept
+    await person.say("ya hapus")
+    assert "dihapus" in person.text
 
 
 async def test_the_batal_button_asks_too(person: Reporter) -> None:
@@ -199,11 +200,11 @@ async def test_menu_pauses_the_report_and_lapor_resumes_it(person: Reporter) -> 
     await person.say("1")
     await person.say("Tawaran kerja di Jepang")
     await person.say("lanjut")
-    await person.say("menu")
-    assert "disimpan" in person.text
+    await person.say("menu")  # the menu itself, with the report one tap away
+    assert "disimpan" in person.text and "Pilih topik" in person.text
     assert (await answers(person)).get("recruiter") is None
-    await person.press("Menu utama")
-    assert "Pilih topik" in person.text
+    await person.press("Migrasi aman")
+    assert "Pilih pertanyaan" in person.text
     await person.say("syarat jadi tki apa")  # a question again, not an answer
     assert (await answers(person)).get("recruiter") is None
     await person.say("/lapor")
@@ -603,9 +604,9 @@ async def test_english_story_picks_the_kind_and_cancel_with_nothing_typed_needs_
     await person.say("my brother cannot be contacted in malaysia")
     assert (await answers(person))["person"] == "my brother cannot be contacted in malaysia"
     await person.say("/lapor")  # a second draft is not started: the first one resumes
-    assert "1/9" in person.text and "Saved: «my brother" in person.text
-    await person.say("he went 3 weeks ago")  # joins the answer still open
-    assert (await answers(person))["person"].endswith("malaysia he went 3 weeks ago")
+    assert "2/9 Since when" in person.text  # "who" takes one message: on at once
+    await person.say("he went 3 weeks ago")
+    assert (await answers(person))["since"] == "he went 3 weeks ago"
     other = Reporter(person.services, "502")
     await other.say("/lapor")
     await other.say("cancel")

@@ -17,19 +17,36 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from bot.countries import statistics_name
+from bot.courtesy import closing_of
+from bot.emergency import EMERGENCY_TOPIC, country_named, with_country_first
+from bot.excerpt import excerpt, number
 from bot.flows.place import PlaceQuestion
 from bot.flows.receipt import ReceiptPolicy, receipt
-from bot.flows.replies import AFFIRM, DENY, intent_of, kind_of, words_of
+from bot.flows.replies import (
+    AFFIRM,
+    COMMAND_WORDS,
+    DONE,
+    FINISHED,
+    NO,
+    NOT_YET,
+    UNKNOWN,
+    delete_answer,
+    intent_of,
+    kind_of,
+    words_of,
+)
 from bot.flows.steps import (
     KIND_STEP,
     KINDS,
     Option,
     Step,
+    field_named,
     kind_options,
     option_for,
     steps_of,
 )
-from bot.knowledge import KnowledgeBase
+from bot.knowledge import PHONE_LIKE, KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Button, Incoming, Reply, UserKey
 from bot.normalize import clean
@@ -39,9 +56,11 @@ from bot.regions import PARIAMAN_PLACES, Region, Regions, single_region
 from bot.reports import Draft, OutboxRow, Report, ReportStore
 from bot.texts import text
 
-EMERGENCY_TOPIC = "darurat"
-MAX_ANSWER = 2000
+# An answer is kept whole up to this (a story pasted in three Telegram messages); beyond
+# it the reporter is told what was not kept. Screens show the start and say how much more.
+MAX_ANSWER = 10_000
 MAX_SHOWN = 300  # of an answer echoed back in "Tersimpan: «…»"
+SUMMARY_CHARS = 300  # of each answer on the summary
 MAX_EVIDENCE = 20
 SUMMARY = "summary"
 ACTION = "lapor"  # prefix of this flow's button actions: "lapor:opt:ya", "lapor:back", ...
@@ -51,21 +70,10 @@ _BUTTON = re.compile(
     r"|(?P<kind>opt|change|kind):(?P<value>[A-Za-z][A-Za-z _-]{0,39})"
     r"|(?P<where>region|place):(?P<place>[a-z0-9][a-z0-9-]{0,39})"
 )
-# Keys of a draft that steer the flow and never reach the report.
+# Keys of a draft that steer the flow and never reach the report. MOVED: the step the flow
+# went on to by itself after a typed answer (a "lanjut" right after it only confirms).
 EDITING, OPEN, CONFIRM, DECLINED = "_editing", "_open", "_confirm", "_declined"
-# Destination names people type -> the country counted in statistics.
-COUNTRIES = {
-    "malaysia": "Malaysia", "singapura": "Singapura", "singapore": "Singapura",
-    "brunei": "Brunei", "taiwan": "Taiwan", "hongkong": "Hong Kong", "hong kong": "Hong Kong",
-    "jepang": "Jepang", "japan": "Jepang", "korea": "Korea Selatan",
-    "arab": "Arab Saudi", "saudi": "Arab Saudi", "dubai": "Uni Emirat Arab",
-    "uea": "Uni Emirat Arab", "emirat": "Uni Emirat Arab", "qatar": "Qatar",
-    "kuwait": "Kuwait", "oman": "Oman", "turki": "Turki", "kamboja": "Kamboja",
-    "cambodia": "Kamboja", "myanmar": "Myanmar", "laos": "Laos", "thailand": "Thailand",
-    "filipina": "Filipina", "philippines": "Filipina", "vietnam": "Vietnam",
-    "jerman": "Jerman", "germany": "Jerman", "polandia": "Polandia", "poland": "Polandia",
-    "australia": "Australia", "inggris": "Inggris", "amerika": "Amerika Serikat",
-}  # fmt: skip
+MOVED = "_moved"
 # Contacts shown at once when a family member abroad cannot be reached: the embassy path.
 MISSING_CONTACTS = (
     "kbri_kjri",
@@ -89,12 +97,16 @@ def area_of(location: str, places: tuple[str, ...] = PARIAMAN_PLACES) -> str:
     return "lainnya" if location and location != "tidak tahu" else "tidak diketahui"
 
 
-def country_of(destination: str) -> str:
-    words = f" {clean(destination)} "
-    for name, country in COUNTRIES.items():
-        if f" {name} " in words:
-            return country
-    return "tidak diketahui" if destination in ("", "tidak tahu") else "lainnya"
+def said_unknown(typed: str) -> bool:
+    """ "gk tau", "indak tau", "I don't know"."""
+    return words_of(typed) in UNKNOWN
+
+
+def phone_only(typed: str) -> bool:
+    """A phone number with at most two words beside it: "0812 1111 2222 (ibunya)"."""
+    if PHONE_LIKE.search(typed) is None:
+        return False
+    return len(clean(PHONE_LIKE.sub(" ", typed)).split()) <= 2
 
 
 Render = Callable[[Report], list[OutboxRow]]
@@ -173,35 +185,40 @@ class ReportFlow:
             data = incoming.choice.removeprefix(f"{ACTION}:")
             return await self._button(draft, data, lang)
         typed = incoming.text.strip()
+        # The step the flow moved to by itself after the last typed answer ("lanjut" now
+        # only confirms); it holds for this one message.
+        moved = draft.answers.pop(MOVED, None) == draft.step
         replies: list[Reply] = []
         danger = bool(typed) and self.is_danger(typed)
         if danger:
             draft.answers["urgent"] = True
-            await self.store.save_draft(draft)
-            replies.append(self.emergency(lang))
-        words = words_of(typed)
-        if draft.answers.pop(CONFIRM, None) == "cancel":
-            if words in AFFIRM and not incoming.attachments:
-                return await self._drop(draft, lang)
-            if words in DENY:  # keep it, and be back inside the report
-                draft.answers.pop(DECLINED, None)
-                return await self._move(draft, draft.step, lang)
-            # Anything else answers the question on screen; a later "ya" must not delete.
-            await self.store.save_draft(draft)
-        intent = None if incoming.attachments else intent_of(words)
+            replies.append(self.emergency(lang, draft, typed))
+        await self.store.save_draft(draft)
+        if draft.answers.get(CONFIRM) == "cancel":  # "delete this report?" takes yes or no only
+            said = None if incoming.attachments else delete_answer(words_of(typed))
+            return replies + await self._cancel_answered(draft, said, lang)
+        if incoming.attachments:
+            return replies + await self._answer(draft, incoming, danger, lang)
+        if not clean(typed):  # "", "😭", "??": no words to keep
+            return [*replies, Reply(text("report_no_words", lang)), self._current(draft, lang)]
+        if danger and self.is_cry(typed) and not self._urgent_step(draft):
+            # A bare "tolong": the emergency answer, and the report waits where it is.
+            return [*replies, self._safe_note(draft, lang, danger, buttons=True)]
+        intent = intent_of(words_of(typed))
         if intent == "back":
             return replies + await self._back(draft, lang)
         if intent == "cancel":
-            await self.store.save_draft(draft)
             return replies + await self.ask_cancel(draft.user, lang)
+        if intent == "edit" and draft.step != SUMMARY:
+            return replies + await self._edit_typed(draft, moved, lang)
+        if intent == "skip" and draft.step not in (KIND_STEP, SUMMARY):
+            return replies + await self._skip(draft, lang)
         if draft.step == KIND_STEP:
             return replies + await self._typed_kind(draft, typed, danger, lang)
         if draft.step == SUMMARY:
-            if intent == "send" or words in ("kirim", "send"):
-                return replies + await self._submit(draft, lang)
-            return [*replies, self._safe_note(draft, lang, danger), self._summary(draft, lang)]
+            return replies + await self._summary_typed(draft, typed, intent, danger, lang)
         if intent == "next":
-            return replies + await self._next_typed(draft, lang)
+            return replies + await self._next_typed(draft, lang, moved)
         return replies + await self._answer(draft, incoming, danger, lang)
 
     # --- the generic driver ----------------------------------------------------------
@@ -211,17 +228,31 @@ class ReportFlow:
     ) -> list[Reply]:
         step = self._step(draft)
         typed = incoming.text.strip()
+        if draft.answers.get(OPEN) == step.name and not incoming.attachments:
+            after = self._following(draft)
+            if after is not None and self._clearly_answers(draft, after, typed):
+                # "iya takut", "0812…", "naras": the next question's answer, not more of this one
+                await self._move(draft, after.name, lang)
+                return await self._answer(await self._reload(draft), incoming, danger, lang)
         if step.evidence:
             if not incoming.attachments and option_for(step, typed):  # "selesai", "gk ada"
-                return await self._move(draft, self._next(draft), lang)
+                return await self._move(draft, self._next(draft), lang, typed=True)
+            if not incoming.attachments and self._not_an_answer(draft, step, typed):
+                return self._not_stored(draft, step, typed, lang)
             return await self._collect(draft, incoming.attachments, typed, danger, lang)
         if step.place and typed and not incoming.attachments:
+            if self._not_an_answer(draft, step, typed):
+                return self._not_stored(draft, step, typed, lang)
+            if not any(char.isalpha() for char in typed):  # "0812…" is no place
+                return [Reply(text("report_place_needs", lang)), self._prompt(draft, lang)]
             return await self._place_typed(draft, step, typed, danger, lang)
         picked = None if draft.answers.get(OPEN) == step.name else option_for(step, typed)
         if picked is None and step.urgent_on and danger:
             picked = step.urgent_on  # "dia dikurung!" answers "is anyone in danger?"
         if picked is not None:
-            return await self._store_option(draft, step, picked, lang)
+            return await self._store_option(draft, step, picked, lang, typed=True)
+        if typed and self._not_an_answer(draft, step, typed):
+            return self._not_stored(draft, step, typed, lang)
         if not step.free_text:
             if danger:  # the emergency answer came first; no scolding about buttons after it
                 return [self._safe_note(draft, lang, danger, buttons=True)]
@@ -236,12 +267,64 @@ class ReportFlow:
             return [self._prompt(draft, lang)]
         return await self._store_text(draft, step, typed, danger, lang)
 
+    def _not_an_answer(self, draft: Draft, step: Step, typed: str) -> bool:
+        """Words that are never this step's answer: commands, thanks, "selesai" where it
+        is no button, and a bare yes / no / don't-know where the step has no such button."""
+        words = words_of(typed)
+        if words in COMMAND_WORDS or closing_of(typed) is not None:
+            return True
+        if step.evidence:
+            return False  # any other typed word is a note about the evidence
+        if words in FINISHED:
+            return True
+        bare = words in AFFIRM | NO | NOT_YET | DONE or said_unknown(typed)
+        open_answer = draft.answers.get(OPEN) == step.name  # its buttons no longer apply
+        return bare and (open_answer or option_for(step, typed) is None)
+
+    def _not_stored(self, draft: Draft, step: Step, typed: str, lang: str) -> list[Reply]:
+        """Say why the message was not kept, and ask again (an open answer stays open)."""
+        words = words_of(typed)
+        shown = excerpt(typed, 40)[0]
+        if words in COMMAND_WORDS:
+            note = text("report_command_inside", lang, said=shown)
+        elif closing_of(typed) is not None:
+            note = text("report_thanks", lang)
+        elif words in FINISHED:
+            return self._finished(draft, step, lang)
+        elif said_unknown(typed) and step.skip is None:
+            note = text("report_needs_answer", lang)
+        else:
+            note = text("report_not_an_answer", lang, said=shown)
+        if draft.answers.get(OPEN) == step.name:
+            saved = self._saved(str(draft.answers.get(step.name, "")), lang)
+            return [replace(saved, text=f"{note}\n\n{saved.text}")]
+        return [Reply(note), self._prompt(draft, lang)]
+
+    def _finished(self, draft: Draft, step: Step, lang: str) -> list[Reply]:
+        """ "selesai" / "sudah" on a step that has no such button: Lanjut, if answered."""
+        if draft.answers.get(OPEN) == step.name:
+            saved = self._saved(str(draft.answers.get(step.name, "")), lang)
+            return [saved]
+        return [Reply(text("report_answer_first", lang)), self._prompt(draft, lang)]
+
+    def _clearly_answers(self, draft: Draft, step: Step, typed: str) -> bool:
+        """A message that answers `step` unmistakably: one of its buttons typed, a phone
+        number where one is asked for, a known place where the place is asked for."""
+        if step.evidence or not typed:
+            return False
+        if option_for(step, typed) is not None:
+            return True
+        if step.phone and phone_only(typed):
+            return True
+        return step.place and self.place.names_place(draft.answers, typed)
+
     async def _place_typed(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
     ) -> list[Reply]:
         outcome = self.place.typed(step.name, draft.answers, typed[:MAX_ANSWER], lang)
         if outcome.next == "done":
-            return await self._move(draft, self._next(draft), lang)
+            saved = str(draft.answers.get(step.name, ""))
+            return await self._move(draft, self._next(draft), lang, typed=True, saved=saved)
         if outcome.next == "free":
             return await self._store_text(draft, step, typed, danger, lang)
         await self.store.save_draft(draft)
@@ -278,59 +361,93 @@ class ReportFlow:
     async def _store_text(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
     ) -> list[Reply]:
-        """A free-text answer; text typed before ➡️ Lanjut is added to the same answer, so
-        a story sent as three short messages never spills into the next questions."""
+        """A free-text answer. On the long steps, text typed before ➡️ Lanjut is added to
+        the same answer (a story sent as three short messages); every other step takes
+        one message and moves on at once, showing what was kept."""
         previous = draft.answers.get(step.name)
         if draft.answers.get(OPEN) == step.name and isinstance(previous, str):
             value = f"{previous} {typed}"
         else:
             value = typed
-        value = value[:MAX_ANSWER]
+        value, cut = value[:MAX_ANSWER], max(0, len(value) - MAX_ANSWER)
         problem = step.validate(value) if step.validate else None
         if problem:
             return [Reply(text(f"report_{problem}", lang)), self._prompt(draft, lang)]
         draft.answers[step.name] = value
+        full = self._full_note(cut, lang)
+        if not step.long:
+            moved = await self._move(draft, self._next(draft), lang, typed=True, saved=value)
+            if full:
+                moved.insert(0, Reply(full))
+            if danger:
+                moved.append(Reply(self._safe_line(await self._reload(draft), lang)))
+            return moved
         draft.answers[OPEN] = step.name
         await self.store.save_draft(draft)
         saved = self._saved(value, lang)
+        extra = [full] if full else []
         if danger:
-            saved = replace(saved, text=f"{saved.text}\n\n{self._safe_line(draft, lang)}")
+            extra.append(self._safe_line(draft, lang))
+        if extra:
+            saved = replace(saved, text="\n\n".join([saved.text, *extra]))
         return [saved]
 
-    def _saved(self, value: str, lang: str) -> Reply:
-        shown = value if len(value) <= MAX_SHOWN else value[: MAX_SHOWN - 1] + "…"
-        return Reply(text("report_saved", lang, answer=shown), buttons=self._saved_buttons(lang))
+    def _full_note(self, cut: int, lang: str) -> str:
+        """Said when an answer reached MAX_ANSWER: nothing is dropped without a word."""
+        if not cut:
+            return ""
+        limit = number(MAX_ANSWER, lang)
+        return text("report_answer_full", lang, limit=limit, cut=number(cut, lang))
 
-    async def _store_option(self, draft: Draft, step: Step, value: str, lang: str) -> list[Reply]:
+    def _saved(self, value: str, lang: str) -> Reply:
+        """The open answer of a long step, echoed, with ➡️ Lanjut / ⬅️ Kembali."""
+        answer = self._shown(value, MAX_SHOWN, lang)
+        return Reply(text("report_saved", lang, answer=answer), buttons=self._saved_buttons(lang))
+
+    def _shown(self, value: str, limit: int, lang: str) -> str:
+        """An answer as the reporter sees it again: the start of a long one, and how much
+        more is kept."""
+        shown, more = excerpt(value, limit)
+        if more:
+            shown += "… " + text("report_more_saved", lang, count=number(more, lang))
+        return shown
+
+    async def _store_option(
+        self, draft: Draft, step: Step, value: str, lang: str, typed: bool = False
+    ) -> list[Reply]:
+        """`typed`: the button was typed ("blm"): say what was understood."""
         draft.answers[step.name] = value
         replies: list[Reply] = []
         if step.urgent_on and value == step.urgent_on:
             if not draft.answers.get("urgent"):
-                replies.append(self.emergency(lang))
+                replies.append(self.emergency(lang, draft))
             draft.answers["urgent"] = True
         if step.name == "consent" and value == "tidak":
             return await self._decline(draft, lang)
-        return replies + await self._move(draft, self._next(draft), lang)
+        label = next((o.label[lang] for o in step.options if o.value == value), value)
+        after = self._next(draft)
+        return replies + await self._move(draft, after, lang, typed=typed, saved=label)
 
     async def _button(self, draft: Draft, data: str, lang: str) -> list[Reply]:
         parsed = _BUTTON.fullmatch(data)
         if parsed is None:
             return [self._current(draft, lang)]
         verb, kind, value = parsed.group("verb"), parsed.group("kind"), parsed.group("value")
-        if verb != "drop":
-            draft.answers.pop(CONFIRM, None)
+        draft.answers.pop(MOVED, None)
+        if draft.answers.get(CONFIRM) == "cancel" and verb not in ("drop", "resume", "cancel"):
+            return await self.ask_cancel(draft.user, lang)  # an old button: the question again
         if verb == "drop":
             return await self._drop(draft, lang)
         if verb == "resume":
+            draft.answers.pop(CONFIRM, None)
             draft.answers.pop(DECLINED, None)
             return await self._move(draft, draft.step, lang)
         if verb == "cancel":
-            await self.store.save_draft(draft)
             return await self.ask_cancel(draft.user, lang)
         if verb == "back":
             return await self._back(draft, lang)
         if verb == "next" and draft.step not in (KIND_STEP, SUMMARY):
-            return await self._next_typed(draft, lang)
+            return await self._next_typed(draft, lang, moved=False)
         if verb == "send" and draft.step == SUMMARY:
             return await self._submit(draft, lang)
         if verb == "summary" and draft.step == SUMMARY:
@@ -378,19 +495,24 @@ class ReportFlow:
             replies += await self._store_text(draft, self._step(draft), typed, danger, lang)
         return replies
 
-    async def _next_typed(self, draft: Draft, lang: str) -> list[Reply]:
-        """➡️ Lanjut or a typed "lanjut": on, once this step has an answer."""
+    async def _next_typed(self, draft: Draft, lang: str, moved: bool) -> list[Reply]:
+        """➡️ Lanjut or a typed "lanjut": on, once this step has an answer. `moved`: the
+        flow came to this step by itself after a typed answer; "lanjut" only confirms."""
         step = self._step(draft)
+        if moved:
+            return [Reply(text("report_already_saved", lang)), self._prompt(draft, lang)]
         if step.evidence or draft.answers.get(step.name):
             return await self._move(draft, self._next(draft), lang)
         return [Reply(text("report_answer_first", lang)), self._prompt(draft, lang)]
 
     async def _back(self, draft: Draft, lang: str) -> list[Reply]:
+        """One question back, showing the answer it holds: a new message replaces it,
+        ➡️ Tetap keeps it."""
         if draft.answers.pop(EDITING, False):  # editing one field: back to the summary
             return await self._move(draft, SUMMARY, lang)
         names = [s.name for s in self._steps(draft)]
         if draft.step == SUMMARY:
-            return await self._move(draft, names[-1], lang)
+            return await self._move(draft, names[-1], lang, show_answer=True)
         if draft.step == KIND_STEP:
             return [self._current(draft, lang)]
         if self._step(draft).place and self.place.back(draft.answers):
@@ -399,7 +521,61 @@ class ReportFlow:
         index = names.index(draft.step)
         if index == 0 and "kind" in draft.answers:
             return await self._move(draft, KIND_STEP, lang)
-        return await self._move(draft, names[max(0, index - 1)], lang)
+        return await self._move(draft, names[max(0, index - 1)], lang, show_answer=True)
+
+    async def _edit_typed(self, draft: Draft, moved: bool, lang: str) -> list[Reply]:
+        """ "ubah" / "edit" / "ganti" (the ✏️ button typed): right after the flow moved on
+        by itself, the answer just given; on an answered step, this one; else the last."""
+        step = self._step(draft)
+        if moved or not self._has_answer(draft, step):
+            return await self._back(draft, lang)
+        return await self._move(draft, step.name, lang, show_answer=True)
+
+    async def _skip(self, draft: Draft, lang: str) -> list[Reply]:
+        """ "skip" / "lewati": the step's "don't know" (or "no evidence", "anonymous")
+        where it has one; a question that must be answered says so."""
+        step = self._step(draft)
+        if step.skip is None:
+            return [Reply(text("report_needs_answer", lang)), self._prompt(draft, lang)]
+        if step.evidence:
+            return await self._move(draft, self._next(draft), lang, typed=True)
+        return await self._store_option(draft, step, step.skip, lang, typed=True)
+
+    async def _summary_typed(
+        self, draft: Draft, typed: str, intent: str | None, danger: bool, lang: str
+    ) -> list[Reply]:
+        """At the summary: "kirim" sends, "ubah" lists the parts, a part's name ("tempat",
+        "ubah kontak") opens it; anything else shows the summary again, numbered the same."""
+        words = words_of(typed)
+        if intent == "send":
+            return await self._submit(draft, lang)
+        if intent == "edit":
+            return [self._field_list(draft, lang)]
+        field = field_named(self._steps(draft), words, self._labels)
+        if field is not None:
+            draft.answers[EDITING] = True
+            return await self._move(draft, field.name, lang, show_answer=True)
+        return [self._safe_note(draft, lang, danger), self._summary(draft, lang)]
+
+    async def _cancel_answered(self, draft: Draft, said: str | None, lang: str) -> list[Reply]:
+        """The answer to "delete this report?": yes deletes, no keeps and goes on where the
+        reporter was; anything else asks again, and nothing of it is kept."""
+        if said == "yes":
+            return await self._drop(draft, lang)
+        if said == "no":
+            draft.answers.pop(CONFIRM, None)
+            draft.answers.pop(DECLINED, None)
+            return [Reply(text("report_kept", lang)), *await self._move(draft, draft.step, lang)]
+        return await self.ask_cancel(draft.user, lang)
+
+    def _labels(self, step: Step) -> set[str]:
+        label = {lang: text(f"report_field_{step.name}", lang) for lang in ("id", "en")}
+        return {clean(value) for value in label.values()}
+
+    def _has_answer(self, draft: Draft, step: Step) -> bool:
+        if step.evidence:
+            return bool(draft.answers.get("evidence") or draft.answers.get("evidence_note"))
+        return bool(draft.answers.get(step.name))
 
     async def _collect(
         self,
@@ -415,13 +591,17 @@ class ReportFlow:
         evidence: list[Any] = draft.answers.setdefault("evidence", [])
         room = MAX_EVIDENCE - len(evidence)
         evidence.extend([a.kind, a.ref] for a in attachments[:room])
+        cut = 0
         if note:
             earlier = str(draft.answers.get("evidence_note", ""))
-            draft.answers["evidence_note"] = f"{earlier} {note}".strip()[:MAX_ANSWER]
+            whole = f"{earlier} {note}".strip()
+            draft.answers["evidence_note"], cut = whole[:MAX_ANSWER], len(whole) - MAX_ANSWER
         await self.store.save_draft(draft)
         lines = []
         if note:
             lines.append(text("report_note_saved", lang))
+        if cut > 0:
+            lines.append(self._full_note(cut, lang))
         if attachments or not note:
             lines.append(text("report_media_saved", lang, count=str(len(evidence))))
         else:
@@ -447,18 +627,35 @@ class ReportFlow:
         await self.store.delete_draft(draft.user)
         return [Reply(text("report_cancelled", lang))]
 
-    async def _move(self, draft: Draft, step: str, lang: str) -> list[Reply]:
+    async def _move(
+        self,
+        draft: Draft,
+        step: str,
+        lang: str,
+        typed: bool = False,
+        saved: str | None = None,
+        show_answer: bool = False,
+    ) -> list[Reply]:
+        """To `step`, shown. `typed`: after a typed answer, so "lanjut" next only confirms
+        and ✏️ offers to change it; `saved`: that answer, shown above the next question;
+        `show_answer`: the step is shown with the answer it holds (back, ✏️)."""
         draft.answers.pop(OPEN, None)
         if step != draft.step:
             self.place.forget(draft.answers)
+        if typed and step not in (KIND_STEP, SUMMARY):
+            draft.answers[MOVED] = step
         draft = replace(draft, step=step)
         await self.store.save_draft(draft)
-        return [self._current(draft, lang)]
+        shown = self._current(draft, lang, show_answer)
+        if saved is not None:
+            kept = text("report_kept_answer", lang, answer=self._shown(saved, MAX_SHOWN, lang))
+            shown = replace(shown, text=f"{kept}\n\n{shown.text}")
+        return [shown]
 
     async def _reload(self, draft: Draft) -> Draft:
         return await self.store.get_draft(draft.user) or draft
 
-    def _current(self, draft: Draft, lang: str) -> Reply:
+    def _current(self, draft: Draft, lang: str, show_answer: bool = False) -> Reply:
         if draft.step == SUMMARY:
             return self._summary(draft, lang)
         if draft.step == KIND_STEP:
@@ -467,28 +664,53 @@ class ReportFlow:
             )
             cancel = (Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),)
             return Reply(text("report_kind", lang), buttons=(*rows, cancel))
-        return self._prompt(draft, lang)
+        return self._prompt(draft, lang, show_answer)
 
-    def _prompt(self, draft: Draft, lang: str) -> Reply:
+    def _prompt(self, draft: Draft, lang: str, show_answer: bool = False) -> Reply:
+        """ "N/M question" with its buttons; `show_answer`: with the answer it holds, to
+        replace by typing or keep with ➡️ Tetap."""
         if draft.step in (SUMMARY, KIND_STEP):
             return self._current(draft, lang)
         steps = self._steps(draft)
-        number = [s.name for s in steps].index(draft.step) + 1
+        position = [s.name for s in steps].index(draft.step) + 1
         step = self._step(draft)
         if step.place:
             question = self.place.prompt(step.prompt, draft.answers, lang)
         else:
             question = step.prompt[lang].replace("{region}", self._region(draft).name)
-        return Reply(f"{number}/{len(steps)} {question}", buttons=self._step_buttons(draft, lang))
+        shown = f"{position}/{len(steps)} {question}"
+        keep = show_answer and self._has_answer(draft, step)
+        if keep:
+            answer = text("report_current_answer", lang, answer=self._answer_of(draft, step, lang))
+            shown = f"{answer}\n\n{shown}"
+        return Reply(shown, buttons=self._step_buttons(draft, lang, keep))
 
-    def _step_buttons(self, draft: Draft, lang: str) -> tuple[tuple[Button, ...], ...]:
+    def _answer_of(self, draft: Draft, step: Step, lang: str) -> str:
+        """A step's answer as the reporter reads it: a button's label, files and note, or
+        the start of what was typed."""
+        if step.evidence:
+            files = text("report_files", lang, count=str(len(draft.answers.get("evidence", []))))
+            note = str(draft.answers.get("evidence_note", ""))
+            return f"{files}; {self._shown(note, MAX_SHOWN, lang)}" if note else files
+        value = str(draft.answers.get(step.name, ""))
+        label = next((o.label[lang] for o in step.options if o.value == value), None)
+        return label or self._shown(value, MAX_SHOWN, lang)
+
+    def _step_buttons(
+        self, draft: Draft, lang: str, keep: bool = False
+    ) -> tuple[tuple[Button, ...], ...]:
+        """The step's options, ➡️ Tetap when its answer is shown to change, and ⬅️ Kembali
+        (✏️ Ubah jawaban right after the flow moved on by itself: the same press) / Batal."""
         step = self._step(draft)
         rows: list[tuple[Button, ...]]
         rows = [(Button(o.label[lang], f"{ACTION}:opt:{o.value}"),) for o in step.options]
         if step.place:
             rows = self.place.buttons(draft.answers, lang)
+        if keep:
+            rows.append((Button(text("report_keep_answer_button", lang), f"{ACTION}:next"),))
+        back = "report_change_last_button" if draft.answers.get(MOVED) == step.name else None
         navigation = (
-            Button(text("report_back_button", lang), f"{ACTION}:back"),
+            Button(text(back or "report_back_button", lang), f"{ACTION}:back"),
             Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),
         )
         return (*rows, navigation)
@@ -517,13 +739,14 @@ class ReportFlow:
         for step in self._steps(draft):
             if not step.editable:
                 continue
-            value = draft.answers.get(step.name, "-")
+            value = self._shown(str(draft.answers.get(step.name, "-")), SUMMARY_CHARS, lang)
             if step.evidence:
                 value = text(
                     "report_files", lang, count=str(len(draft.answers.get("evidence", [])))
                 )
                 if draft.answers.get("evidence_note"):
-                    value += f"; {draft.answers['evidence_note']}"
+                    note = str(draft.answers["evidence_note"])
+                    value += f"; {self._shown(note, SUMMARY_CHARS, lang)}"
             lines.append(f"• {text(f'report_field_{step.name}', lang)}: {value}")
         if draft.answers.get("urgent"):
             lines.append(text("report_urgent_marked", lang))
@@ -595,7 +818,7 @@ class ReportFlow:
             urgent=urgent,
             risk=offer.level,
             area=str(answers.get("area") or area_of(str(place), region.places)),
-            destination=country_of(str(destination)),
+            destination=statistics_name(str(destination), self.kb.countries),
             deliveries=self.deliveries_for,
             region=region.id,
             code_prefix=region.code_prefix,
@@ -604,7 +827,9 @@ class ReportFlow:
         return [self.receipt(report, lang)]
 
     def receipt(self, report: Report, lang: str) -> Reply:
-        emergency = self.emergency(lang).text if report.urgent else None
+        answers = report.answers
+        where = [str(answers.get("destination", "")), str(answers.get("where", ""))]
+        emergency = self.emergency(lang, said=" ".join(where)).text if report.urgent else None
         call = [self.kb.contacts[k].render(lang) for k in CALL_INSTEAD]
         region = self.regions.get(report.region)
         office = text("region_office", lang, office=region.office) if region.office else ""
@@ -623,13 +848,36 @@ class ReportFlow:
         match = self.matcher.match(message)
         return match.rule in ("trigger", "standalone") and match.topic == EMERGENCY_TOPIC
 
-    def emergency(self, lang: str) -> Reply:
+    def is_cry(self, message: str) -> bool:
+        """A cry for help and nothing else ("tolong!!", "help me"): never an answer."""
+        match = self.matcher.match(message)
+        return match.rule == "standalone" and match.topic == EMERGENCY_TOPIC
+
+    def emergency(self, lang: str, draft: Draft | None = None, said: str = "") -> Reply:
         """The emergency answer, without its "report via /lapor" line: the person is
-        reporting already, or is told where the report stands right after it."""
+        reporting already, or is told where the report stands right after it. A country
+        the message (`said`) or the report names has its numbers first."""
         entry = self.kb.entries[EMERGENCY_TOPIC]
-        lines = self.kb.render_answer(entry, lang).splitlines()
-        kept = [line for line in lines if "/lapor" not in line]
+        answers = draft.answers if draft is not None else {}
+        named = [said, *(str(answers.get(key, "")) for key in ("destination", "where"))]
+        country = country_named(self.kb, named)
+        rendered = with_country_first(
+            self.kb, entry, self.kb.render_answer(entry, lang), country, lang
+        )
+        kept = [line for line in rendered.splitlines() if "/lapor" not in line]
         return Reply("\n".join(kept), title=entry.title[lang])
+
+    def _urgent_step(self, draft: Draft) -> bool:
+        """On "is anyone in danger?" (or "do you fear for them?") a cry for help answers yes."""
+        return self._on_a_step(draft) and self._step(draft).urgent_on is not None
+
+    def _following(self, draft: Draft) -> Step | None:
+        """The question after this one (None at the last, or while editing one answer)."""
+        if draft.answers.get(EDITING):
+            return None
+        steps = self._steps(draft)
+        index = [s.name for s in steps].index(draft.step)
+        return steps[index + 1] if index + 1 < len(steps) else None
 
     def _region(self, draft: Draft) -> Region:
         """The region the report goes to: the place's, else the default one."""
@@ -655,4 +903,4 @@ class ReportFlow:
         return names[index + 1] if index + 1 < len(names) else SUMMARY
 
 
-__all__ = ["ACTION", "SUMMARY", "Option", "ReportFlow", "Step", "area_of", "country_of"]
+__all__ = ["ACTION", "SUMMARY", "Option", "ReportFlow", "Step", "area_of"]
