@@ -16,6 +16,7 @@ import io
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.excerpt import excerpt, number
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
 from bot.regions import PROVINCE, Regions, single_region
@@ -110,9 +111,9 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = Fal
     contact = () if copy else (("contact", "Kontak pelapor"),)
     for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
-        if not full and len(value) > CARD_FIELD_CHARS:
-            value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
-        lines.append(f"{label}: {quoted(value)}")
+        value, more = (value, "") if full else _shortened(value)
+        shortened = shortened or bool(more)
+        lines.append(f"{label}: {quoted(value)}{more}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
     missing_person = answers.get("kind") == "hilang"
@@ -124,7 +125,10 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = Fal
         return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
     lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
     if answers.get("evidence_note"):
-        lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
+        note = clean_text(str(answers["evidence_note"]))
+        note, more = (note, "") if full else _shortened(note)
+        shortened = shortened or bool(more)
+        lines.append(f"Catatan bukti: {quoted(note)}{more}")
     if shortened:
         lines.append(f"Teks lengkap: /kasus {report.code}")
     lines.append(
@@ -146,6 +150,13 @@ def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = Fal
     rows.append((Button("🏷️ Kategori", f"{CASE_ACTION}:{report.code}:{TAG_MENU}"),))
     title = f"Laporan {report.code}"
     return Reply("\n".join(lines), title=title, buttons=tuple(rows))
+
+
+def _shortened(value: str) -> tuple[str, str]:
+    """A long answer's start on the card, and (outside the reporter's quoted words) how
+    much more /kasus CODE shows; "" when it is shown whole."""
+    shown, more = excerpt(value, CARD_FIELD_CHARS)
+    return (shown, f" … (+{number(more, 'id')} huruf lagi)") if more else (value, "")
 
 
 def tag_menu(report: Report) -> Reply:
