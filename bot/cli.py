@@ -182,8 +182,8 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
         return
     settings = demo.demo_settings(settings)
     async with runtime.open_services(settings, kb, officials_present=True) as services:
-        assert services.outbox and services.desk and services.reports  # the demo key is set
-        officials = ConsoleOfficials(services.outbox, services.desk, services.reports)
+        assert services.outbox and services.group_desk  # the demo key is set
+        officials = ConsoleOfficials(services.outbox, services.group_desk)
         banner = demo.BANNER.format(folder=demo.demo_folder(settings))
         await console.run(services.engine, officials=officials, banner=banner)
 
