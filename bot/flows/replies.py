@@ -52,6 +52,7 @@ DONE_EVIDENCE = (
     _words("selesai", "done", "cukup", "finish", "finished", "sudah cukup", "itu saja")
     | DONE
     | NO
+    | UNKNOWN  # "gk tau" about evidence: none that they know of
     | _words("tidak punya", "gak punya", "ga punya", "gk punya", "no evidence")
 )
 FEAR = _words(

@@ -273,8 +273,8 @@ class ReportFlow:
         words = words_of(typed)
         if words in COMMAND_WORDS or closing_of(typed) is not None:
             return True
-        if step.evidence:
-            return False  # any other typed word is a note about the evidence
+        if step.evidence:  # any other typed word is a note about the evidence, but a bare
+            return words in AFFIRM  # "ya" is no note: send the files, or Selesai
         if words in FINISHED:
             return True
         bare = words in AFFIRM | NO | NOT_YET | DONE or said_unknown(typed)
