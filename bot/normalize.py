@@ -5,7 +5,7 @@
 punctuation dropped, elongated letters shortened, and slang, Minangkabau and
 old terms replaced through the lexicon (knowledge/lexicon.yaml). A negated
 "illegal" asks for the legal way: "yg gak ilegal", "tanpa jalur ilegal" and "nan
-indak ilegal" read "yang resmi", "jalur resmi", "nan resmi".
+indak ilegal" read "yang resmi", "jalur resmi", "yang resmi".
 """
 
 from __future__ import annotations

@@ -174,3 +174,23 @@ def test_bad_warning_sign_regex_is_named(kb_copy: Path) -> None:
 
 def test_missing_folder_is_one_clear_problem(tmp_path: Path) -> None:
     assert _problems(tmp_path / "nope") == [f"{tmp_path / 'nope'}: folder not found"]
+
+
+def test_countries_name_their_places_and_only_known_contacts(kb: KnowledgeBase) -> None:
+    hong_kong = next(c for c in kb.countries if c.id == "hong-kong")
+    assert {"hongkong", "hong kong", "hk"} <= set(hong_kong.names)
+    assert hong_kong.contacts and all(key in kb.contacts for key in hong_kong.contacts)
+
+
+def test_check_kb_names_country_problems(kb_copy: Path) -> None:
+    path = kb_copy / "countries.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["countries"][0]["contacts"] = ["no_such_line"]
+    document["countries"][1]["names"].append("malaysia")  # already Malaysia's
+    document["countries"].append({"id": "atlantis", "name": {"id": "Atlantis"}})
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    problems = "\n".join(_problems(kb_copy))
+    assert "countries.yaml: malaysia: 'contacts' names unknown contact 'no_such_line'" in problems
+    assert "'names': 'malaysia' is also malaysia's" in problems
+    assert "atlantis: 'names' needs at least one name" in problems
+    assert "atlantis: 'name' is missing the 'en' translation" in problems

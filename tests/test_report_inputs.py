@@ -23,8 +23,10 @@ from bot.runtime import Services, open_services
 from bot.sessions import Session
 from tests.test_report_typing import make_settings
 
-STORY = ("Kakak saya ditawari kerja pabrik oleh orang yang datang ke kampung, katanya gaji "
-         "besar dan semua biaya ditanggung, lalu diminta menyerahkan KTP dan ijazah. ") * 40
+STORY = (
+    "Kakak saya ditawari kerja pabrik oleh orang yang datang ke kampung, katanya gaji "
+    "besar dan semua biaya ditanggung, lalu diminta menyerahkan KTP dan ijazah. "
+) * 40
 STORY = STORY[:5000]  # fmt: skip
 PHONE = "0812 1111 2222"
 INPUTS = {
@@ -120,9 +122,7 @@ async def services(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> Async
 
 
 @pytest.mark.parametrize(("kind", "name"), places())
-async def test_every_kind_of_input_at_every_step(
-    services: Services, kind: str, name: str
-) -> None:
+async def test_every_kind_of_input_at_every_step(services: Services, kind: str, name: str) -> None:
     assert services.reports is not None
     for number, (label, said) in enumerate(INPUTS.items()):
         user = UserKey("table", f"{kind}-{name}", str(number))

@@ -611,3 +611,24 @@ async def test_english_story_picks_the_kind_and_cancel_with_nothing_typed_needs_
     await other.say("/lapor")
     await other.say("cancel")
     assert "dihapus" in other.text and "Hapus laporan ini?" not in other.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "area"),
+    [
+        ("naras", "Naras (Pariaman Utara)", "Pariaman Utara"),
+        ("di Kurai Taji", "Kurai Taji (Pariaman Selatan)", "Pariaman Selatan"),
+        ("sei pasak", "Sei Pasak (Pariaman Timur)", "Pariaman Timur"),
+    ],
+)
+async def test_the_kecamatan_seats_are_understood(
+    person: Reporter, typed: str, kept: str, area: str
+) -> None:
+    await person.say("/lapor")
+    await person.say("tawaran kerja")
+    await person.say("Lowongan pabrik di Malaysia, gaji 12 juta")
+    await person.say("lanjut")
+    await person.say("gk tau")
+    await person.say(typed)
+    stored = await answers(person)
+    assert (stored["location"], stored["area"]) == (kept, area) and "4/9" in person.text
