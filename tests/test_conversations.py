@@ -148,6 +148,8 @@ SUMMARY_WORDS = Transcript(
         say("0812 3333 4444", "Periksa laporan", "Kontak: 0812 3333 4444"),
         say("ganti tujuan", "Jawaban sekarang: «Kamboja, admin»", "4/9"),
         say("Malaysia, pabrik", "Tujuan: Malaysia, pabrik"),
+        say("bukti", "7/9"),
+        say("selesai", "Periksa laporan"),
         say("1", "Periksa laporan", hides=("Kode kasus",)),
         say("edit", "Bagian mana"),
         say("kirim", "Kode kasus"),

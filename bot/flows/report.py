@@ -139,7 +139,7 @@ class ReportFlow:
     async def start(self, user: UserKey, lang: str, kind: str | None = None) -> list[Reply]:
         draft = await self.store.get_draft(user)
         if draft is not None:
-            for key in (DECLINED, CONFIRM):
+            for key in (DECLINED, CONFIRM, MOVED):
                 draft.answers.pop(key, None)
             await self.store.save_draft(draft)
             replies = [Reply(text("report_resume", lang)), self._current(draft, lang)]
@@ -187,13 +187,15 @@ class ReportFlow:
         typed = incoming.text.strip()
         # The step the flow moved to by itself after the last typed answer ("lanjut" now
         # only confirms); it holds for this one message.
-        moved = draft.answers.pop(MOVED, None) == draft.step
+        marked = draft.answers.pop(MOVED, None)
+        moved = marked == draft.step
         replies: list[Reply] = []
         danger = bool(typed) and self.is_danger(typed)
         if danger:
             draft.answers["urgent"] = True
             replies.append(self.emergency(lang, draft, typed))
-        await self.store.save_draft(draft)
+        if danger or marked is not None:
+            await self.store.save_draft(draft)
         if draft.answers.get(CONFIRM) == "cancel":  # "delete this report?" takes yes or no only
             said = None if incoming.attachments else delete_answer(words_of(typed))
             return replies + await self._cancel_answered(draft, said, lang)
