@@ -200,7 +200,7 @@ NAVIGATION_WORDS = Transcript(
         say("stop info", "perintah"),
         say("😭🙏", "dengan kata-kata"),
         say("Loker pabrik di Malaysia, gaji 12 juta", "Tersimpan"),
-        say("lanjut", "2/9"),
+        say("sudah", "2/9"),  # "that is all": as Lanjut
         say("lewati", "Tersimpan: «Tidak tahu»", "3/9"),
         say("kembali", "Jawaban sekarang: «Tidak tahu»", "2/9", "Tetap"),
         say("tetap", "3/9"),

@@ -6,7 +6,7 @@ restart or a day away resumes exactly where the user was. People type rather tha
 typed answers to button steps ("blm", "gk tau", "alun"), navigation words ("kembali",
 "batal") and several short messages for one answer are all understood (bot/flows/replies.py).
 Any message that sounds like danger shows the emergency contacts first and marks the
-report urgent.
+report urgent. What the reporter sees of each step is drawn by bot/flows/screens.py.
 """
 
 from __future__ import annotations
@@ -36,15 +36,24 @@ from bot.flows.replies import (
     kind_of,
     words_of,
 )
+from bot.flows.screens import (
+    ACTION,
+    MAX_SHOWN,
+    MOVED,
+    SUMMARY,
+    Screens,
+    draft_kind,
+    draft_step,
+    draft_steps,
+    on_a_step,
+)
 from bot.flows.steps import (
     KIND_STEP,
     KINDS,
     Option,
     Step,
     field_named,
-    kind_options,
     option_for,
-    steps_of,
 )
 from bot.knowledge import PHONE_LIKE, KnowledgeBase
 from bot.matching import Matcher
@@ -52,28 +61,22 @@ from bot.messages import Attachment, Button, Incoming, Reply, UserKey
 from bot.normalize import clean
 from bot.ocr import ImageReader, OcrError
 from bot.offers import check_offer
-from bot.regions import PARIAMAN_PLACES, Region, Regions, single_region
+from bot.regions import PARIAMAN_PLACES, Regions, single_region
 from bot.reports import Draft, OutboxRow, Report, ReportStore
 from bot.texts import text
 
 # An answer is kept whole up to this (a story pasted in three Telegram messages); beyond
 # it the reporter is told what was not kept. Screens show the start and say how much more.
 MAX_ANSWER = 10_000
-MAX_SHOWN = 300  # of an answer echoed back in "Tersimpan: «…»"
-SUMMARY_CHARS = 300  # of each answer on the summary
 MAX_EVIDENCE = 20
-SUMMARY = "summary"
-ACTION = "lapor"  # prefix of this flow's button actions: "lapor:opt:ya", "lapor:back", ...
 # Button data is parsed strictly: anything else (a forged or mangled press) changes nothing.
 _BUTTON = re.compile(
     r"(?P<verb>back|next|cancel|drop|resume|send|edit|summary)"
     r"|(?P<kind>opt|change|kind):(?P<value>[A-Za-z][A-Za-z _-]{0,39})"
     r"|(?P<where>region|place):(?P<place>[a-z0-9][a-z0-9-]{0,39})"
 )
-# Keys of a draft that steer the flow and never reach the report. MOVED: the step the flow
-# went on to by itself after a typed answer (a "lanjut" right after it only confirms).
+# Keys of a draft that steer the flow and never reach the report (and MOVED, screens.py).
 EDITING, OPEN, CONFIRM, DECLINED = "_editing", "_open", "_confirm", "_declined"
-MOVED = "_moved"
 # Contacts shown at once when a family member abroad cannot be reached: the embassy path.
 MISSING_CONTACTS = (
     "kbri_kjri",
@@ -127,6 +130,7 @@ class ReportFlow:
         self.store = store
         self.regions = regions or single_region(None, frozenset(), store.code_prefix)
         self.place = PlaceQuestion(self.regions, ACTION)
+        self.screens = Screens(self.place, self.regions)
         self.kb = kb
         self.matcher = matcher
         self.deliveries_for = deliveries_for  # card and evidence rows for the officials
@@ -142,16 +146,16 @@ class ReportFlow:
             for key in (DECLINED, CONFIRM, MOVED):
                 draft.answers.pop(key, None)
             await self.store.save_draft(draft)
-            replies = [Reply(text("report_resume", lang)), self._current(draft, lang)]
+            replies = [Reply(text("report_resume", lang)), self.screens.current(draft, lang)]
             if draft.answers.get(OPEN) == draft.step:  # what is typed next joins this answer
-                replies.append(self._saved(str(draft.answers.get(draft.step, "")), lang))
+                replies.append(self.screens.saved(str(draft.answers.get(draft.step, "")), lang))
             return replies
         draft = Draft(user, secrets.token_hex(16), KIND_STEP)
         intro = Reply(text("report_intro", lang))
         if kind in KINDS:
             return [intro, *await self._choose_kind(draft, kind, lang)]
         await self.store.save_draft(draft)
-        return [intro, self._current(draft, lang)]
+        return [intro, self.screens.current(draft, lang)]
 
     async def ask_cancel(self, user: UserKey, lang: str) -> list[Reply]:
         """/batal, ✖️ Batal or a typed "batal": nothing is deleted without a yes."""
@@ -202,10 +206,14 @@ class ReportFlow:
         if incoming.attachments:
             return replies + await self._answer(draft, incoming, danger, lang)
         if not clean(typed):  # "", "😭", "??": no words to keep
-            return [*replies, Reply(text("report_no_words", lang)), self._current(draft, lang)]
+            return [
+                *replies,
+                Reply(text("report_no_words", lang)),
+                self.screens.current(draft, lang),
+            ]
         if danger and self.is_cry(typed) and not self._urgent_step(draft):
             # A bare "tolong": the emergency answer, and the report waits where it is.
-            return [*replies, self._safe_note(draft, lang, danger, buttons=True)]
+            return [*replies, self.screens.safe_note(draft, lang, danger, buttons=True)]
         intent = intent_of(words_of(typed))
         if intent == "back":
             return replies + await self._back(draft, lang)
@@ -228,7 +236,7 @@ class ReportFlow:
     async def _answer(
         self, draft: Draft, incoming: Incoming, danger: bool, lang: str
     ) -> list[Reply]:
-        step = self._step(draft)
+        step = draft_step(draft)
         typed = incoming.text.strip()
         if draft.answers.get(OPEN) == step.name and not incoming.attachments:
             after = self._following(draft)
@@ -246,27 +254,29 @@ class ReportFlow:
             if self._not_an_answer(draft, step, typed):
                 return self._not_stored(draft, step, typed, lang)
             if not any(char.isalpha() for char in typed):  # "0812…" is no place
-                return [Reply(text("report_place_needs", lang)), self._prompt(draft, lang)]
+                return [Reply(text("report_place_needs", lang)), self.screens.prompt(draft, lang)]
             return await self._place_typed(draft, step, typed, danger, lang)
         picked = None if draft.answers.get(OPEN) == step.name else option_for(step, typed)
         if picked is None and step.urgent_on and danger:
             picked = step.urgent_on  # "dia dikurung!" answers "is anyone in danger?"
         if picked is not None:
             return await self._store_option(draft, step, picked, lang, typed=True)
+        if words_of(typed) in FINISHED:  # "selesai", "sudah": as ➡️ Lanjut, once answered
+            return await self._next_typed(draft, lang, moved=False)
         if typed and self._not_an_answer(draft, step, typed):
             return self._not_stored(draft, step, typed, lang)
         if not step.free_text:
             if danger:  # the emergency answer came first; no scolding about buttons after it
-                return [self._safe_note(draft, lang, danger, buttons=True)]
+                return [self.screens.safe_note(draft, lang, danger, buttons=True)]
             labels = " / ".join(o.label[lang] for o in step.options)
             return [
                 Reply(text("report_use_buttons", lang, options=labels)),
-                self._prompt(draft, lang),
+                self.screens.prompt(draft, lang),
             ]
         if step.name == "offer" and incoming.attachments:
             typed = await self._offer_picture(draft, incoming.attachments, typed)
         if not typed:
-            return [self._prompt(draft, lang)]
+            return [self.screens.prompt(draft, lang)]
         return await self._store_text(draft, step, typed, danger, lang)
 
     def _not_an_answer(self, draft: Draft, step: Step, typed: str) -> bool:
@@ -291,23 +301,16 @@ class ReportFlow:
             note = text("report_command_inside", lang, said=shown)
         elif closing_of(typed) is not None:
             note = text("report_thanks", lang)
-        elif words in FINISHED:
-            return self._finished(draft, step, lang)
+        elif words in FINISHED:  # where there is no such button: answer first
+            return [Reply(text("report_answer_first", lang)), self.screens.prompt(draft, lang)]
         elif said_unknown(typed) and step.skip is None:
             note = text("report_needs_answer", lang)
         else:
             note = text("report_not_an_answer", lang, said=shown)
         if draft.answers.get(OPEN) == step.name:
-            saved = self._saved(str(draft.answers.get(step.name, "")), lang)
+            saved = self.screens.saved(str(draft.answers.get(step.name, "")), lang)
             return [replace(saved, text=f"{note}\n\n{saved.text}")]
-        return [Reply(note), self._prompt(draft, lang)]
-
-    def _finished(self, draft: Draft, step: Step, lang: str) -> list[Reply]:
-        """ "selesai" / "sudah" on a step that has no such button: Lanjut, if answered."""
-        if draft.answers.get(OPEN) == step.name:
-            saved = self._saved(str(draft.answers.get(step.name, "")), lang)
-            return [saved]
-        return [Reply(text("report_answer_first", lang)), self._prompt(draft, lang)]
+        return [Reply(note), self.screens.prompt(draft, lang)]
 
     def _clearly_answers(self, draft: Draft, step: Step, typed: str) -> bool:
         """A message that answers `step` unmistakably: one of its buttons typed, a phone
@@ -331,10 +334,10 @@ class ReportFlow:
             return await self._store_text(draft, step, typed, danger, lang)
         await self.store.save_draft(draft)
         note = [Reply(outcome.note)] if outcome.note else []
-        return [*note, self._prompt(draft, lang)]
+        return [*note, self.screens.prompt(draft, lang)]
 
     async def _place_pressed(self, draft: Draft, where: str, value: str, lang: str) -> list[Reply]:
-        step = self._step(draft)
+        step = draft_step(draft)
         if where == "region":
             outcome = self.place.pressed_region(draft.answers, value)
         else:
@@ -342,7 +345,7 @@ class ReportFlow:
         if outcome.next == "done":
             return await self._move(draft, self._next(draft), lang)
         await self.store.save_draft(draft)
-        return [self._prompt(draft, lang)]
+        return [self.screens.prompt(draft, lang)]
 
     async def _offer_picture(
         self, draft: Draft, attachments: tuple[Attachment, ...], typed: str
@@ -374,7 +377,7 @@ class ReportFlow:
         value, cut = value[:MAX_ANSWER], max(0, len(value) - MAX_ANSWER)
         problem = step.validate(value) if step.validate else None
         if problem:
-            return [Reply(text(f"report_{problem}", lang)), self._prompt(draft, lang)]
+            return [Reply(text(f"report_{problem}", lang)), self.screens.prompt(draft, lang)]
         draft.answers[step.name] = value
         full = self._full_note(cut, lang)
         if not step.long:
@@ -382,14 +385,14 @@ class ReportFlow:
             if full:
                 moved.insert(0, Reply(full))
             if danger:
-                moved.append(Reply(self._safe_line(await self._reload(draft), lang)))
+                moved.append(Reply(self.screens.safe_line(await self._reload(draft), lang)))
             return moved
         draft.answers[OPEN] = step.name
         await self.store.save_draft(draft)
-        saved = self._saved(value, lang)
+        saved = self.screens.saved(value, lang)
         extra = [full] if full else []
         if danger:
-            extra.append(self._safe_line(draft, lang))
+            extra.append(self.screens.safe_line(draft, lang))
         if extra:
             saved = replace(saved, text="\n\n".join([saved.text, *extra]))
         return [saved]
@@ -400,19 +403,6 @@ class ReportFlow:
             return ""
         limit = number(MAX_ANSWER, lang)
         return text("report_answer_full", lang, limit=limit, cut=number(cut, lang))
-
-    def _saved(self, value: str, lang: str) -> Reply:
-        """The open answer of a long step, echoed, with ➡️ Lanjut / ⬅️ Kembali."""
-        answer = self._shown(value, MAX_SHOWN, lang)
-        return Reply(text("report_saved", lang, answer=answer), buttons=self._saved_buttons(lang))
-
-    def _shown(self, value: str, limit: int, lang: str) -> str:
-        """An answer as the reporter sees it again: the start of a long one, and how much
-        more is kept."""
-        shown, more = excerpt(value, limit)
-        if more:
-            shown += "… " + text("report_more_saved", lang, count=number(more, lang))
-        return shown
 
     async def _store_option(
         self, draft: Draft, step: Step, value: str, lang: str, typed: bool = False
@@ -433,7 +423,7 @@ class ReportFlow:
     async def _button(self, draft: Draft, data: str, lang: str) -> list[Reply]:
         parsed = _BUTTON.fullmatch(data)
         if parsed is None:
-            return [self._current(draft, lang)]
+            return [self.screens.current(draft, lang)]
         verb, kind, value = parsed.group("verb"), parsed.group("kind"), parsed.group("value")
         draft.answers.pop(MOVED, None)
         if draft.answers.get(CONFIRM) == "cancel" and verb not in ("drop", "resume", "cancel"):
@@ -453,32 +443,32 @@ class ReportFlow:
         if verb == "send" and draft.step == SUMMARY:
             return await self._submit(draft, lang)
         if verb == "summary" and draft.step == SUMMARY:
-            return [self._summary(draft, lang)]
+            return [self.screens.summary(draft, lang)]
         if verb == "edit" and draft.step == SUMMARY:
-            return [self._field_list(draft, lang)]
+            return [self.screens.field_list(draft, lang)]
         if kind == "kind" and draft.step == KIND_STEP and value in KINDS:
             return await self._choose_kind(draft, value, lang)
-        editable = {s.name for s in self._steps(draft) if s.editable}
+        editable = {s.name for s in draft_steps(draft) if s.editable}
         if kind == "change" and draft.step == SUMMARY and value in editable:
             draft.answers[EDITING] = True
             return await self._move(draft, value, lang)
         where = parsed.group("where")
-        if where and draft.step in {s.name for s in self._steps(draft) if s.place}:
+        if where and draft.step in {s.name for s in draft_steps(draft) if s.place}:
             return await self._place_pressed(draft, where, parsed.group("place"), lang)
-        if kind == "opt" and self._on_a_step(draft) and self._step(draft).place:
+        if kind == "opt" and on_a_step(draft) and draft_step(draft).place:
             # a kecamatan button from before regions, still on someone's screen
-            return await self._place_typed(draft, self._step(draft), value, False, lang)
-        if kind == "opt" and draft.step in {s.name for s in self._steps(draft)}:
-            step = self._step(draft)
+            return await self._place_typed(draft, draft_step(draft), value, False, lang)
+        if kind == "opt" and draft.step in {s.name for s in draft_steps(draft)}:
+            step = draft_step(draft)
             if any(option.value == value for option in step.options):
                 if step.evidence:
                     return await self._move(draft, self._next(draft), lang)
                 return await self._store_option(draft, step, value, lang)
-        return [self._current(draft, lang)]  # an old button: show where the user is
+        return [self.screens.current(draft, lang)]  # an old button: show where the user is
 
     async def _choose_kind(self, draft: Draft, kind: str, lang: str) -> list[Reply]:
         draft.answers["kind"] = kind
-        replies = await self._move(draft, self._steps(draft)[0].name, lang)
+        replies = await self._move(draft, draft_steps(draft)[0].name, lang)
         if kind == "hilang":  # who to call comes before any question
             lines = [text("report_missing_help", lang)]
             lines += [f"• {self.kb.contacts[k].render(lang)}" for k in MISSING_CONTACTS]
@@ -489,37 +479,37 @@ class ReportFlow:
         kind = kind_of(typed)
         if kind is None:
             if danger:
-                return [self._safe_note(draft, lang, danger, buttons=True)]
-            return [Reply(text("report_choose_kind", lang)), self._current(draft, lang)]
+                return [self.screens.safe_note(draft, lang, danger, buttons=True)]
+            return [Reply(text("report_choose_kind", lang)), self.screens.current(draft, lang)]
         replies = await self._choose_kind(draft, kind, lang)
         if len(words_of(typed).split()) > 3:  # the story itself: the first answer, kept
             draft = await self._reload(draft)
-            replies += await self._store_text(draft, self._step(draft), typed, danger, lang)
+            replies += await self._store_text(draft, draft_step(draft), typed, danger, lang)
         return replies
 
     async def _next_typed(self, draft: Draft, lang: str, moved: bool) -> list[Reply]:
         """➡️ Lanjut or a typed "lanjut": on, once this step has an answer. `moved`: the
         flow came to this step by itself after a typed answer; "lanjut" only confirms."""
-        step = self._step(draft)
+        step = draft_step(draft)
         if moved:
-            return [Reply(text("report_already_saved", lang)), self._prompt(draft, lang)]
+            return [Reply(text("report_already_saved", lang)), self.screens.prompt(draft, lang)]
         if step.evidence or draft.answers.get(step.name):
             return await self._move(draft, self._next(draft), lang)
-        return [Reply(text("report_answer_first", lang)), self._prompt(draft, lang)]
+        return [Reply(text("report_answer_first", lang)), self.screens.prompt(draft, lang)]
 
     async def _back(self, draft: Draft, lang: str) -> list[Reply]:
         """One question back, showing the answer it holds: a new message replaces it,
         ➡️ Tetap keeps it."""
         if draft.answers.pop(EDITING, False):  # editing one field: back to the summary
             return await self._move(draft, SUMMARY, lang)
-        names = [s.name for s in self._steps(draft)]
+        names = [s.name for s in draft_steps(draft)]
         if draft.step == SUMMARY:
             return await self._move(draft, names[-1], lang, show_answer=True)
         if draft.step == KIND_STEP:
-            return [self._current(draft, lang)]
-        if self._step(draft).place and self.place.back(draft.answers):
+            return [self.screens.current(draft, lang)]
+        if draft_step(draft).place and self.place.back(draft.answers):
             await self.store.save_draft(draft)
-            return [self._prompt(draft, lang)]
+            return [self.screens.prompt(draft, lang)]
         index = names.index(draft.step)
         if index == 0 and "kind" in draft.answers:
             return await self._move(draft, KIND_STEP, lang)
@@ -528,17 +518,17 @@ class ReportFlow:
     async def _edit_typed(self, draft: Draft, moved: bool, lang: str) -> list[Reply]:
         """ "ubah" / "edit" / "ganti" (the ✏️ button typed): right after the flow moved on
         by itself, the answer just given; on an answered step, this one; else the last."""
-        step = self._step(draft)
-        if moved or not self._has_answer(draft, step):
+        step = draft_step(draft)
+        if moved or not self.screens.has_answer(draft, step):
             return await self._back(draft, lang)
         return await self._move(draft, step.name, lang, show_answer=True)
 
     async def _skip(self, draft: Draft, lang: str) -> list[Reply]:
         """ "skip" / "lewati": the step's "don't know" (or "no evidence", "anonymous")
         where it has one; a question that must be answered says so."""
-        step = self._step(draft)
+        step = draft_step(draft)
         if step.skip is None:
-            return [Reply(text("report_needs_answer", lang)), self._prompt(draft, lang)]
+            return [Reply(text("report_needs_answer", lang)), self.screens.prompt(draft, lang)]
         if step.evidence:
             return await self._move(draft, self._next(draft), lang, typed=True)
         return await self._store_option(draft, step, step.skip, lang, typed=True)
@@ -552,12 +542,12 @@ class ReportFlow:
         if intent == "send":
             return await self._submit(draft, lang)
         if intent == "edit":
-            return [self._field_list(draft, lang)]
-        field = field_named(self._steps(draft), words, self._labels)
+            return [self.screens.field_list(draft, lang)]
+        field = field_named(draft_steps(draft), words, self.screens.labels)
         if field is not None:
             draft.answers[EDITING] = True
             return await self._move(draft, field.name, lang, show_answer=True)
-        return [self._safe_note(draft, lang, danger), self._summary(draft, lang)]
+        return [self.screens.safe_note(draft, lang, danger), self.screens.summary(draft, lang)]
 
     async def _cancel_answered(self, draft: Draft, said: str | None, lang: str) -> list[Reply]:
         """The answer to "delete this report?": yes deletes, no keeps and goes on where the
@@ -570,15 +560,6 @@ class ReportFlow:
             return [Reply(text("report_kept", lang)), *await self._move(draft, draft.step, lang)]
         return await self.ask_cancel(draft.user, lang)
 
-    def _labels(self, step: Step) -> set[str]:
-        label = {lang: text(f"report_field_{step.name}", lang) for lang in ("id", "en")}
-        return {clean(value) for value in label.values()}
-
-    def _has_answer(self, draft: Draft, step: Step) -> bool:
-        if step.evidence:
-            return bool(draft.answers.get("evidence") or draft.answers.get("evidence_note"))
-        return bool(draft.answers.get(step.name))
-
     async def _collect(
         self,
         draft: Draft,
@@ -589,7 +570,7 @@ class ReportFlow:
     ) -> list[Reply]:
         """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
         if not attachments and not note:
-            return [Reply(text("report_send_media", lang)), self._prompt(draft, lang)]
+            return [Reply(text("report_send_media", lang)), self.screens.prompt(draft, lang)]
         evidence: list[Any] = draft.answers.setdefault("evidence", [])
         room = MAX_EVIDENCE - len(evidence)
         evidence.extend([a.kind, a.ref] for a in attachments[:room])
@@ -609,8 +590,8 @@ class ReportFlow:
         else:
             lines.append(text("report_more_or_done", lang))
         if danger:
-            lines.append(self._safe_line(draft, lang))
-        return [Reply("\n".join(lines), buttons=self._step_buttons(draft, lang))]
+            lines.append(self.screens.safe_line(draft, lang))
+        return [Reply("\n".join(lines), buttons=self.screens.step_buttons(draft, lang))]
 
     async def _decline(self, draft: Draft, lang: str) -> list[Reply]:
         """ "Tidak" to consent sets the draft aside (deleted with idle drafts) instead of
@@ -648,141 +629,25 @@ class ReportFlow:
             draft.answers[MOVED] = step
         draft = replace(draft, step=step)
         await self.store.save_draft(draft)
-        shown = self._current(draft, lang, show_answer)
+        shown = self.screens.current(draft, lang, show_answer)
         if saved is not None:
-            kept = text("report_kept_answer", lang, answer=self._shown(saved, MAX_SHOWN, lang))
+            kept = text(
+                "report_kept_answer", lang, answer=self.screens.shown(saved, MAX_SHOWN, lang)
+            )
             shown = replace(shown, text=f"{kept}\n\n{shown.text}")
         return [shown]
 
     async def _reload(self, draft: Draft) -> Draft:
         return await self.store.get_draft(draft.user) or draft
 
-    def _current(self, draft: Draft, lang: str, show_answer: bool = False) -> Reply:
-        if draft.step == SUMMARY:
-            return self._summary(draft, lang)
-        if draft.step == KIND_STEP:
-            rows = tuple(
-                (Button(o.label[lang], f"{ACTION}:kind:{o.value}"),) for o in kind_options()
-            )
-            cancel = (Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),)
-            return Reply(text("report_kind", lang), buttons=(*rows, cancel))
-        return self._prompt(draft, lang, show_answer)
-
-    def _prompt(self, draft: Draft, lang: str, show_answer: bool = False) -> Reply:
-        """ "N/M question" with its buttons; `show_answer`: with the answer it holds, to
-        replace by typing or keep with ➡️ Tetap."""
-        if draft.step in (SUMMARY, KIND_STEP):
-            return self._current(draft, lang)
-        steps = self._steps(draft)
-        position = [s.name for s in steps].index(draft.step) + 1
-        step = self._step(draft)
-        if step.place:
-            question = self.place.prompt(step.prompt, draft.answers, lang)
-        else:
-            question = step.prompt[lang].replace("{region}", self._region(draft).name)
-        shown = f"{position}/{len(steps)} {question}"
-        keep = show_answer and self._has_answer(draft, step)
-        if keep:
-            answer = text("report_current_answer", lang, answer=self._answer_of(draft, step, lang))
-            shown = f"{answer}\n\n{shown}"
-        return Reply(shown, buttons=self._step_buttons(draft, lang, keep))
-
-    def _answer_of(self, draft: Draft, step: Step, lang: str) -> str:
-        """A step's answer as the reporter reads it: a button's label, files and note, or
-        the start of what was typed."""
-        if step.evidence:
-            files = text("report_files", lang, count=str(len(draft.answers.get("evidence", []))))
-            note = str(draft.answers.get("evidence_note", ""))
-            return f"{files}; {self._shown(note, MAX_SHOWN, lang)}" if note else files
-        value = str(draft.answers.get(step.name, ""))
-        label = next((o.label[lang] for o in step.options if o.value == value), None)
-        return label or self._shown(value, MAX_SHOWN, lang)
-
-    def _step_buttons(
-        self, draft: Draft, lang: str, keep: bool = False
-    ) -> tuple[tuple[Button, ...], ...]:
-        """The step's options, ➡️ Tetap when its answer is shown to change, and ⬅️ Kembali
-        (✏️ Ubah jawaban right after the flow moved on by itself: the same press) / Batal."""
-        step = self._step(draft)
-        rows: list[tuple[Button, ...]]
-        rows = [(Button(o.label[lang], f"{ACTION}:opt:{o.value}"),) for o in step.options]
-        if step.place:
-            rows = self.place.buttons(draft.answers, lang)
-        if keep:
-            rows.append((Button(text("report_keep_answer_button", lang), f"{ACTION}:next"),))
-        back = "report_change_last_button" if draft.answers.get(MOVED) == step.name else None
-        navigation = (
-            Button(text(back or "report_back_button", lang), f"{ACTION}:back"),
-            Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),
-        )
-        return (*rows, navigation)
-
-    def _saved_buttons(self, lang: str) -> tuple[tuple[Button, ...], ...]:
-        return (
-            (
-                Button(text("report_next_button", lang), f"{ACTION}:next"),
-                Button(text("report_back_button", lang), f"{ACTION}:back"),
-            ),
-        )
-
-    def _field_list(self, draft: Draft, lang: str) -> Reply:
-        rows = [
-            (Button(text(f"report_field_{s.name}", lang), f"{ACTION}:change:{s.name}"),)
-            for s in self._steps(draft)
-            if s.editable
-        ]
-        rows.append((Button(text("report_to_summary_button", lang), f"{ACTION}:summary"),))
-        return Reply(text("report_which", lang), buttons=tuple(rows))
-
-    def _summary(self, draft: Draft, lang: str) -> Reply:
-        lines = [text("report_summary", lang)]
-        kind = next(o for o in kind_options() if o.value == self._kind(draft))
-        lines.append(f"• {text('report_field_kind', lang)}: {kind.label[lang]}")
-        for step in self._steps(draft):
-            if not step.editable:
-                continue
-            value = self._shown(str(draft.answers.get(step.name, "-")), SUMMARY_CHARS, lang)
-            if step.evidence:
-                value = text(
-                    "report_files", lang, count=str(len(draft.answers.get("evidence", [])))
-                )
-                if draft.answers.get("evidence_note"):
-                    note = str(draft.answers["evidence_note"])
-                    value += f"; {self._shown(note, SUMMARY_CHARS, lang)}"
-            lines.append(f"• {text(f'report_field_{step.name}', lang)}: {value}")
-        if draft.answers.get("urgent"):
-            lines.append(text("report_urgent_marked", lang))
-        buttons = (
-            (Button(text("report_send_button", lang), f"{ACTION}:send"),),
-            (
-                Button(text("report_edit_button", lang), f"{ACTION}:edit"),
-                Button(text("report_cancel_button", lang), f"{ACTION}:cancel"),
-            ),
-        )
-        return Reply("\n".join(lines), buttons=buttons)
-
-    def _safe_line(self, draft: Draft, lang: str) -> str:
-        if draft.step in (SUMMARY, KIND_STEP):
-            return text("report_safe_summary", lang)
-        steps = [s.name for s in self._steps(draft)]
-        number = steps.index(draft.step) + 1
-        return text("report_safe_step", lang, step=str(number), total=str(len(steps)))
-
-    def _safe_note(self, draft: Draft, lang: str, danger: bool, buttons: bool = False) -> Reply:
-        """After the emergency contacts: the report waits where it is."""
-        if not danger:
-            return Reply(text("report_at_summary", lang))
-        shown = self._current(draft, lang).buttons if buttons else ()
-        return Reply(self._safe_line(draft, lang), buttons=shown)
-
     def missing(self, draft: Draft) -> str | None:
         """The first step without a valid answer, or None when the draft may be sent.
 
         Checked at send whatever buttons were pressed: forged button data cannot skip a
         question or the consent."""
-        if self._kind(draft) not in KINDS:
+        if draft_kind(draft) not in KINDS:
             return KIND_STEP
-        for step in self._steps(draft):
+        for step in draft_steps(draft):
             value = draft.answers.get(step.name)
             if step.evidence:
                 continue
@@ -800,18 +665,18 @@ class ReportFlow:
             draft.answers.pop(EDITING, None)
             return [Reply(text("report_incomplete", lang)), *await self._move(draft, gap, lang)]
         answers = {k: v for k, v in draft.answers.items() if not k.startswith("_")}
-        answers["kind"] = self._kind(draft)
+        answers["kind"] = draft_kind(draft)
         missing_person = answers["kind"] == "hilang"
         offer = check_offer(
             str(answers.get("taken_by" if missing_person else "offer", "")), self.kb
         )
         answers["signs"] = [sign.id for sign in offer.signs]
         urgent = bool(answers.get("urgent")) or any(
-            s.urgent_on and answers.get(s.name) == s.urgent_on for s in self._steps(draft)
+            s.urgent_on and answers.get(s.name) == s.urgent_on for s in draft_steps(draft)
         )
         place = answers.get("family_area" if missing_person else "location", "")
         destination = answers.get("where" if missing_person else "destination", "")
-        region = self._region(draft)
+        region = self.screens.region_of(draft)
         answers["region"] = region.id
         if self.regions.many:  # shown on the card: the province's copy mixes regions
             answers["region_name"] = region.name
@@ -871,36 +736,20 @@ class ReportFlow:
 
     def _urgent_step(self, draft: Draft) -> bool:
         """On "is anyone in danger?" (or "do you fear for them?") a cry for help answers yes."""
-        return self._on_a_step(draft) and self._step(draft).urgent_on is not None
+        return on_a_step(draft) and draft_step(draft).urgent_on is not None
 
     def _following(self, draft: Draft) -> Step | None:
         """The question after this one (None at the last, or while editing one answer)."""
         if draft.answers.get(EDITING):
             return None
-        steps = self._steps(draft)
+        steps = draft_steps(draft)
         index = [s.name for s in steps].index(draft.step)
         return steps[index + 1] if index + 1 < len(steps) else None
-
-    def _region(self, draft: Draft) -> Region:
-        """The region the report goes to: the place's, else the default one."""
-        return self.regions.get(str(draft.answers.get("region", "")))
-
-    def _kind(self, draft: Draft) -> str:
-        return str(draft.answers.get("kind", "tawaran"))  # drafts from before kinds existed
-
-    def _steps(self, draft: Draft) -> tuple[Step, ...]:
-        return steps_of(self._kind(draft))
-
-    def _on_a_step(self, draft: Draft) -> bool:
-        return draft.step in {s.name for s in self._steps(draft)}
-
-    def _step(self, draft: Draft) -> Step:
-        return next(s for s in self._steps(draft) if s.name == draft.step)
 
     def _next(self, draft: Draft) -> str:
         if draft.answers.pop(EDITING, False):
             return SUMMARY
-        names = [s.name for s in self._steps(draft)]
+        names = [s.name for s in draft_steps(draft)]
         index = names.index(draft.step)
         return names[index + 1] if index + 1 < len(names) else SUMMARY
 
