@@ -16,7 +16,12 @@ from rapidfuzz import fuzz, process
 from bot import language
 from bot.countries import Country
 from bot.courtesy import closing_of
-from bot.emergency import country_named, country_sources, with_country_first
+from bot.emergency import (
+    COUNTRY_FIRST_TOPICS,
+    country_named,
+    country_sources,
+    with_country_first,
+)
 from bot.flows.replies import intent_of, words_of
 from bot.knowledge import PHONE_LIKE, Entry, KnowledgeBase
 from bot.matching import Match, Matcher
@@ -184,7 +189,9 @@ class Engine:
     def reply_to_match(self, match: Match, lang: str, question: str = "") -> Reply:
         """The answer, or "I don't know" with any topics close enough to offer. The
         emergency answer puts the numbers of a country the question names first."""
-        country = country_named(self.kb, [question])
+        country = (
+            country_named(self.kb, [question]) if match.topic in COUNTRY_FIRST_TOPICS else None
+        )
         if match.topic is not None and match.rule == "trigger":
             # Danger first, and the question the message also asked one tap away.
             entry = self.kb.entries[match.topic]
