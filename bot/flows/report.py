@@ -382,10 +382,11 @@ class ReportFlow:
         full = self._full_note(cut, lang)
         if not step.long:
             moved = await self._move(draft, self._next(draft), lang, typed=True, saved=value)
-            if full:
-                moved.insert(0, Reply(full))
-            if danger:
-                moved.append(Reply(self.screens.safe_line(await self._reload(draft), lang)))
+            notes = [full] if full else []
+            if danger:  # where the report waits, above the question it waits at
+                notes.append(self.screens.safe_line(await self._reload(draft), lang))
+            if notes:
+                moved[-1] = replace(moved[-1], text="\n\n".join([*notes, moved[-1].text]))
             return moved
         draft.answers[OPEN] = step.name
         await self.store.save_draft(draft)
