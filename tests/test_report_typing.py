@@ -632,3 +632,15 @@ async def test_the_kecamatan_seats_are_understood(
     await person.say(typed)
     stored = await answers(person)
     assert (stored["location"], stored["area"]) == (kept, area) and "4/9" in person.text
+
+
+async def test_evidence_sent_instead_of_answering_the_delete_question_is_kept(
+    person: Reporter,
+) -> None:
+    await to_departed(person)
+    await person.say("belum")
+    await person.say("tidak")
+    await person.say("batal")
+    await person.say("", attachments=(Attachment("photo", "p-9"),))
+    assert "Bukti tersimpan (1)" in person.text
+    assert (await answers(person))["evidence"] == [["photo", "p-9"]]

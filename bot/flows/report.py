@@ -201,8 +201,10 @@ class ReportFlow:
         if danger or marked is not None:
             await self.store.save_draft(draft)
         if draft.answers.get(CONFIRM) == "cancel":  # "delete this report?" takes yes or no only
-            said = None if incoming.attachments else delete_answer(words_of(typed))
-            return replies + await self._cancel_answered(draft, said, lang)
+            if not (incoming.attachments and on_a_step(draft) and draft_step(draft).evidence):
+                said = None if incoming.attachments else delete_answer(words_of(typed))
+                return replies + await self._cancel_answered(draft, said, lang)
+            draft.answers.pop(CONFIRM)  # evidence sent instead: the reporter goes on, keep it
         if incoming.attachments:
             return replies + await self._answer(draft, incoming, danger, lang)
         if not clean(typed):  # "", "😭", "??": no words to keep
