@@ -148,8 +148,7 @@ class Engine:
     # --- language --------------------------------------------------------------------
 
     def _language(self, incoming: Incoming, session: Session) -> tuple[str, Session]:
-        said = incoming.text
-        detected = language.detect(said, self.vocabulary) if said else None
+        detected = language.detect(incoming.text, self.vocabulary) if incoming.text else None
         if detected:
             session = session.with_changes(last_language=detected)
         hint = incoming.language_hint if incoming.language_hint == "en" else None
@@ -164,9 +163,7 @@ class Engine:
             replies, session = self._command(stripped, lang, session)
             return Turn(replies), session
         if not normalize(stripped):  # "", "?", "🤔🤔🤔": no words to answer
-            return Turn([self._what_i_do(lang, empty=not stripped)]), session.with_changes(
-                mode=None
-            )
+            return Turn([self._what_i_do(lang, empty=not stripped)]), session
         closing = closing_of(stripped)
         if closing is not None:
             reply = Reply(text(f"closing_{closing}", lang), buttons=(self._main_menu_row(lang),))
@@ -456,9 +453,11 @@ def _typed_command(incoming: Incoming, session: Session) -> Incoming:
     words = words_of(typed)
     if words in TYPED_COMMANDS:
         return replace(incoming, text=TYPED_COMMANDS[words])
+    if len(words.split()) > 8:  # a story, not a question about one's report
+        return incoming
     plain, code = clean(typed), _CASE_CODE.search(typed)
     asked = _STATUS_QUESTION.search(plain) and _MINE.search(plain)
-    if len(words.split()) <= 8 and (asked or (code and "status" in plain.split())):
+    if asked or (code and "status" in plain.split()):
         return replace(incoming, text=f"/status {code.group()}" if code else "/status")
     return incoming
 
