@@ -16,6 +16,7 @@ import pytest
 from bot import deadlines, housekeeping
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
+from bot.flows.report import MAX_ANSWER
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Incoming
@@ -644,3 +645,16 @@ async def test_evidence_sent_instead_of_answering_the_delete_question_is_kept(
     await person.say("", attachments=(Attachment("photo", "p-9"),))
     assert "Bukti tersimpan (1)" in person.text
     assert (await answers(person))["evidence"] == [["photo", "p-9"]]
+
+
+async def test_an_answer_past_the_limit_is_kept_up_to_it_and_the_reporter_is_told(
+    person: Reporter,
+) -> None:
+    await person.say("/lapor")
+    await person.say("tawaran kerja")
+    story = ("Kakak saya ditawari kerja pabrik di Malaysia. " * 260).strip()  # 11,959
+    await person.say(story)
+    kept = (await answers(person))["offer"]
+    assert kept == story[:MAX_ANSWER]
+    cut = f"{len(story) - MAX_ANSWER:,}".replace(",", ".")
+    assert "batas 10.000 huruf" in person.text and f"{cut} huruf terakhir" in person.text
