@@ -311,6 +311,25 @@ def shown(replies: list[Reply]) -> str:
     return "\n".join(parts)
 
 
+async def shown_all(seen: Callable[[], str], line: Line) -> None:
+    """Until the channel has shown everything the line expects (or 10 s passed)."""
+    for _ in range(400):
+        now = seen()
+        if now and all(part in now for part in line.shows):
+            return
+        await asyncio.sleep(0.025)
+
+
+async def settled(count: Callable[[], int], quiet: float = 0.15) -> None:
+    """Until no new message has come for `quiet` seconds: a channel sends one answer as
+    several messages, and a late one must neither be missed nor counted for the next line."""
+    last, still = count(), 0.0
+    while still < quiet:
+        await asyncio.sleep(0.05)
+        now = count()
+        last, still = now, (still + 0.05 if now == last else 0.0)
+
+
 class EngineDriver:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -335,14 +354,14 @@ class TelegramDriver:
         self.user = UserKey("telegram", str(REPORTER), str(REPORTER))
 
     async def send(self, said: str, line: Line) -> str:
+        strict = bool(line.hides or line.before)  # what else arrives matters: no stragglers
+        if strict:
+            await settled(lambda: len(self.tg.messages(REPORTER)))
         before = len(self.tg.messages(REPORTER))
         self.tg.send_text(REPORTER, said)
-        for _ in range(400):
-            seen = self._since(before)
-            if seen and all(part in seen for part in line.shows):
-                break
-            await asyncio.sleep(0.025)
-        await asyncio.sleep(0.1 if line.hides else 0)  # a late reply must not go unseen
+        await shown_all(lambda: self._since(before), line)
+        if strict:
+            await settled(lambda: len(self.tg.messages(REPORTER)))
         return self._since(before)
 
     def _since(self, before: int) -> str:
@@ -372,14 +391,14 @@ class WhatsAppDriver:
         self.user = UserKey("whatsapp", USER, USER)
 
     async def send(self, said: str, line: Line) -> str:
+        strict = bool(line.hides or line.before)
+        if strict:
+            await settled(lambda: len(self.bot.fake.messages(USER)))
         before = len(self.bot.fake.messages(USER))
         await self.bot.say(said)
-        for _ in range(400):
-            seen = self._since(before)
-            if seen and all(part in seen for part in line.shows):
-                break
-            await asyncio.sleep(0.025)
-        await asyncio.sleep(0.1 if line.hides else 0)
+        await shown_all(lambda: self._since(before), line)
+        if strict:
+            await settled(lambda: len(self.bot.fake.messages(USER)))
         return self._since(before)
 
     def _since(self, before: int) -> str:
