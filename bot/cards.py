@@ -9,6 +9,7 @@ of the card's own ("Status: ✅ Selesai").
 from __future__ import annotations
 
 from bot.closing import CLOSING
+from bot.excerpt import excerpt, number
 from bot.knowledge import KnowledgeBase
 from bot.messages import Button, Reply
 from bot.reports import CLOSED, STATUSES, TAGS, Report
@@ -34,7 +35,8 @@ NEXT_STATUSES = {
 CASE_ACTION = "kasus"
 TAG_MENU = "kategori"
 REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
-# Longer answers are shortened on the province's copy: it is edited, so it stays one message.
+# Longer answers are shortened on the province's copy: it is edited, so it stays one message
+# (saying how much more there is: nothing is cut without a word).
 COPY_FIELD_CHARS = 500
 THREAD_LABELS = {
     "to_reporter": "✉️ ke pelapor",
@@ -143,14 +145,20 @@ def _answers(report: Report, kb: KnowledgeBase, copy: bool) -> list[str]:
     contact = () if copy else (("contact", "Kontak pelapor"),)
     for key, label in (*fields_of(answers), *contact):
         value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
-        if copy and len(value) > COPY_FIELD_CHARS:
-            value = value[:COPY_FIELD_CHARS].rstrip() + " …"
-        lines.append(f"{label}: {quoted(value)}")
+        value, more = _shortened(value) if copy else (value, "")
+        lines.append(f"{label}: {quoted(value)}{more}")
     signs = {sign.id: sign for sign in kb.warning_signs}
     lines.extend(f"⚠️ {signs[s].explanation['id']}" for s in answers.get("signs", []) if s in signs)
     if answers.get("evidence_note") and not copy:  # the province's copy leaves it out
         lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
     return lines
+
+
+def _shortened(value: str) -> tuple[str, str]:
+    """A long answer's start on the province's copy, and (outside the reporter's quoted
+    words) how much more the region's group reads; "" when it is shown whole."""
+    shown, more = excerpt(value, COPY_FIELD_CHARS)
+    return (shown, f" … (+{number(more, 'id')} huruf lagi)") if more else (value, "")
 
 
 def card_buttons(report: Report) -> tuple[tuple[Button, ...], ...]:

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from bot.normalize import Lexicon, contains_phrase, normalize
+from bot.countries import Country
+from bot.normalize import Lexicon, clean, contains_phrase, normalize
 
 LANGUAGES = ("id", "en")
 # Answers longer than this do not fit a phone screen; editors aim for 700.
@@ -34,6 +35,7 @@ CONTACTS_FILE = "contacts.yaml"
 LEXICON_FILE = "lexicon.yaml"
 WARNING_SIGNS_FILE = "warning_signs.yaml"
 OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
+COUNTRIES_FILE = "countries.yaml"
 # The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
 # sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
 RISK_LEVELS = ("tinggi",)
@@ -160,6 +162,8 @@ class KnowledgeBase:
     risk_levels: Mapping[str, int] = field(default_factory=dict)
     # Everyday questions the bot must decline ("resep rendang", "jadwal timnas").
     out_of_scope: tuple[str, ...] = ()
+    # Destination countries as people name them, and the contacts to show first there.
+    countries: tuple[Country, ...] = ()
 
     def render_answer(self, entry: Entry, lang: str) -> str:
         return render_contacts(entry.answer[lang], self.contacts, lang)
@@ -207,6 +211,7 @@ ENTRY_KEYS = {
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
 CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local", "fallback"}
 SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
+COUNTRY_KEYS = {"id", "name", "names", "contacts"}
 
 
 class _Collector:
@@ -230,6 +235,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     lexicon = _load_lexicon(documents.pop(LEXICON_FILE, None), report)
     signs, levels = _load_warning_signs(documents.pop(WARNING_SIGNS_FILE, None), report)
     out_of_scope = _load_out_of_scope(documents.pop(OUT_OF_SCOPE_FILE, None), report)
+    countries = _load_countries(documents.pop(COUNTRIES_FILE, None), contacts, report)
     entries: dict[str, Entry] = {}
     groups: list[Group] = []
     for name, document in documents.items():
@@ -250,6 +256,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         warning_signs=signs,
         risk_levels=levels,
         out_of_scope=out_of_scope,
+        countries=countries,
     )
 
 
@@ -503,6 +510,56 @@ def _load_out_of_scope(document: Any, report: _Collector) -> tuple[str, ...]:
         report.add(OUT_OF_SCOPE_FILE, None, "needs exactly one key, 'questions:'")
         return ()
     return _strings(document["questions"], OUT_OF_SCOPE_FILE, "questions", "questions", report)
+
+
+def _load_countries(
+    document: Any, contacts: Mapping[str, Contact], report: _Collector
+) -> tuple[Country, ...]:
+    """countries.yaml: optional; without it no answer names a country's own numbers."""
+    file = COUNTRIES_FILE
+    if document is None:
+        return ()
+    if not isinstance(document, dict) or set(document) != {"countries"}:
+        report.add(file, None, "needs exactly one key, 'countries:'")
+        return ()
+    countries: list[Country] = []
+    owner: dict[str, str] = {}  # a typed name -> the country it already means
+    for position, raw in enumerate(
+        _mapping_items(document["countries"], file, "countries", report)
+    ):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            report.add(file, f"country #{position + 1}", "needs an 'id'")
+            continue
+        country_id = raw["id"]
+        if not _ID_FORMAT.match(country_id):
+            report.add(file, country_id, "'id' must be lower-case words joined by -")
+        if any(c.id == country_id for c in countries):
+            report.add(file, country_id, "duplicate id")
+        for extra in sorted(set(raw) - COUNTRY_KEYS, key=str):
+            report.add(file, country_id, f"unknown key '{extra}'")
+        names = []
+        for typed in _strings(raw.get("names"), file, country_id, "names", report):
+            name = clean(typed)
+            if name in owner:
+                report.add(file, country_id, f"'names': {typed!r} is also {owner[name]}'s")
+            elif name:
+                owner[name] = country_id
+                names.append(name)
+        if not names:
+            report.add(file, country_id, "'names' needs at least one name people type")
+        keys = _strings(raw.get("contacts"), file, country_id, "contacts", report)
+        for key in keys:
+            if key not in contacts:
+                report.add(file, country_id, f"'contacts' names unknown contact '{key}'")
+        countries.append(
+            Country(
+                country_id,
+                _text(raw.get("name"), file, country_id, "name", report),
+                tuple(names),
+                tuple(key for key in keys if key in contacts),
+            )
+        )
+    return tuple(countries)
 
 
 def _load_warning_signs(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from bot import deadlines
 from bot.cards import REPLY_ACTION
-from bot.flows.replies import intent_of, words_of
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
 from bot.messages import Button, Incoming, Reply
@@ -112,9 +111,7 @@ class Reporting:
             return [Reply(text("edit_not_relayed", lang))], session
         if quoted is not None:
             return await self._relay_reply(incoming, quoted.code, lang, session)
-        if session.mode == REPORT_MODE:
-            if intent_of(words_of(incoming.text)) == "menu" and not incoming.attachments:
-                return [self._paused(lang)], session.with_changes(mode=None)
+        if session.mode == REPORT_MODE:  # ("menu" typed here: the engine shows the menu)
             return await self._in_flow(incoming, lang, session)
         if replying and session.mode:
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
@@ -174,14 +171,6 @@ class Reporting:
         replies = await self.flow.handle(incoming, lang)
         mode = REPORT_MODE if await self.flow.is_active(incoming.user) else None
         return replies, session.with_changes(mode=mode)
-
-    def _paused(self, lang: str) -> Reply:
-        """A typed "menu" inside the report: the draft waits; the menu is one tap away."""
-        buttons = (
-            (Button(text("report_continue_button", lang), "cmd:lapor"),),
-            (Button(text("main_menu", lang), "menu"),),
-        )
-        return Reply(text("report_paused", lang), buttons=buttons)
 
     async def _over_cap(self, incoming: Incoming, lang: str, session: Session) -> Routed:
         """A polite refusal when this step would pass one of the reporter's caps."""

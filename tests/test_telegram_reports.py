@@ -124,10 +124,7 @@ async def report(bot: Running, contact: str | None = None, user: int = REPORTER)
     steps = report_steps(photos=2)
     if contact is not None:  # typed at the contact step instead of "Anonim"
         anonymous = steps.index(("press", "Anonim", "9/9"))
-        steps[anonymous : anonymous + 1] = [
-            ("say", contact, f"Tersimpan: «{contact[:5]}"),
-            ("press", "➡️ Lanjut", "9/9"),
-        ]
+        steps[anonymous : anonymous + 1] = [("say", contact, "9/9")]  # kept, and on at once
     await play(bot, steps[:-1], user)
     await press(bot, "Ya, teruskan", "Periksa laporan", user)
     await press(bot, "✅ Kirim", "Kode kasus", user)
