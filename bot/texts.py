@@ -682,6 +682,11 @@ _TEXTS.update(
             "id": "_Ketik *kembali* untuk pertanyaan sebelumnya, *batal* untuk membatalkan._",
             "en": "_Type *back* for the previous question, *cancel* to cancel._",
         },
+        "whatsapp_typed_change": {
+            "id": "_✏️ Ubah jawaban tadi: ketik *ubah*. Membatalkan laporan: ketik *batal*._",
+            "en": "_✏️ Change the answer just given: type *change*. Cancel the report: type "
+            "*cancel*._",
+        },
         "updates_off": {
             "id": "🔕 Kabar kasus dimatikan. Pesan petugas dan perubahan status laporan Anda "
             "tidak hilang: kami simpan, dan kami kirim semuanya begitu Anda mengetik "

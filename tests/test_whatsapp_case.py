@@ -98,7 +98,8 @@ async def test_yes_no_questions_are_buttons_and_a_list_answers_to_its_numbers(
             question = wa.fake.messages(USER)[-1]
             assert question.body["interactive"]["type"] == "button"
             assert [t for t, _ in question.options] == ["Ya, sudah", "Belum", "Tidak tahu"]
-            assert "*kembali*" in question.text and "*batal*" in question.text
+            # Named as words to type; right after a typed answer, ⬅️ is ✏️ "ubah" (issue 18).
+            assert "*ubah*" in question.text and "*batal*" in question.text
     assert both.services.reports is not None
     [report] = await both.services.reports.of_reporter(UserKey("whatsapp", USER, USER))
     assert report.area == "Pariaman Tengah"

@@ -42,6 +42,7 @@ _SLASH = re.compile(
 )
 # A question's navigation buttons, typed as words instead when they would make a list.
 TYPED_NAVIGATION = (f"{FLOW_ACTION}:back", f"{FLOW_ACTION}:cancel")
+_NAVIGATION_LABELS = ("report_back_button", "report_change_last_button", "report_cancel_button")
 # A marker at a word's edge formats; one inside a word (a_b, in URLs) does not.
 _MARKER = re.compile(r"(?<![^\W_])[*_~`]|[*_~`](?![^\W_])")
 _LOOKALIKE = {"*": "\u2217", "_": "\uff3f", "~": "\u223c", "`": "\u02cb"}
@@ -171,8 +172,12 @@ def _navigation_typed(buttons: list[Button]) -> tuple[list[Button], str]:
     labels = [" ".join(b.label.split()) for b in choices]
     if not all(0 < len(label) <= MAX_BUTTON_TITLE for label in labels):
         return buttons, ""  # a list anyway: the navigation may as well stay in it
-    lang = "en" if any(b.label == text("report_back_button", "en") for b in navigation) else "id"
-    return choices, text("whatsapp_typed_navigation", lang)
+    english = {text(key, "en") for key in _NAVIGATION_LABELS}
+    lang = "en" if any(b.label in english for b in navigation) else "id"
+    # Right after the flow moved on by itself, the same press is ✏️ Ubah jawaban ("ubah").
+    changing = any(b.label == text("report_change_last_button", lang) for b in navigation)
+    hint = "whatsapp_typed_change" if changing else "whatsapp_typed_navigation"
+    return choices, text(hint, lang)
 
 
 def _unique(buttons: Iterable[Button]) -> list[Button]:
@@ -203,10 +208,14 @@ def _numbered(body: str, buttons: list[Button]) -> list[Message]:
     return messages
 
 
-def offered(messages: list[Message]) -> tuple[Option, ...]:
+def offered(messages: list[Message]) -> tuple[Option, ...] | None:
     """The choices a user can answer with a number (a numbered text's lines, a list's
-    numbered rows), from the last message that had any."""
+    numbered rows), from the last message with choices of any kind: () when that one has
+    only reply buttons, which carry no numbers (a "1" then presses nothing from an older
+    list); None when no message has any, so the earlier ones still hold."""
     for message in reversed(messages):
         if message.kind in ("numbered", "list"):
             return message.options
-    return ()
+        if message.kind == "buttons":
+            return ()
+    return None
