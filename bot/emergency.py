@@ -6,15 +6,19 @@ anywhere. Someone locked in an employer's house in Hong Kong needs 999 before In
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from bot.countries import Country, find_country
-from bot.knowledge import Entry, KnowledgeBase
+from bot.knowledge import Entry, KnowledgeBase, placeholders, render_contacts
 from bot.texts import text
 
 EMERGENCY_TOPIC = "darurat"
 # The answers that put a named country's numbers first: the emergency and the list of numbers.
 COUNTRY_FIRST_TOPICS = frozenset({EMERGENCY_TOPIC, "kontak-darurat"})
+# A line of an answer that only lists contacts ("• {kontak:kp2mi_whatsapp}"): once all of them
+# are among the country's numbers above, the line would only repeat them.
+_CONTACTS_ONLY = re.compile(r"\s*•?\s*(?:\{kontak:[^{}]*\}[\s,;.]*)+")
 
 
 def country_named(kb: KnowledgeBase, texts: Iterable[str]) -> Country | None:
@@ -26,15 +30,25 @@ def country_named(kb: KnowledgeBase, texts: Iterable[str]) -> Country | None:
     return None
 
 
-def with_country_first(
-    kb: KnowledgeBase, entry: Entry, answer: str, country: Country | None, lang: str
-) -> str:
-    """`answer` (the entry's rendered text) with the country's numbers above it."""
+def with_country_first(kb: KnowledgeBase, entry: Entry, country: Country | None, lang: str) -> str:
+    """The entry's answer; for the emergency answers, with the named country's numbers
+    above it. Each number is shown once: a contact listed above (or given there as
+    another's fallback) is only named further down, and a line that would only repeat
+    such contacts goes."""
     if country is None or not country.contacts or entry.id not in COUNTRY_FIRST_TOPICS:
-        return answer
+        return kb.render_answer(entry, lang)
     lines = [text("emergency_in_country", lang, country=country.name[lang])]
-    lines += [f"• {kb.contacts[key].render(lang)}" for key in country.contacts]
-    return "\n".join(lines) + "\n\n" + answer
+    shown: frozenset[str] = frozenset()
+    for key in country.contacts:
+        if key not in shown:  # already there as an earlier contact's fallback
+            lines.append(f"• {kb.contacts[key].render(lang, shown)}")
+            shown |= kb.contacts[key].shown_keys
+    rest = [
+        line
+        for line in entry.answer[lang].splitlines()
+        if not (_CONTACTS_ONLY.fullmatch(line) and set(placeholders(line)) <= shown)
+    ]
+    return "\n".join(lines) + "\n\n" + render_contacts("\n".join(rest), kb.contacts, lang, shown)
 
 
 def country_sources(kb: KnowledgeBase, entry: Entry, country: Country | None) -> list[str]:

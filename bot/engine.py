@@ -350,9 +350,7 @@ class Engine:
                 Button(text("not_helpful", lang), f"down:{entry.id}"),
             )
         )
-        answer = with_country_first(
-            self.kb, entry, self.kb.render_answer(entry, lang), country, lang
-        )
+        answer = with_country_first(self.kb, entry, country, lang)
         return Reply(
             text=answer,
             title=entry.title[lang],

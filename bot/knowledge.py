@@ -94,18 +94,29 @@ class Contact:
     # crisis "please confirm" helps nobody, a second number does.
     fallback: Contact | None = None
 
-    def render(self, lang: str) -> str:
+    def render(self, lang: str, above: frozenset[str] = frozenset()) -> str:
+        """ "Name: number". `above`: keys of contacts the same answer already shows higher
+        up (a country's numbers first, bot/emergency.py): those are named, never repeated."""
+        if self.key in above:
+            return f"{self.name[lang]}, {'nomornya di atas' if lang == 'id' else 'number above'}"
         text = f"{self.name[lang]}: {self.value[lang]}"
         if self.verify and self.fallback is not None:
             if_not = (
                 "bila tidak tersambung, hubungi" if lang == "id" else "if it does not connect, call"
             )
-            text += f" ({if_not} {self.fallback.render(lang)})"
+            text += f" ({if_not} {self.fallback.render(lang, above)})"
         elif self.verify:
             text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
         if self.elsewhere is not None:
             text += f" ({self.elsewhere[lang]})"
         return text
+
+    @property
+    def shown_keys(self) -> frozenset[str]:
+        """The contacts whose numbers its rendering shows: itself and its fallback's."""
+        if self.verify and self.fallback is not None:
+            return self.fallback.shown_keys | {self.key}
+        return frozenset({self.key})
 
     @property
     def is_phone(self) -> bool:
@@ -169,8 +180,15 @@ class KnowledgeBase:
         return render_contacts(entry.answer[lang], self.contacts, lang)
 
 
-def render_contacts(text: str, contacts: Mapping[str, Contact], lang: str) -> str:
-    return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang), text)
+def render_contacts(
+    text: str, contacts: Mapping[str, Contact], lang: str, above: frozenset[str] = frozenset()
+) -> str:
+    return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang, above), text)
+
+
+def placeholders(text: str) -> list[str]:
+    """The contact keys a text names with {kontak:KEY}, in order."""
+    return _CONTACT_PLACEHOLDER.findall(text)
 
 
 def serving_places(kb: KnowledgeBase, places: Iterable[str]) -> KnowledgeBase:

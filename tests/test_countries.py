@@ -6,7 +6,9 @@ import pytest
 
 from bot.countries import find_country, statistics_name
 from bot.emergency import country_named, with_country_first
+from bot.engine import Engine
 from bot.knowledge import KnowledgeBase
+from bot.messages import Incoming, UserKey
 
 
 @pytest.mark.parametrize(
@@ -40,10 +42,55 @@ def test_the_emergency_answer_puts_the_country_s_numbers_first(kb: KnowledgeBase
     entry = kb.entries["darurat"]
     answer = kb.render_answer(entry, "id")
     hong_kong = country_named(kb, ["", "di hongkong"])
-    shown = with_country_first(kb, entry, answer, hong_kong, "id")
-    assert shown.startswith("Di Hong Kong, hubungi:") and shown.endswith(answer)
+    shown = with_country_first(kb, entry, hong_kong, "id")
+    assert shown.startswith("Di Hong Kong, hubungi:")
     assert shown.index("999") < shown.index("2157 9537") < shown.index("110")
-    # Another topic, or a country without numbers of its own, is left as it is.
-    assert with_country_first(kb, kb.entries["visa"], "x", hong_kong, "id") == "x"
-    jepang = country_named(kb, ["kerja di jepang"])
-    assert jepang is not None and with_country_first(kb, entry, answer, jepang, "id") == answer
+    # Another topic is left as it is.
+    visa = kb.entries["visa"]
+    assert with_country_first(kb, visa, hong_kong, "id") == kb.render_answer(visa, "id")
+    assert with_country_first(kb, entry, None, "id") == answer
+
+
+def test_every_listed_country_has_numbers_that_exist(kb: KnowledgeBase) -> None:
+    for country in kb.countries:
+        assert country.contacts, country.id
+        assert all(key in kb.contacts for key in country.contacts), country.id
+    by_id = {country.id: country for country in kb.countries}
+    assert by_id["malaysia"].contacts[0] == "kbri_kuala_lumpur"
+    assert by_id["hong-kong"].contacts[:3] == ("hk_999", "hk_fdh", "kjri_hongkong")
+    assert by_id["taiwan"].contacts[:2] == ("taiwan_1955", "taipei_labor_office")
+
+
+@pytest.mark.parametrize("topic", ["darurat", "kontak-darurat"])
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_no_number_is_listed_twice_in_one_answer(kb: KnowledgeBase, topic: str, lang: str) -> None:
+    """The answer already names some of a country's contacts (KBRI Kuala Lumpur, 999, the
+    Foreign Ministry's hotline, KP2MI from abroad as a fallback): each number shows once."""
+    entry = kb.entries[topic]
+    for country in kb.countries:
+        shown = with_country_first(kb, entry, country, lang)
+        for key in country.contacts:
+            contact = kb.contacts[key]
+            if contact.is_phone:
+                assert shown.count(contact.value[lang]) == 1, (country.id, key, shown)
+        assert shown.count(kb.contacts["kp2mi_luar_negeri"].value[lang]) == 1, country.id
+
+
+async def test_locked_in_in_hong_kong_gets_hong_kong_s_numbers_before_indonesia_s(
+    engine: Engine,
+) -> None:
+    said = "anak saya dikurung di rumah majikan di hongkong… nomor yg bisa dihubungi skrg apa??"
+    [reply] = await engine.handle(Incoming(UserKey("test", "hk", "hk"), text=said))
+    answer = reply.text
+    assert answer.startswith("Di Hong Kong, hubungi:")
+    assert answer.index("999") < answer.index("110")
+    assert answer.index("Departemen Tenaga Kerja Hong Kong") < answer.index("110")
+    assert answer.index("2157 9537") < answer.index("110")
+
+
+async def test_a_malaysia_message_shows_kbri_kuala_lumpur_first(engine: Engine) -> None:
+    said = "istri sy dikurung majikan di malaysia, hp nya disita. tolong"
+    [reply] = await engine.handle(Incoming(UserKey("test", "my", "my"), text=said))
+    first = reply.text.splitlines()[1]
+    assert first.startswith("• Hotline KBRI Kuala Lumpur: +60 17-668 8032")
+    assert reply.text.count("+60 17-668 8032") == 1

@@ -789,9 +789,7 @@ class ReportFlow:
         answers = draft.answers if draft is not None else {}
         named = [said, *(str(answers.get(key, "")) for key in ("destination", "where"))]
         country = country_named(self.kb, named)
-        rendered = with_country_first(
-            self.kb, entry, self.kb.render_answer(entry, lang), country, lang
-        )
+        rendered = with_country_first(self.kb, entry, country, lang)
         kept = [line for line in rendered.splitlines() if "/lapor" not in line]
         return Reply("\n".join(kept), title=entry.title[lang])
 
