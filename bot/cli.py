@@ -29,6 +29,7 @@ from bot.evaluation import QuestionFileError, evaluate, format_report, load_ques
 from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
 from bot.language import detect
 from bot.matching import Matcher
+from bot.messages import Incoming, UserKey
 from bot.offers import check_offer, offer_reply
 from bot.outbox import Outbox
 from bot.sessions import MemorySessionStore
@@ -165,7 +166,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "ask":
         if args.question is None and not args.json:
             raise UsageError("ask needs a question, or --json to read questions from stdin")
-        return _ask(Matcher(kb, cache_dir=settings.model_cache_dir), args.question, args.json)
+        matcher = Matcher(kb, cache_dir=settings.model_cache_dir)
+        return asyncio.run(_ask(matcher, args.question, args.json))
     if args.command == "check-offer":
         return _check_offer(kb, args.text, args.json, args.image)
     if args.command == "eval":
@@ -196,8 +198,8 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
         return
     settings = demo.demo_settings(settings)
     async with runtime.open_services(settings, kb, officials_present=True) as services:
-        assert services.outbox and services.desk and services.reports  # the demo key is set
-        officials = ConsoleOfficials(services.outbox, services.desk, services.reports)
+        assert services.outbox and services.group_desk  # the demo key is set
+        officials = ConsoleOfficials(services.outbox, services.group_desk)
         banner = demo.BANNER.format(folder=demo.demo_folder(settings))
         await console.run(services.engine, officials=officials, banner=banner)
 
@@ -229,23 +231,38 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
 
 
 @asynccontextmanager
-async def _existing_database(settings: Settings) -> AsyncIterator[Database | None]:
-    """The bot's database, or None when the bot has never run here (nothing to show)."""
-    if not settings.database_path.exists():
-        print(f"no database yet at {settings.database_path}: nothing recorded")
+async def _existing_database(
+    settings: Settings, demo_too: bool = True
+) -> AsyncIterator[tuple[Database, Settings] | None]:
+    """The bot's database and the settings that open it, or None when there is nothing to
+    show. Without a real key the terminal chat keeps a demo database of its own: `demo_too`
+    shows that one, named as the demo; otherwise it is only named."""
+    path = settings.database_path
+    demo_path = demo.demo_folder(settings) / demo.DATABASE_NAME
+    if not path.exists() and not settings.reports_key and demo_path.exists():
+        if not demo_too:
+            print(f"no database at {path}; the terminal demo's own is {demo_path} (demo data)")
+            yield None
+            return
+        settings = demo.demo_settings(settings)
+        path = settings.database_path
+        print(f"DEMO: the terminal demo's database at {path} (demo data, never real reports)")
+    if not path.exists():
+        print(f"no database yet at {path}: nothing recorded")
         yield None
         return
-    database = await Database.open(settings.database_path)
+    database = await Database.open(path)
     try:
-        yield database
+        yield database, settings
     finally:
         await database.close()
 
 
 async def _outbox(settings: Settings, include_sent: bool, retry: bool = False) -> int:
-    async with _existing_database(settings) as database:
-        if database is None:
+    async with _existing_database(settings) as opened:
+        if opened is None:
             return 0
+        database, settings = opened
         for row in await WhatsAppStore(database).undelivered():
             error = f"  last error: {row.last_error}" if row.last_error else ""
             print(
@@ -276,9 +293,10 @@ async def _outbox(settings: Settings, include_sent: bool, retry: bool = False) -
 
 
 async def _rotate_key(settings: Settings) -> int:
-    async with _existing_database(settings) as database:
-        if database is None:
+    async with _existing_database(settings, demo_too=False) as opened:
+        if opened is None:
             return 0
+        database = opened[0]
         if not settings.reports_key:
             raise EncryptionKeyError("REPORTS_ENCRYPTION_KEY is not set: nothing to rotate")
         keys = await key_store.open_keys(
@@ -328,10 +346,10 @@ def _restore(settings: Settings, source: Path) -> int:
 
 
 async def _unanswered(settings: Settings, limit: int) -> int:
-    async with _existing_database(settings) as database:
-        if database is None:
+    async with _existing_database(settings) as opened:
+        if opened is None:
             return 0
-        summary = await UsageLog(database).summary(limit)
+        summary = await UsageLog(opened[0]).summary(limit)
     print("Most frequent unanswered questions (add them to a topic's questions or the lexicon):")
     for question, count in summary.unanswered or [("(none)", 0)]:
         print(f"  {count:>4}  {question}")
@@ -377,30 +395,31 @@ def _check_kb(directory: Path) -> int:
     questions = sum(len(e.questions) for e in kb.entries.values())
     print(
         f"OK: {len(kb.entries)} topics in {len(kb.groups)} groups, {questions} example questions, "
-        f"{len(kb.contacts)} contacts, {len(kb.warning_signs)} warning signs, "
-        f"{len(kb.lexicon.words)} lexicon words"
+        f"{len(kb.contacts)} contacts, {len(kb.countries)} countries, "
+        f"{len(kb.warning_signs)} warning signs, {len(kb.lexicon.words)} lexicon words"
     )
     return 0
 
 
-def _ask(matcher: Matcher, question: str | None, as_json: bool) -> int:
+async def _ask(matcher: Matcher, question: str | None, as_json: bool) -> int:
+    """Each line answered as a first message from a new person, through the same engine the
+    chat uses (closings, the emergency answer by country, the reply's language)."""
     engine = Engine(matcher.kb, MemorySessionStore(), matcher=matcher)
     lines = [question] if question is not None else (line.rstrip("\n") for line in sys.stdin)
-    for line in lines:
-        match = engine.matcher.match(line)
-        lang = detect(line) or "id"
-        reply = engine.reply_to_match(match, lang)
+    for number, line in enumerate(lines):
+        person = UserKey("ask", str(number), str(number))
+        turn = await engine.respond(Incoming(person, text=line))
         if as_json:
             record = {
                 "question": line,
-                "topic": match.topic,
-                "score": match.score,
-                "alternatives": list(match.alternatives),
-                "answer": reply.text,
+                "topic": turn.topic,
+                "score": turn.score,
+                "alternatives": list(turn.alternatives),
+                "answer": "\n\n".join(reply.text for reply in turn.replies),
             }
             print(json_line(record), flush=True)
         else:
-            print(console.render(reply))
+            print("\n\n".join(console.render(reply) for reply in turn.replies))
     return 0
 
 
@@ -418,6 +437,8 @@ def _check_offer(kb: KnowledgeBase, text: str | None, as_json: bool, image: Path
         offer = _read_picture(image)
     else:
         offer = text if text is not None else sys.stdin.read()
+    if not offer.strip():
+        raise UsageError("check-offer needs the offer's text (an argument or stdin) or --image")
     result = check_offer(offer, kb)
     lang = detect(offer) or "id"
     if as_json:

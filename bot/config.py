@@ -39,6 +39,11 @@ class Secret:
         return bool(self.value)
 
 
+# Where a case may be handed on (shared facts: Polres Pariaman, BP3MI Sumatera Barat, Kota
+# Pariaman's manpower office DPMPTSP-TK, the embassy or consulate abroad).
+DEFAULT_AGENCIES = ("Polres Pariaman", "BP3MI Sumbar", "DPMPTSP-TK", "KBRI/KJRI")
+
+
 @dataclass(frozen=True)
 class Settings:
     knowledge_dir: Path
@@ -79,6 +84,12 @@ class Settings:
     whatsapp: WhatsAppSettings | None = None  # None: the WhatsApp channel is off
     whatsapp_number: str = ""  # the business number people see, for wa.me links
     regions_config: Regions | None = None  # REGIONS_FILE, loaded and checked
+    # Officials an urgent case names (Telegram mentions notify them); empty: every official
+    # of the case's region.
+    urgent_mention_user_ids: frozenset[int] = frozenset()
+    # Agencies a case may be marked as handed to (↪️ Teruskan on the card).
+    forward_agencies: tuple[str, ...] = DEFAULT_AGENCIES
+    officials_topics: bool = False  # a forum group: each case gets its own topic
 
     @cached_property
     def regions(self) -> Regions:
@@ -163,7 +174,35 @@ class Settings:
             whatsapp=_whatsapp(get),
             whatsapp_number=_phone_number(get("WHATSAPP_NUMBER")),
             regions_config=_regions(get("REGIONS_FILE")),
+            urgent_mention_user_ids=frozenset(
+                _int("URGENT_MENTION_USER_IDS", part)
+                for part in get("URGENT_MENTION_USER_IDS").replace(",", " ").split()
+            ),
+            forward_agencies=_agencies(get("FORWARD_AGENCIES", ",".join(DEFAULT_AGENCIES))),
+            officials_topics=_switch("OFFICIALS_TOPICS", get("OFFICIALS_TOPICS", "0")),
         )
+
+
+MAX_AGENCIES = 8  # buttons in the ↪️ menu
+MAX_AGENCY = 40  # characters of a button label
+
+
+def _agencies(value: str) -> tuple[str, ...]:
+    names = tuple(" ".join(part.split()) for part in value.split(",") if part.strip())
+    if len(names) > MAX_AGENCIES or any(len(name) > MAX_AGENCY for name in names):
+        raise ConfigError(
+            f"FORWARD_AGENCIES must name at most {MAX_AGENCIES} agencies of at most "
+            f"{MAX_AGENCY} characters, separated by commas"
+        )
+    return names
+
+
+def _switch(name: str, value: str) -> bool:
+    if value.casefold() in ("1", "true", "yes", "on", "ya"):
+        return True
+    if value.casefold() in ("0", "false", "no", "off", "tidak", ""):
+        return False
+    raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
 
 
 # What Telegram accepts as a webhook secret_token.

@@ -56,6 +56,14 @@ def format_moment(moment: dt.datetime, lang: str) -> str:
     return f"{format_day(local.date(), lang)}, {'pukul ' if lang == 'id' else ''}{time}"
 
 
+def short_moment(moment: dt.datetime, lang: str) -> str:
+    """ "2 Des 2026 09.15 WIB": a moment in a case's history, with its zone."""
+    local = moment.astimezone(WIB)
+    separator = "." if lang == "id" else ":"
+    month = _MONTHS[lang if lang in _MONTHS else "id"][local.month - 1]
+    return f"{local.day} {month} {local.year} {local.hour:02d}{separator}{local.minute:02d} WIB"
+
+
 def ends_a_day(moment: dt.datetime) -> bool:
     """A working-day deadline: midnight WIB, the end of the day it names."""
     return moment.astimezone(WIB).time() == dt.time()

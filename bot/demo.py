@@ -23,6 +23,9 @@ BANNER = (
 )
 
 
+DATABASE_NAME = "migran-aman-demo.sqlite3"
+
+
 def demo_folder(settings: Settings) -> Path:
     """Beside the real database (data/demo/ by default), so tests can use a temp folder."""
     return settings.database_path.parent / "demo"
@@ -36,7 +39,7 @@ def demo_settings(settings: Settings) -> Settings:
     hash_key = _demo_key(folder / "demo-hash.key", generate_hash_key)
     return replace(
         settings,
-        database_path=folder / "migran-aman-demo.sqlite3",
+        database_path=folder / DATABASE_NAME,
         reports_key=Secret(key),
         hash_key=Secret(hash_key),
     )

@@ -7,22 +7,33 @@ nothing about Telegram, WhatsApp or the terminal.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from rapidfuzz import fuzz, process
 
 from bot import language
+from bot.countries import Country
+from bot.courtesy import closing_of
+from bot.emergency import (
+    COUNTRY_FIRST_TOPICS,
+    country_named,
+    country_sources,
+    with_country_first,
+)
+from bot.flows.replies import intent_of, words_of
 from bot.knowledge import PHONE_LIKE, Entry, KnowledgeBase
 from bot.matching import Match, Matcher
 from bot.messages import Button, Incoming, Reply
-from bot.normalize import MAX_CHARS, normalize
+from bot.normalize import MAX_CHARS, clean, normalize
 from bot.ocr import ImageReader, OcrError
 from bot.offers import ACTION as OFFER_ACTION
 from bot.offers import check_offer, offer_reply, why_reply
-from bot.reporting import Reporting
+from bot.reporting import REPORT_MODE, Reporting
 from bot.safe_text import clean_incoming
-from bot.sessions import Session, SessionStore
-from bot.texts import HUMAN_HELP_CONTACT, text
+from bot.sessions import CHECKED_MODE, OFFER_MODE, Session, SessionStore
+from bot.texts import ABROAD_HELP_CONTACT, HUMAN_HELP_CONTACT, text
 
 GREETING_TOPIC = "sapaan"
 PRIVACY_TOPIC = "privasi"
@@ -51,6 +62,29 @@ COMMANDS = {
     "cancel": "cancel",
     "status": "status",
 }
+# Whole typed messages that mean a command outside a report ("batal" alone is not the
+# topic about withdrawing before departure: there is nothing to cancel).
+TYPED_COMMANDS = {"batal": "/batal", "cancel": "/batal", "batalkan": "/batal", "batalin": "/batal"}
+# "status laporan saya gimana?", "laporan sy sampai mana", "my report status": /status. Only
+# about one's own report: "cara cek status pengaduan ke KP2MI" stays a question.
+_STATUS_QUESTION = re.compile(
+    r"\b(?:status|perkembangan|kabar|progress|update)\b.*\b(?:laporan|kasus|aduan|"
+    r"pengaduan|report|case)\b|\b(?:laporan|kasus|report|case)\b.*\b(?:status|perkembangan|"
+    r"sampai mana|gimana|bagaimana|progress)\b"
+)
+_MINE = re.compile(r"\b(?:saya|sy|aku|ku|ambo|kami|my|mine|our)\b|(?:laporan|kasus)ku\b")
+_CASE_CODE = re.compile(r"\b[A-Za-z]{2,5}-[A-Za-z0-9]{4}-[A-Za-z0-9]{4}\b")
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the engine answered, and why: the topic it chose (None: none, or not a question),
+    its 0-100 confidence and the topics it offered besides. `ask --json` prints these."""
+
+    replies: list[Reply]
+    topic: str | None = None
+    score: int = 0
+    alternatives: tuple[str, ...] = ()
 
 
 class UsageRecorder(Protocol):
@@ -77,32 +111,50 @@ class Engine:
         self.usage = usage
         self.reporting = reporting  # None: reports are not configured (no key / no database)
         self.reader = reader or ImageReader()  # screenshots of job adverts, for the offer check
+        self.vocabulary = _vocabulary(kb)  # for messages without common words ("bantuan")
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        return (await self.respond(incoming)).replies
+
+    async def respond(self, incoming: Incoming) -> Turn:
+        """`handle`, and what the answer was about (the command line prints it)."""
         incoming = clean_incoming(incoming)  # nothing invisible or bidi is stored or shown
+        if incoming.revoked is not None and self.reporting is None:
+            return Turn([])  # a deleted message is never answered
         stored = session = await self.sessions.get(incoming.user)
         lang, session = self._language(incoming, session)
-        routed = None
-        if self.reporting is not None:
-            routed = await self.reporting.route(incoming, lang, session)
-        if routed is not None:
-            replies, session = routed
+        incoming = _typed_command(incoming, session)
+        routed = asked = None
+        if _menu_in_report(incoming, session):
+            routed = [self._report_paused(lang)], session.with_changes(mode=None)
+        elif self.reporting is not None:
+            asked = self.reporting.held_question(incoming, session)
+            if asked is None:
+                routed = await self.reporting.route(incoming, lang, session)
+        if asked is not None:  # "❓ Ini pertanyaan": the held message is a question
+            turn, session = await self._text(asked[0], lang, asked[1])
+        elif routed is not None:
+            turn, session = Turn(routed[0]), routed[1]
         elif incoming.choice is not None:
             replies, session = await self._choice(incoming.choice, lang, session)
+            turn = Turn(replies)
         elif _offer_picture(incoming, session):
             replies, session = await self._check_picture(incoming, lang, session)
+            turn = Turn(replies)
         elif incoming.attachments and not incoming.text.strip():
-            replies = [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
+            turn = Turn(
+                [Reply(text("media_outside_report", lang), buttons=self._menu_buttons(lang))]
+            )
         else:
-            replies, session = await self._text(incoming.text[:MAX_CHARS], lang, session)
+            turn, session = await self._text(incoming.text, lang, session)
         if session != stored:  # most messages change nothing: spare the database a write
             await self.sessions.put(incoming.user, session)
-        return replies
+        return turn
 
     # --- language --------------------------------------------------------------------
 
     def _language(self, incoming: Incoming, session: Session) -> tuple[str, Session]:
-        detected = language.detect(incoming.text) if incoming.text else None
+        detected = language.detect(incoming.text, self.vocabulary) if incoming.text else None
         if detected:
             session = session.with_changes(last_language=detected)
         hint = incoming.language_hint if incoming.language_hint == "en" else None
@@ -111,32 +163,45 @@ class Engine:
 
     # --- free text -------------------------------------------------------------------
 
-    async def _text(self, raw: str, lang: str, session: Session) -> tuple[list[Reply], Session]:
+    async def _text(self, raw: str, lang: str, session: Session) -> tuple[Turn, Session]:
         stripped = raw.strip()
         if stripped.startswith("/"):
-            return self._command(stripped, lang, session)
-        if not normalize(stripped):
-            return [Reply(text("empty", lang), buttons=self._menu_buttons(lang))], session
+            replies, session = self._command(stripped, lang, session)
+            return Turn(replies), session
+        if not normalize(stripped):  # "", "?", "🤔🤔🤔": no words to answer
+            return Turn([self._what_i_do(lang, empty=not stripped)]), session
+        closing = closing_of(stripped)
+        if closing is not None:
+            reply = Reply(text(f"closing_{closing}", lang), buttons=(self._main_menu_row(lang),))
+            return Turn([reply], GREETING_TOPIC, 100), session.with_changes(mode=None)
         match = self.matcher.match(stripped)
-        if session.mode == "offer" and match.rule != "trigger":
-            verdict = offer_reply(check_offer(stripped, self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=None)
-        return await self._answer_match(stripped, match, lang), session.with_changes(mode=None)
+        if session.offer_open and match.rule != "trigger":
+            return Turn([self._verdict(stripped, lang)]), self._checked(session, stripped)
+        replies = await self._answer_match(stripped, match, lang)
+        return Turn(replies, match.topic, match.score, match.alternatives), session.with_changes(
+            mode=None
+        )
 
     async def _answer_match(self, question: str, match: Match, lang: str) -> list[Reply]:
         if match.topic is None and self.usage is not None:
             # Kept for the editors in plain text, so phone numbers people typed are masked.
             kept = PHONE_LIKE.sub("[nomor]", normalize(question, self.kb.lexicon))
             await self.usage.unanswered(kept, lang)
-        return [self.reply_to_match(match, lang)]
+        return [self.reply_to_match(match, lang, question)]
 
-    def reply_to_match(self, match: Match, lang: str) -> Reply:
-        """The answer, or "I don't know" with any topics close enough to offer."""
+    def reply_to_match(self, match: Match, lang: str, question: str = "") -> Reply:
+        """The answer, or "I don't know" with any topics close enough to offer. The
+        emergency answer puts the numbers of a country the question names first."""
+        country = (
+            country_named(self.kb, [question]) if match.topic in COUNTRY_FIRST_TOPICS else None
+        )
         if match.topic is not None and match.rule == "trigger":
             # Danger first, and the question the message also asked one tap away.
-            return self.answer(self.kb.entries[match.topic], lang, also=match.alternatives)
+            entry = self.kb.entries[match.topic]
+            return self.answer(entry, lang, also=match.alternatives, country=country)
         if match.topic is not None:
-            return self.answer(self.kb.entries[match.topic], lang, match.alternatives)
+            entry = self.kb.entries[match.topic]
+            return self.answer(entry, lang, match.alternatives, country=country)
         unsure = self.dont_know(lang)
         if not match.alternatives:
             return unsure
@@ -153,10 +218,10 @@ class Engine:
         if action == "start":
             return self._start(payload.strip(), lang, session)
         if action == "cek" and payload.strip():  # "/cek loker malaysia lewat dumai"
-            verdict = offer_reply(check_offer(payload[:MAX_CHARS], self.kb), self.kb, lang)
-            return [verdict], session.with_changes(mode=None)
+            offer = payload.strip()
+            return [self._verdict(offer, lang)], self._checked(session, offer)
         if action == "cek":
-            return [Reply(text("offer_prompt", lang))], session.with_changes(mode="offer")
+            return [Reply(text("offer_prompt", lang))], session.with_changes(mode=OFFER_MODE)
         reply = {
             "menu": lambda: self.main_menu(lang),
             "help": lambda: self.answer(self.kb.entries[GREETING_TOPIC], lang),
@@ -167,6 +232,11 @@ class Engine:
             "status": lambda: self._no_reporting(lang),
         }[action]()
         return [reply], session.with_changes(mode=None)
+
+    def _checked(self, session: Session, offer: str) -> Session:
+        """After a verdict: the offer is kept for 📣 Lapor under it (in the session's mode,
+        encrypted at rest, which only reporting's key allows), until the next message."""
+        return session.with_changes(mode=CHECKED_MODE + offer if self.reporting else None)
 
     def _no_reporting(self, lang: str) -> Reply:
         """Without a report store the bot still says how to report elsewhere (and not
@@ -207,14 +277,23 @@ class Engine:
     ) -> tuple[list[Reply], Session]:
         """Read the picture and check the text like a pasted offer, showing what was read;
         the offer check stays open for the corrected text."""
-        session = session.with_changes(mode="offer")
+        session = session.with_changes(mode=OFFER_MODE)
         try:
             read = await self.reader.read_attachments(incoming.attachments)
         except OcrError as error:
             return [Reply(text(f"offer_image_{error.reason}", lang))], session
-        read = read[:MAX_CHARS]
-        verdict = offer_reply(check_offer(read, self.kb), self.kb, lang, "offer_result_image")
+        if self.reporting is not None:  # kept (encrypted) for 📣 Lapor under the verdict
+            session = session.with_changes(mode=f"{OFFER_MODE}:{read}")
+        verdict = self._verdict(read, lang, "offer_result_image")
         return [verdict, Reply(text("offer_read_text", lang, text=read))], session
+
+    def _verdict(self, offer: str, lang: str, heading: str = "offer_result") -> Reply:
+        """The offer check's verdict; a text longer than the check reads says so."""
+        verdict = offer_reply(check_offer(offer, self.kb), self.kb, lang, heading)
+        if len(offer) <= MAX_CHARS:
+            return verdict
+        note = text("offer_read_part", lang, limit=f"{MAX_CHARS:,}".replace(",", "."))
+        return replace(verdict, text=f"{verdict.text}\n\n{note}")
 
     # --- buttons ---------------------------------------------------------------------
 
@@ -249,9 +328,11 @@ class Engine:
         lang: str,
         alternatives: tuple[str, ...] = (),
         also: tuple[str, ...] = (),
+        country: Country | None = None,
     ) -> Reply:
         """`alternatives`: topics the question may have meant ("Maksud Anda: ..."); `also`:
-        topics the message asked about besides this one, offered first as plain buttons."""
+        topics the message asked about besides this one, offered first as plain buttons;
+        `country`: the one the question named (the emergency answer shows its numbers first)."""
         rows: list[tuple[Button, ...]] = [(self._topic_button(topic, lang),) for topic in also]
         if MISSING_REPORT_COMMAND in entry.answer[lang]:
             label = text("report_missing_button", lang)
@@ -269,28 +350,47 @@ class Engine:
                 Button(text("not_helpful", lang), f"down:{entry.id}"),
             )
         )
+        answer = with_country_first(self.kb, entry, country, lang)
         return Reply(
-            text=self.kb.render_answer(entry, lang),
+            text=answer,
             title=entry.title[lang],
-            note=self._source_note(entry, lang),
+            note=self._source_note(entry, lang, country),
             buttons=tuple(rows),
         )
 
-    def _source_note(self, entry: Entry, lang: str) -> str:
-        note = text(
-            "source",
-            lang,
-            sources="; ".join(source[lang] for source in entry.sources),
-            date=_date(entry.reviewed, lang),
-        )
+    def _source_note(self, entry: Entry, lang: str, country: Country | None = None) -> str:
+        sources = [source[lang] for source in entry.sources]
+        sources += country_sources(self.kb, entry, country)
+        note = text("source", lang, sources="; ".join(sources), date=_date(entry.reviewed, lang))
         if entry.verify_note:
             note += " " + text("verify_hint", lang)
         return note
 
     def dont_know(self, lang: str) -> Reply:
-        contact = self.kb.contacts.get(HUMAN_HELP_CONTACT)
-        help_line = contact.render(lang) if contact else "Disnaker"
-        return Reply(text("dont_know", lang, contact=help_line), buttons=self._menu_buttons(lang))
+        """Sorry, and who to call: the toll-free line works only inside Indonesia, so the
+        ministry's number from abroad goes beside it."""
+        lines = [
+            self.kb.contacts[key].render(lang)
+            for key in (HUMAN_HELP_CONTACT, ABROAD_HELP_CONTACT)
+            if key in self.kb.contacts
+        ]
+        help_lines = "\n".join(f"• {line}" for line in lines)
+        return Reply(text("dont_know", lang, contact=help_lines), buttons=self._menu_buttons(lang))
+
+    def _what_i_do(self, lang: str, empty: bool = False) -> Reply:
+        """A message without words: what the bot can do, and the menu."""
+        said = text("what_i_do", lang)
+        if empty:
+            said = f"{text('empty_message', lang)} {said}"
+        return Reply(said, buttons=self._menu_buttons(lang))
+
+    def _report_paused(self, lang: str) -> Reply:
+        """ "menu" inside a report: the menu, its 📣 button continuing the kept draft."""
+        resume = Button(text("report_continue_button", lang), "cmd:lapor")
+        rows = tuple(
+            (resume,) if row[0].action == "cmd:lapor" else row for row in self._menu_buttons(lang)
+        )
+        return Reply(f"{text('report_paused', lang)}\n\n{text('menu', lang)}", buttons=rows)
 
     def main_menu(
         self, lang: str, intro: str | None = None, replace_previous: bool = False
@@ -344,9 +444,49 @@ def _date(day: dt.date, lang: str) -> str:
     return f"{day.day} {_MONTHS[lang][day.month - 1]} {day.year}"
 
 
+def _vocabulary(kb: KnowledgeBase) -> language.Vocabulary:
+    """The words only the knowledge base's Indonesian texts (answers, titles, the lexicon)
+    use, and only its English ones."""
+    entries = kb.entries.values()
+    indonesian = [e.answer["id"] for e in entries] + [e.title["id"] for e in entries]
+    indonesian += [word for pair in kb.lexicon.words.items() for word in pair]
+    english = [e.answer["en"] for e in entries] + [e.title["en"] for e in entries]
+    return language.Vocabulary.from_texts(indonesian, english)
+
+
+def _typed_command(incoming: Incoming, session: Session) -> Incoming:
+    """Outside a report, "batal" typed alone is /batal and a question about one's report's
+    status is /status (with the case code, if it names one)."""
+    if session.mode == REPORT_MODE or incoming.choice is not None or incoming.attachments:
+        return incoming
+    typed = incoming.text.strip()
+    if typed.startswith("/"):
+        return incoming
+    words = words_of(typed)
+    if words in TYPED_COMMANDS:
+        return replace(incoming, text=TYPED_COMMANDS[words])
+    if len(words.split()) > 8:  # a story, not a question about one's report
+        return incoming
+    plain, code = clean(typed), _CASE_CODE.search(typed)
+    asked = _STATUS_QUESTION.search(plain) and _MINE.search(plain)
+    if asked or (code and "status" in plain.split()):
+        return replace(incoming, text=f"/status {code.group()}" if code else "/status")
+    return incoming
+
+
+def _menu_in_report(incoming: Incoming, session: Session) -> bool:
+    """ "menu" (or /menu) typed while a report is open: the report waits, the menu shows."""
+    if session.mode != REPORT_MODE or incoming.choice is not None or incoming.attachments:
+        return False
+    typed = incoming.text.strip()
+    if typed.startswith("/"):
+        return typed[1:].split("@", 1)[0].casefold() == "menu"
+    return intent_of(words_of(typed)) == "menu"
+
+
 def _offer_picture(incoming: Incoming, session: Session) -> bool:
     """A picture for the offer check: sent after /cek, or with "/cek" as its caption."""
     if not incoming.attachments:
         return False
     word = incoming.text.strip().partition(" ")[0].split("@", 1)[0].casefold()
-    return session.mode == "offer" or word in ("/cek", "/check")
+    return session.offer_open or word in ("/cek", "/check")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.case_links import marks_of
 from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, message_key, split_keys
 from bot.messages import UserKey
 from bot.storage import Database
@@ -84,7 +85,25 @@ async def open_keys(
             await _rehash(database, hasher, cipher, forget_sessions=hash_check is not None)
     await _convert_legacy_sessions(database, hasher, cipher)
     await _hash_message_ids(database, cipher)
+    if cipher is not None:
+        await _mark_old_reports(database, cipher)
     return Keys(cipher, hasher)
+
+
+async def _mark_old_reports(database: Database, cipher: Cipher) -> None:
+    """Reports from before recruiter marks existed get theirs once, so a new report naming
+    the same number finds an older open case too (bot.case_links)."""
+    if await _meta(database, "report_marks") is not None:
+        return
+    async with database.transaction() as db:
+        marks = []
+        async with db.execute("SELECT id, content FROM reports") as cursor:
+            async for rid, content in cursor:
+                marks += [(rid, mark) for mark in marks_of(cipher.decrypt(content), cipher)]
+        await db.executemany(
+            "INSERT OR IGNORE INTO report_marks (report_id, mark) VALUES (?, ?)", marks
+        )
+        await db.execute("INSERT INTO meta (name, value) VALUES ('report_marks', 'done')")
 
 
 async def _rehash(
@@ -165,8 +184,25 @@ async def _rehash(
                             (cipher.seal(actor), eid),
                         )
                     )
+            # A recruiter's marks come from the report's answers: computed again.
+            async with db.execute("SELECT id, content FROM reports") as cursor:
+                async for rid, content in cursor:
+                    for mark in marks_of(cipher.decrypt(content), cipher):
+                        updates.append(
+                            (
+                                "INSERT OR IGNORE INTO report_marks (report_id, mark) "
+                                "VALUES (?, ?)",
+                                (rid, mark),
+                            )
+                        )
+            await db.execute("DELETE FROM report_marks")
             for sql, parameters in updates:
                 await db.execute(sql, parameters)
+        # Hashes of what is not kept at all (the message a reporter may quote, an official's
+        # id beside their name) cannot be computed again: a quote then still reaches the
+        # case by "Kirim ke petugas?", and a name is learned again at the next press.
+        await db.execute("DELETE FROM case_quotes")
+        await db.execute("DELETE FROM official_names")
         if forget_sessions:  # hashed with a lost key: they cannot be found again
             await db.execute("DELETE FROM sessions")
         await db.execute(

@@ -17,7 +17,8 @@ from typing import Any
 
 import yaml
 
-from bot.normalize import Lexicon, contains_phrase, normalize
+from bot.countries import Country
+from bot.normalize import Lexicon, clean, contains_phrase, normalize
 
 LANGUAGES = ("id", "en")
 # Answers longer than this do not fit a phone screen; editors aim for 700.
@@ -42,6 +43,7 @@ MESSAGES_FILE = "real-messages.yaml"
 # faster than the pure-Python one, which had become most of a start-up.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MESSAGE_KEYS = {"q", "accept", "category", "lang", "source", "note"}
+COUNTRIES_FILE = "countries.yaml"
 # The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
 # sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
 RISK_LEVELS = ("tinggi",)
@@ -100,18 +102,29 @@ class Contact:
     # crisis "please confirm" helps nobody, a second number does.
     fallback: Contact | None = None
 
-    def render(self, lang: str) -> str:
+    def render(self, lang: str, above: frozenset[str] = frozenset()) -> str:
+        """ "Name: number". `above`: keys of contacts the same answer already shows higher
+        up (a country's numbers first, bot/emergency.py): those are named, never repeated."""
+        if self.key in above:
+            return f"{self.name[lang]}, {'nomornya di atas' if lang == 'id' else 'number above'}"
         text = f"{self.name[lang]}: {self.value[lang]}"
         if self.verify and self.fallback is not None:
             if_not = (
                 "bila tidak tersambung, hubungi" if lang == "id" else "if it does not connect, call"
             )
-            text += f" ({if_not} {self.fallback.render(lang)})"
+            text += f" ({if_not} {self.fallback.render(lang, above)})"
         elif self.verify:
             text += " (mohon konfirmasi ulang)" if lang == "id" else " (please confirm)"
         if self.elsewhere is not None:
             text += f" ({self.elsewhere[lang]})"
         return text
+
+    @property
+    def shown_keys(self) -> frozenset[str]:
+        """The contacts whose numbers its rendering shows: itself and its fallback's."""
+        if self.verify and self.fallback is not None:
+            return self.fallback.shown_keys | {self.key}
+        return frozenset({self.key})
 
     @property
     def is_phone(self) -> bool:
@@ -169,13 +182,22 @@ class KnowledgeBase:
     # Everyday questions the bot must decline ("resep rendang", "jadwal timnas").
     out_of_scope: tuple[str, ...] = ()
     directory: Path | None = None  # where it was loaded from (the training messages live there)
+    # Destination countries as people name them, and the contacts to show first there.
+    countries: tuple[Country, ...] = ()
 
     def render_answer(self, entry: Entry, lang: str) -> str:
         return render_contacts(entry.answer[lang], self.contacts, lang)
 
 
-def render_contacts(text: str, contacts: Mapping[str, Contact], lang: str) -> str:
-    return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang), text)
+def render_contacts(
+    text: str, contacts: Mapping[str, Contact], lang: str, above: frozenset[str] = frozenset()
+) -> str:
+    return _CONTACT_PLACEHOLDER.sub(lambda m: contacts[m.group(1)].render(lang, above), text)
+
+
+def placeholders(text: str) -> list[str]:
+    """The contact keys a text names with {kontak:KEY}, in order."""
+    return _CONTACT_PLACEHOLDER.findall(text)
 
 
 def serving_places(kb: KnowledgeBase, places: Iterable[str]) -> KnowledgeBase:
@@ -216,6 +238,7 @@ ENTRY_KEYS = {
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
 CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local", "fallback"}
 SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
+COUNTRY_KEYS = {"id", "name", "names", "contacts"}
 
 
 class _Collector:
@@ -243,6 +266,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     lexicon = _load_lexicon(documents.pop(LEXICON_FILE, None), report)
     signs, levels = _load_warning_signs(documents.pop(WARNING_SIGNS_FILE, None), report)
     out_of_scope = _load_out_of_scope(documents.pop(OUT_OF_SCOPE_FILE, None), report)
+    countries = _load_countries(documents.pop(COUNTRIES_FILE, None), contacts, report)
     entries: dict[str, Entry] = {}
     groups: list[Group] = []
     for name, document in documents.items():
@@ -264,6 +288,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
         risk_levels=levels,
         out_of_scope=out_of_scope,
         directory=directory,
+        countries=countries,
     )
 
 
@@ -517,6 +542,56 @@ def _load_out_of_scope(document: Any, report: _Collector) -> tuple[str, ...]:
         report.add(OUT_OF_SCOPE_FILE, None, "needs exactly one key, 'questions:'")
         return ()
     return _strings(document["questions"], OUT_OF_SCOPE_FILE, "questions", "questions", report)
+
+
+def _load_countries(
+    document: Any, contacts: Mapping[str, Contact], report: _Collector
+) -> tuple[Country, ...]:
+    """countries.yaml: optional; without it no answer names a country's own numbers."""
+    file = COUNTRIES_FILE
+    if document is None:
+        return ()
+    if not isinstance(document, dict) or set(document) != {"countries"}:
+        report.add(file, None, "needs exactly one key, 'countries:'")
+        return ()
+    countries: list[Country] = []
+    owner: dict[str, str] = {}  # a typed name -> the country it already means
+    for position, raw in enumerate(
+        _mapping_items(document["countries"], file, "countries", report)
+    ):
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+            report.add(file, f"country #{position + 1}", "needs an 'id'")
+            continue
+        country_id = raw["id"]
+        if not _ID_FORMAT.match(country_id):
+            report.add(file, country_id, "'id' must be lower-case words joined by -")
+        if any(c.id == country_id for c in countries):
+            report.add(file, country_id, "duplicate id")
+        for extra in sorted(set(raw) - COUNTRY_KEYS, key=str):
+            report.add(file, country_id, f"unknown key '{extra}'")
+        names = []
+        for typed in _strings(raw.get("names"), file, country_id, "names", report):
+            name = clean(typed)
+            if name in owner:
+                report.add(file, country_id, f"'names': {typed!r} is also {owner[name]}'s")
+            elif name:
+                owner[name] = country_id
+                names.append(name)
+        if not names:
+            report.add(file, country_id, "'names' needs at least one name people type")
+        keys = _strings(raw.get("contacts"), file, country_id, "contacts", report)
+        for key in keys:
+            if key not in contacts:
+                report.add(file, country_id, f"'contacts' names unknown contact '{key}'")
+        countries.append(
+            Country(
+                country_id,
+                _text(raw.get("name"), file, country_id, "name", report),
+                tuple(names),
+                tuple(key for key in keys if key in contacts),
+            )
+        )
+    return tuple(countries)
 
 
 def _load_warning_signs(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,10 @@ class Incoming:
     language_hint: str | None = None  # the app's language, when the channel knows it
     reply_to: str | None = None  # the bot message this one answers (a swipe-reply), if any
     edited: bool = False  # a correction of an earlier message: answered, never relayed
+    message_id: str | None = None  # the channel's id of this message, where it has one
+    # The id of an earlier message of this user that they deleted (WhatsApp's "revoke"):
+    # never answered; an answer it gave to an unsent report is taken out of the draft.
+    revoked: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +61,9 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = field(default_factory=tuple)  # rows
     # Menu navigation: show this in place of the message whose button was pressed.
     replace_previous: bool = False
+    # Officials to notify by name in their group, as (user id, name): Telegram mentions by
+    # id notify even in a muted group. Never used in a message to a reporter.
+    mentions: tuple[tuple[str, str], ...] = ()
 
 
 def reply_to_dict(reply: Reply) -> dict[str, object]:
@@ -65,6 +73,7 @@ def reply_to_dict(reply: Reply) -> dict[str, object]:
         "title": reply.title,
         "note": reply.note,
         "buttons": [[[b.label, b.action] for b in row] for row in reply.buttons],
+        "mentions": [list(mention) for mention in reply.mentions],
     }
 
 
@@ -78,4 +87,9 @@ def reply_from_dict(data: dict[str, object]) -> Reply:
         buttons=tuple(
             tuple(Button(str(label), str(action)) for label, action in row) for row in rows
         ),
+        mentions=tuple((str(who), str(name)) for who, name in _list(data.get("mentions"))),
     )
+
+
+def _list(value: object) -> list[Any]:
+    return value if isinstance(value, list) else []

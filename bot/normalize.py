@@ -3,7 +3,9 @@
 "Gmn caraaa kerja ke Malaysia yg resmi?? 🙏" becomes
 "bagaimana cara kerja ke malaysia yang resmi": case folded, emoji and
 punctuation dropped, elongated letters shortened, and slang, Minangkabau and
-old terms replaced through the lexicon (knowledge/lexicon.yaml).
+old terms replaced through the lexicon (knowledge/lexicon.yaml). A negated
+"illegal" asks for the legal way: "yg gak ilegal", "tanpa jalur ilegal" and "nan
+indak ilegal" read "yang resmi", "jalur resmi", "yang resmi".
 """
 
 from __future__ import annotations
@@ -80,12 +82,39 @@ class Lexicon:
         return out
 
 
+# Read after the lexicon, which makes "gak", "ndak", "indak" "tidak".
+NEGATORS = frozenset({"tidak", "tanpa", "bukan", "non", "jangan", "not", "without", "no"})
+# A negated word and what the whole then means: "not illegal" is "legal".
+OPPOSITES = {"ilegal": "resmi", "illegal": "legal", "illegally": "legally", "gelap": "resmi"}
+# Words that may stand between the two: "tanpa jalur ilegal", "not the illegal way".
+_BETWEEN = frozenset({"jalur", "lewat", "melalui", "secara", "cara", "via", "the", "an", "a"})
+_MAX_BETWEEN = 2
+
+
 def normalize(text: str, lexicon: Lexicon | None = None) -> str:
-    """Cleaned text with the lexicon applied."""
+    """Cleaned text with the lexicon applied, negated "illegal" read as "legal"."""
     words = clean(text).split()
     if lexicon is not None:
         words = lexicon.apply(words)
-    return " ".join(words)
+    return " ".join(_negations_read(words))
+
+
+def _negations_read(words: list[str]) -> list[str]:
+    """ "tidak ilegal" -> "resmi", "tanpa jalur ilegal" -> "jalur resmi"."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        if words[i] in NEGATORS:
+            j = i + 1
+            while j < len(words) and j - i <= _MAX_BETWEEN and words[j] in _BETWEEN:
+                j += 1
+            if j < len(words) and words[j] in OPPOSITES:
+                out += [*words[i + 1 : j], OPPOSITES[words[j]]]
+                i = j + 1
+                continue
+        out.append(words[i])
+        i += 1
+    return out
 
 
 def contains_phrase(text: str, phrase: str) -> bool:

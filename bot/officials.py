@@ -1,5 +1,6 @@
-"""The officials' side of a case: the card, status and assignment, the relay both ways,
-and the /kasus, /statistik and /ekspor views.
+"""What officials do with a case: status and assignment, closing with a reason, forwarding
+to another agency, the relay both ways, the new case's deliveries (card: bot/cards.py), and
+the /kasus, /statistik and /ekspor views.
 
 Channel-neutral: it returns `Reply` objects and outbox rows; the adapter decides
 who may press what (only configured official ids, only in the officials' chat).
@@ -16,182 +17,76 @@ import io
 from collections.abc import Callable
 from dataclasses import replace
 
+from bot.cards import (
+    CASE_ACTION,
+    FIELDS,
+    MISSING_FIELDS,
+    NEXT_STATUSES,
+    REPLY_ACTION,
+    STATUS_LABELS,
+    THREAD_LABELS,
+    card,
+    event_text,
+    holder,
+    shown_status,
+    tag_list,
+)
+from bot.closing import Reason
+from bot.deadlines import WIB, short_moment
 from bot.knowledge import KnowledgeBase
 from bot.messages import Attachment, Button, Reply, reply_to_dict
+from bot.queue_view import attention_order, open_buttons, promise_mark
 from bot.regions import PROVINCE, Regions, single_region
-from bot.reports import CLOSED, STATUSES, TAGS, OutboxRow, Report, ReportStore
+from bot.reports import TAGS, OutboxRow, Report, ReportStore
 from bot.response import (
     RESPONSE_COLUMNS,
+    Clock,
     Responses,
     ResponseTimes,
-    late_mark,
+    moment_of,
     response_cells,
     uniform,
+    utc_now,
 )
-from bot.safe_text import clean_text, quoted
+from bot.roster import Roster, display_name
+from bot.safe_text import quoted
 from bot.sessions import SessionStore
 from bot.statistics import USAGE, Statistics, count, parse_period
 from bot.texts import text
 
-# Officials work in Indonesian; reporters read their case's status in their own language.
-STATUS_LABELS = {status: text(f"case_status_{status}", "id") for status in STATUSES}
-# The buttons an official sees for each status: the path forward.
-NEXT_STATUSES = {
-    "baru": ("diterima",),
-    "diterima": ("ditindaklanjuti", "tidak_valid"),
-    "ditindaklanjuti": ("selesai", "tidak_valid"),
-    "selesai": (),
-    "tidak_valid": (),
-}
-# Button actions: "kasus:<code>:<status>", "kasus:<code>:tangani", "kasus:<code>:kategori"
-# (the tag choices), "kasus:<code>:tag+<tag>" / "tag-<tag>" (set / clear: what the button
-# showed, so a press on an outdated menu does what its label said).
-CASE_ACTION = "kasus"
-TAG_MENU = "kategori"
-REPLY_ACTION = "balas"  # reporter's "reply to officials" button: "balas:<code>"
-CARD_FIELD_CHARS = 500  # longer answers are shortened on the card (one message, editable)
 ALBUM_KINDS = frozenset({"photo", "video"})  # what Telegram can send together as an album
 ALBUM_SIZE = 10
-THREAD_LABELS = {
-    "to_reporter": "✉️ ke pelapor",
-    "from_reporter": "↩️ dari pelapor",
-    "note": "📝 catatan internal",
-}
-FIELDS = (
-    ("offer", "Tawaran"),
-    ("recruiter", "Perekrut"),
-    ("location", "Tempat"),
-    ("destination", "Tujuan"),
-    ("departed", "Sudah berangkat"),
-    ("danger", "Dalam bahaya"),
+# The desk in a few lines, posted in a group at most once a day (with that day's first card).
+HOWTO = (
+    "ℹ️ Cara kerja meja kasus (pengingat harian):\n"
+    "• 🙋 Saya tangani: ambil kasus; kasus yang dipegang orang lain ditanya dulu.\n"
+    "• ✉️ Balas pelapor atau /balas KODE pesan: ke pelapor, pratinjau dulu, nama Anda tidak "
+    "terlihat.\n"
+    "• Reply biasa di grup: catatan kasus untuk sesama petugas, TIDAK dikirim ke pelapor.\n"
+    "• ✅ Selesai / 🚫 Tidak valid: pilih atau tulis alasan singkat; pelapor membacanya.\n"
+    "• /kasus: daftar kasus, yang terlambat dan mendesak di atas · /help: semua perintah."
 )
-# A report about family abroad who cannot be reached (bot/flows/steps.py MISSING_STEPS).
-MISSING_FIELDS = (
-    ("person", "Yang hilang kontak"),
-    ("since", "Sejak / kontak terakhir"),
-    ("where", "Terakhir berada"),
-    ("taken_by", "Diberangkatkan oleh"),
-    ("family_area", "Keluarga tinggal di"),
-    ("fear", "Keluarga khawatir dia dalam bahaya"),
-)
-KIND_LABELS = {
-    "tawaran": "🧾 Tawaran kerja mencurigakan",
-    "hilang": "🆘 Keluarga di luar negeri tidak bisa dihubungi",
-}
-
-
-def fields_of(answers: dict[str, object]) -> tuple[tuple[str, str], ...]:
-    return MISSING_FIELDS if answers.get("kind") == "hilang" else FIELDS
-
-
-def card(report: Report, kb: KnowledgeBase, full: bool = False, copy: bool = False) -> Reply:
-    """The case as the task force sees it in its group chat (Indonesian).
-
-    Everything the reporter wrote is shown as a quotation, so no typed line can pass for
-    one of the card's own ("Status: ✅ Selesai"). The card is always one message (long
-    answers are shortened; `full` for /kasus shows them whole), so it can be edited.
-    `copy`: the province's read-only copy, without buttons, evidence or the reporter's
-    contact; the region's own group handles the case.
-    """
-    answers = report.answers
-    lines = []
-    if report.urgent:
-        lines.append("🚨 MENDESAK: ada yang mungkin dalam bahaya sekarang.")
-    lines.append(f"Kode: {report.code}")
-    if answers.get("region_name"):
-        lines.append(f"Wilayah: {clean_text(str(answers['region_name']))}")
-    lines.append(f"Jenis: {KIND_LABELS.get(str(answers.get('kind')), KIND_LABELS['tawaran'])}")
-    lines.append(f"Status: {STATUS_LABELS[report.status]}")
-    if report.assigned_to:
-        lines.append(f"Ditangani: {holder(report)}")
-    if report.tags:
-        lines.append(f"Kategori: {tag_list(report)}")
-    shortened = False
-    contact = () if copy else (("contact", "Kontak pelapor"),)
-    for key, label in (*fields_of(answers), *contact):
-        value = clean_text(str(answers.get(key, "anonim" if key == "contact" else "-")))
-        if not full and len(value) > CARD_FIELD_CHARS:
-            value, shortened = value[:CARD_FIELD_CHARS].rstrip() + " …", True
-        lines.append(f"{label}: {quoted(value)}")
-    signs = {sign.id: sign for sign in kb.warning_signs}
-    found = [signs[s].explanation["id"] for s in answers.get("signs", []) if s in signs]
-    missing_person = answers.get("kind") == "hilang"
-    lines.append(f"Risiko {'cara berangkat' if missing_person else 'tawaran'}: {report.risk}")
-    lines.extend(f"⚠️ {explanation}" for explanation in found)
-    if copy:
-        lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (hanya di grup wilayah)")
-        lines.append("Salinan untuk provinsi: ditangani oleh grup petugas wilayahnya.")
-        return Reply("\n".join(lines), title=f"Salinan laporan {report.code}")
-    lines.append(f"Bukti: {len(answers.get('evidence', []))} berkas (menyusul di bawah)")
-    if answers.get("evidence_note"):
-        lines.append(f"Catatan bukti: {quoted(clean_text(str(answers['evidence_note'])))}")
-    if shortened:
-        lines.append(f"Teks lengkap: /kasus {report.code}")
-    lines.append(
-        "Pesan ke pelapor: tombol ✉️ atau /balas KODE pesan. Balasan (reply) biasa di grup "
-        "hanya menjadi catatan internal."
-    )
-    buttons = [
-        Button(STATUS_LABELS[status], f"{CASE_ACTION}:{report.code}:{status}")
-        for status in NEXT_STATUSES[report.status]
-    ]
-    rows = [tuple(buttons)] if buttons else []
-    if report.status not in CLOSED:
-        rows.append(
-            (
-                Button("🙋 Saya tangani", f"{CASE_ACTION}:{report.code}:tangani"),
-                Button("✉️ Balas pelapor", f"{CASE_ACTION}:{report.code}:balas"),
-            )
-        )
-    rows.append((Button("🏷️ Kategori", f"{CASE_ACTION}:{report.code}:{TAG_MENU}"),))
-    title = f"Laporan {report.code}"
-    return Reply("\n".join(lines), title=title, buttons=tuple(rows))
-
-
-def tag_menu(report: Report) -> Reply:
-    """The categories of a case as switches: ✅ set (pressing clears it), ▫️ not set."""
-    rows = tuple(
-        (
-            Button(f"✅ {label}", f"{CASE_ACTION}:{report.code}:tag-{tag}")
-            if tag in report.tags
-            else Button(f"▫️ {label}", f"{CASE_ACTION}:{report.code}:tag+{tag}"),
-        )
-        for tag, label in TAGS.items()
-    )
-    return Reply(
-        f"🏷️ Kategori {report.code}: tekan untuk memasang atau melepas.\n"
-        f"Sekarang: {tag_list(report) or 'belum ada'}",
-        buttons=rows,
-    )
-
-
-def holder(report: Report) -> str:
-    """Who took the case: the name Telegram showed then, and the id that cannot change."""
-    if report.assigned_name:
-        return f"{report.assigned_name} (petugas {report.assigned_to})"
-    return f"petugas {report.assigned_to}"
-
-
-def tag_list(report: Report) -> str:
-    return ", ".join(TAGS[tag] for tag in report.tags)
-
-
-def display_name(raw: str) -> str:
-    """An official's Telegram name, as one short line: it is shown on cards and lists."""
-    return " ".join(clean_text(raw).split())[:64]
 
 
 def new_case_deliveries(
-    kb: KnowledgeBase, max_evidence: int = 20, province: bool = False
+    kb: KnowledgeBase,
+    max_evidence: int = 20,
+    province: bool = False,
+    mentions: Callable[[Report], tuple[tuple[str, str], ...]] = lambda report: (),
+    clock: Clock = utc_now,
 ) -> Callable[[Report], list[OutboxRow]]:
-    """The rows a new report sends to its region's group: its card, then its evidence,
-    photos and videos together as albums of up to ten (one message each instead of one
-    per file); `province`: and a read-only copy of the card to the province's group."""
+    """The rows a new report sends to its region's group: its card (an urgent one naming
+    the officials who must act, `mentions`), then its evidence, photos and videos together
+    as albums of up to ten (one message each instead of one per file), then the how-to if
+    the group has not had it today; `province`: and a read-only copy of the card to the
+    province's group."""
 
     def deliveries(report: Report) -> list[OutboxRow]:
         to = report.region or None
-        shown = {"reply": reply_to_dict(card(report, kb))}
-        rows = [OutboxRow("card", None, shown, report.id, group=to)]
+        shown = card(report, kb)
+        if report.urgent:
+            shown = replace(shown, mentions=mentions(report))
+        rows = [OutboxRow("card", None, {"reply": reply_to_dict(shown)}, report.id, group=to)]
         evidence = [(str(k), str(r)) for k, r in report.answers.get("evidence", [])]
         evidence = evidence[:max_evidence]
         number = 0
@@ -206,6 +101,9 @@ def new_case_deliveries(
             else:
                 payload["album"] = media
             rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
+        day = clock().astimezone(WIB).date().isoformat()
+        howto = {"reply": reply_to_dict(Reply(HOWTO))}
+        rows.append(OutboxRow("howto", None, howto, report.id, group=to, once=f"howto:{to}:{day}"))
         if province:
             copied = {"reply": reply_to_dict(card(report, kb, copy=True))}
             rows.append(OutboxRow("copy", None, copied, report.id, group=PROVINCE))
@@ -239,14 +137,18 @@ class Desk:
         store: ReportStore,
         kb: KnowledgeBase,
         sessions: SessionStore,
+        roster: Roster,
         regions: Regions | None = None,
         responses: Responses | None = None,
+        agencies: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.kb = kb
         self.sessions = sessions  # the language each reporter is written to in
+        self.roster = roster  # officials' names
         self.regions = regions  # whose name and office the reporter is told; None: Pariaman
         self.responses = responses or Responses(store, uniform(ResponseTimes()))
+        self.agencies = agencies  # where a case may be handed on (FORWARD_AGENCIES)
         # The province's group: it sees what its copy of a card shows, nothing more (no
         # contact, no evidence, no thread with the reporter, no internal notes).
         self.read_only = False
@@ -267,35 +169,60 @@ class Desk:
         office = text("region_office", lang, office=region.office) if region.office else ""
         return {"region": region.name, "office": office}
 
-    async def act(self, official: str, code: str, action: str, name: str = "") -> str:
+    async def act(
+        self, official: str, code: str, action: str, name: str = "", why: Reason | None = None
+    ) -> str:
         """A card button; returns the short answer shown to the official. `name`: the
-        official's display name, shown as the case's holder after "tangani"."""
+        official's display name, shown as the case's holder after "tangani" (which also
+        marks a new case received); `why`: the reason a case is closed, told to the
+        reporter in the same, single notice."""
         report = await self.store.by_code(code)
         if report is None:
             return "Kasus tidak ditemukan."
         if action == "tangani":
             taken = _with(report, assigned_to=official, assigned_name=display_name(name) or None)
+            status = "diterima" if report.status == "baru" else None
+            deliveries = []
+            if status is not None:  # taking a new case receives it: the reporter is told
+                taken = _with(taken, status=status)
+                lang = await self.reporter_language(report)
+                deliveries.append(self._notice(report, status, None, lang))
             updated = await self.store.change(
                 report,
                 official,
+                status=status,
                 assign=True,
                 name=taken.assigned_name,
-                deliveries=self._card_updates(taken),
+                deliveries=[*self._card_updates(taken), *deliveries],
             )
             return f"Kasus {updated.code} Anda tangani."
-        if action not in NEXT_STATUSES[report.status]:
+        if action not in NEXT_STATUSES[shown_status(report)]:
             return f"Status sudah {STATUS_LABELS[report.status]}."
         changed = _with(report, status=action)
-        lang = (await self.sessions.get(report.reporter)).reply_language
-        status = text(f"case_status_{action}", lang)
-        words = self.region_words(report, lang)
-        notice = Reply(text("status_notice", lang, code=report.code, status=status, **words))
-        deliveries = [
-            *self._card_updates(changed),
-            OutboxRow("notice", report.reporter, {"reply": reply_to_dict(notice)}, report.id),
-        ]
-        await self.store.change(report, official, status=action, deliveries=deliveries)
+        lang = await self.reporter_language(report)
+        deliveries = [*self._card_updates(changed), self._notice(report, action, why, lang)]
+        said = ("reason", why.label) if why is not None else None
+        await self.store.change(
+            report, official, status=action, deliveries=deliveries, message=said
+        )
         return f"Status {report.code}: {STATUS_LABELS[action]}."
+
+    async def reporter_language(self, report: Report) -> str:
+        return (await self.sessions.get(report.reporter)).reply_language
+
+    def _notice(
+        self, report: Report, status: str | None, why: Reason | None, lang: str
+    ) -> OutboxRow:
+        """The reporter's one notice of a change: the status, and why a case was closed."""
+        shown = text(f"case_status_{status or report.status}", lang)
+        words = self.region_words(report, lang)
+        body = text("status_notice", lang, code=report.code, status=shown, **words)
+        if why is not None:
+            reason = why.told.get(lang) or why.told["id"]
+            body += "\n\n" + text("status_notice_reason", lang, reason=reason)
+        return OutboxRow(
+            "notice", report.reporter, {"reply": reply_to_dict(Reply(body))}, report.id
+        )
 
     def _card_updates(self, report: Report) -> list[OutboxRow]:
         """The card edited in its region's group, and the province's copy kept current."""
@@ -306,15 +233,36 @@ class Desk:
             rows.append(OutboxRow("copy_update", None, copied, report.id, group=PROVINCE))
         return rows
 
-    async def tag(self, official: str, report: Report, change: str) -> tuple[str, Reply]:
-        """A tag switch ("+tag" / "-tag"): the toast and the menu as it is now."""
+    async def tag(self, official: str, report: Report, change: str) -> str:
+        """A tag switch ("+tag" / "-tag"); the toast saying what it did."""
         on, tag = change[0] == "+", change[1:]
-        updated, changed = await self.store.tag(report, official, tag, on, self._card_updates)
+        _, changed = await self.store.tag(report, official, tag, on, self._card_updates)
         if not changed:
-            toast = f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
-        else:
-            toast = f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
-        return toast, tag_menu(updated)
+            return f"{TAGS[tag]} sudah {'terpasang' if on else 'dilepas'}."
+        return f"{TAGS[tag]} {'dipasang' if on else 'dilepas'}."
+
+    def forward_menu(self, report: Report) -> Reply:
+        """The agencies a case may be handed to, as buttons ("kasus:<code>:ke:<n>")."""
+        rows = tuple(
+            (
+                Button(
+                    f"{'✅' if agency in report.forwarded else '↪️'} {agency}",
+                    f"{CASE_ACTION}:{report.code}:ke:{n}",
+                ),
+            )
+            for n, agency in enumerate(self.agencies)
+        )
+        return Reply(f"↪️ {report.code} diteruskan ke instansi mana?", buttons=rows)
+
+    async def forward(self, official: str, report: Report, number: int) -> tuple[str, bool]:
+        """Record that the case went to agency `number`; (toast, newly recorded?)."""
+        if not 0 <= number < len(self.agencies):
+            return "Tombol tidak dikenal.", False
+        agency = self.agencies[number]
+        _, changed = await self.store.forward(report, official, agency, self._card_updates)
+        return (
+            f"Dicatat: diteruskan ke {agency}." if changed else f"Sudah tercatat: {agency}."
+        ), changed
 
     async def to_reporter(self, report: Report, message: str, official: str) -> None:
         """An official's message, relayed without the official's name; who sent it (who
@@ -336,10 +284,22 @@ class Desk:
         await self.store.add_message(report, "to_reporter", message, [row], sent_by=official)
 
     async def to_officials(
-        self, report: Report, message: str, attachments: tuple[Attachment, ...] = ()
+        self,
+        report: Report,
+        message: str,
+        attachments: tuple[Attachment, ...] = (),
+        urgent: bool = False,
     ) -> None:
-        """The reporter's answer, posted as a reply to the case card."""
-        relay = Reply(f"Balasan pelapor untuk {report.code}:\n{quoted(message or '(lampiran)')}")
+        """The reporter's answer, posted as a reply to the case card; `urgent` (signs of
+        danger in it): marked so, ahead of every other message waiting, naming the
+        officials who must act."""
+        head = f"Balasan pelapor untuk {report.code}:"
+        if urgent:
+            head = f"🚨 MENDESAK — pesan pelapor {report.code} menyebut bahaya:"
+        relay = Reply(
+            f"{head}\n{quoted(message or '(lampiran)')}",
+            mentions=self.roster.mentions(report) if urgent else (),
+        )
         group = report.region or None
         rows = [
             OutboxRow(
@@ -347,6 +307,7 @@ class Desk:
                 None,
                 {"reply": reply_to_dict(relay), "reply_to_card": True},
                 report.id,
+                urgent=urgent,
                 group=group,
             )
         ]
@@ -354,11 +315,12 @@ class Desk:
             media = {"kind": attachment.kind, "ref": attachment.ref}
             caption = f"Lampiran pelapor {report.code}"
             payload = {"media": media, "caption": caption, "reply_to_card": True}
-            rows.append(OutboxRow("relay", None, payload, report.id, group=group))
+            rows.append(OutboxRow("relay", None, payload, report.id, urgent=urgent, group=group))
         await self.store.add_message(report, "from_reporter", message, rows)
 
     async def open_cases(self, official: str | None = None) -> Reply:
-        """The open cases, oldest first; with `official`, only the ones they took."""
+        """The open cases, what needs attention first (bot.queue_view); with `official`,
+        only the ones they hold."""
         cases = await self.store.open_cases()
         if official is not None:
             cases = [case for case in cases if case.assigned_to == official]
@@ -366,44 +328,48 @@ class Desk:
                 return Reply("Tidak ada kasus terbuka yang Anda tangani.")
         if not cases:
             return Reply("Tidak ada kasus terbuka.")
-        today = self.responses.now()
+        now = self.responses.now()
         timings = await self.responses.timings(cases)
+        cases = attention_order(cases, timings, now)
         whose = "Anda tangani" if official is not None else "terbuka"
-        lines = [f"Kasus {whose} ({len(cases)}), terlama dulu:"]
+        lines = [f"Kasus {whose} ({len(cases)}), yang perlu perhatian dulu:"]
         for case in cases:
-            age = (today - dt.datetime.fromisoformat(case.created_at)).days
-            urgent = "🚨 " if case.urgent else ""
             line = (
-                f"{urgent}{case.code} · {STATUS_LABELS[case.status]} · {age} hari · {case.area}"
-                f" · {case.destination}{late_mark(timings[case.id], today)}"
+                f"{'🚨 ' if case.urgent else ''}{case.code} · {STATUS_LABELS[shown_status(case)]}"
+                f"{promise_mark(timings[case.id], now)}"
+                f" · 🙋 {holder(case) if case.assigned_to else 'belum ada'}"
+                f" · risiko {'TINGGI (mendesak)' if case.urgent else case.risk}"
             )
-            line += f" · 🙋 {holder(case)}" if case.assigned_to else " · 🙋 belum ada"
             if case.tags:
                 line += f" · 🏷️ {tag_list(case)}"
+            if case.forwarded:
+                line += f" · ↪️ {', '.join(case.forwarded)}"
             lines.append(line)
-        return Reply("\n".join(lines))
+        return Reply("\n".join(lines), buttons=open_buttons(cases, CASE_ACTION))
 
     async def case(self, code: str) -> Reply:
-        """A case in full: the card, its history, the messages and the internal notes."""
+        """A case in full (🔎 Detail, /kasus CODE): the reporter's answers, the warning
+        signs explained, and its history, messages and notes, with names and WIB times. It
+        carries no buttons: the card is where a case is worked, never a stale copy."""
         report = await self.store.by_code(code)
         if report is None:
             return Reply("Kasus tidak ditemukan.")
         if self.read_only:
             return card(report, self.kb, full=True, copy=True)
-        history = await self.store.events(report)
         lines = [
-            f"{at[:16].replace('T', ' ')} · {actor} · {kind}: {value}"
-            for at, actor, kind, value in history
+            (at, f"{await self._who(actor)} · {event_text(kind, value)}")
+            for at, actor, kind, value in await self.store.events(report)
         ]
         for at, direction, body in await self.store.thread(report):
             label = THREAD_LABELS.get(direction, direction)
-            lines.append(f"{at[:16].replace('T', ' ')} · {label}: {quoted(body)}")
+            lines.append((at, f"{label}: {quoted(body)}"))
+        lines.sort(key=lambda line: line[0])
+        history = [f"{short_moment(moment_of(at), 'id')} · {what}" for at, what in lines]
         shown = card(report, self.kb, full=True)
-        return Reply(
-            shown.text + "\n\nRiwayat:\n" + "\n".join(lines),
-            title=shown.title,
-            buttons=shown.buttons,
-        )
+        return Reply(shown.text + "\n\nRiwayat:\n" + "\n".join(history), title=shown.title)
+
+    async def _who(self, actor: str) -> str:
+        return "pelapor" if actor == "reporter" else await self.roster.lookup(actor)
 
     async def statistics(self, argument: str) -> Statistics | Reply:
         """The numbers of the period `argument` names (see bot.statistics); a Reply instead
@@ -454,14 +420,19 @@ class Desk:
         return output.getvalue().encode("utf-8-sig")  # the BOM lets Excel read Indonesian text
 
 
-# Who holds the case and its categories (issue 12), after the columns older exports had.
-CASE_COLUMNS = ("nama petugas", "kategori")
+# Who holds the case, its categories (issue 12) and the agencies it went to (issue 21),
+# after the columns older exports had.
+CASE_COLUMNS = ("nama petugas", "kategori", "diteruskan ke")
 # What the province's copy of a card leaves out, so its export does too.
 NOT_COPIED = frozenset({"catatan bukti", "kontak"})
 
 
 def case_cells(case: Report) -> list[str]:
-    return [_cell(case.assigned_name or ""), "; ".join(TAGS[tag] for tag in case.tags)]
+    return [
+        _cell(case.assigned_name or ""),
+        "; ".join(TAGS[tag] for tag in case.tags),
+        _cell("; ".join(case.forwarded)),
+    ]
 
 
 def _cell(value: object) -> str:

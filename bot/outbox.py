@@ -27,11 +27,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from bot.case_links import quote_key
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
-from bot.reports import COPY_ROLES, OFFICIALS, group_hash
-from bot.storage import Database, now
+from bot.reports import COPY_ROLES, OFFICIALS, UNLINKED_ROLES, group_hash
+from bot.storage import Database, now, this_hour
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,8 @@ class Outbox:
 
     async def mark_sent(self, item: Delivery, sent: Sent) -> None:
         # A reporter's chat id is their own Telegram id (a private chat): never beside the
-        # case, not even for a while. Their message id is kept (without the chat it names
-        # nobody) so that a reply to it finds the case (ReportStore.by_message_to).
+        # case, not even for a while. A reply that quotes the message finds the case through
+        # a keyed hash of (reporter, message id) instead (case_quotes, bot.case_links).
         chat_id = sent.chat_id if item.recipient is None else None
         async with self.database.transaction() as db:
             await db.execute(
@@ -143,9 +144,21 @@ class Outbox:
                 "sent_at = ?, attempts = attempts + 1 WHERE id = ?",
                 (sent.message_id, chat_id, now(), item.id),
             )
-            if sent.message_id is None or chat_id is None:
+            if sent.message_id is None:
                 return
-            if item.report_id:
+            if item.recipient is not None and item.report_id:
+                # A reporter who quotes this message (an official's, a status change) is
+                # answering this case: remembered as a keyed hash only (bot.case_links).
+                await db.execute(
+                    "INSERT OR IGNORE INTO case_quotes (quote_hash, report_id, at) "
+                    "VALUES (?, ?, ?)",
+                    (
+                        quote_key(self.cipher, item.recipient, str(sent.message_id)),
+                        item.report_id,
+                        this_hour(),
+                    ),
+                )
+            if chat_id is not None and item.report_id and item.role not in UNLINKED_ROLES:
                 # A reply to any of a case's messages in the group becomes a note on it; the
                 # province's read-only copy is remembered apart, to be edited, never replied to.
                 kind = "copy" if item.role in COPY_ROLES else "case"

@@ -21,10 +21,17 @@ REGION_ID = re.compile(r"[a-z][a-z0-9-]{0,39}")
 PREFIX = re.compile(r"[A-Z]{2,5}")
 MAX_NAME = 60
 
-# Kota Pariaman's four kecamatan (shared facts §13, Pemko Pariaman profile).
+# Kota Pariaman's four kecamatan and the seats people name instead (shared facts §13,
+# Pemko Pariaman profile): Naras, Kurai Taji, Sei Pasak. Pariaman Tengah's seat is the
+# city's own name, so it is not listed.
 PARIAMAN_ID = "kota-pariaman"
 PARIAMAN_NAME = "Kota Pariaman"
 PARIAMAN_PLACES = ("Pariaman Utara", "Pariaman Tengah", "Pariaman Selatan", "Pariaman Timur")
+PARIAMAN_SEATS = (
+    ("Naras", "Pariaman Utara"),
+    ("Kurai Taji", "Pariaman Selatan"),
+    ("Sei Pasak", "Pariaman Timur"),
+)
 
 
 class RegionsError(Exception):
@@ -122,6 +129,7 @@ def single_region(
         officials_chat_id,
         official_user_ids,
         PARIAMAN_PLACES,
+        PARIAMAN_SEATS,
     )
     return Regions((region,), PARIAMAN_ID)
 

@@ -1,22 +1,37 @@
 """The reporter's side of reporting inside a conversation: /lapor, /batal, /status,
 and answering officials. The engine asks `route` first; None means "not mine".
+
+A reporter's answer to the officials must never be taken for a question. It reaches the
+case when it quotes one of the bot's messages about it (a swipe-reply), after ↩️ Balas
+petugas, and, from a reporter with an open case whom the officials wrote to lately, when
+they confirm it is for the case ("Kirim ke petugas?"). Signs of danger from a reporter
+with an open case go to its group at once, marked urgent.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
-from bot.flows.replies import intent_of, words_of
+from bot import deadlines
+from bot.cards import REPLY_ACTION
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
 from bot.messages import Button, Incoming, Reply
-from bot.officials import REPLY_ACTION, Desk
-from bot.reports import ReportStore
+from bot.officials import Desk
+from bot.reports import Report, ReportStore
+from bot.response import moment_of
 from bot.sessions import Session
 from bot.texts import text
 
 REPORT_MODE = "report"
 REPLY_MODE = "reply:"  # + case code: the next message goes to the officials
+# + case code, newline, text: a message waiting for "is this for the officials?"
+HELD_MODE = "held:"
+TO_CASE = "kekasus"  # "kekasus:kirim" sends the held message, "kekasus:tanya" answers it
+# Free text is offered to a case whose officials wrote to the reporter this recently.
+OFFER_WITHIN = dt.timedelta(days=7)
+MESSAGES_SHOWN = 3  # officials' messages per case in the list "status" shows
 # Command (and deep-link payload) -> the kind of report it starts; None asks which kind.
 REPORT_COMMANDS: dict[str, str | None] = {"lapor": None, "report": None, "lapor_hilang": "hilang"}
 CANCEL_COMMANDS = {"batal", "cancel"}
@@ -43,18 +58,35 @@ class Reporting:
         self.store = store
         self.caps = caps or Caps()
 
+    def held_question(self, incoming: Incoming, session: Session) -> tuple[str, Session] | None:
+        """ "❓ Ini pertanyaan": the held message, to be answered as a question."""
+        held = _held(session)
+        if incoming.choice != f"{TO_CASE}:tanya" or held is None:
+            return None
+        return held[1], session.with_changes(mode=None)
+
     async def route(self, incoming: Incoming, lang: str, session: Session) -> Routed:
         user = incoming.user
         choice = incoming.choice
         limited = await self._over_cap(incoming, lang, session)
         if limited is not None:
             return limited
+        if incoming.revoked is not None:  # a deleted message is never answered
+            if session.mode == REPORT_MODE:
+                await self.flow.forget(incoming.user, incoming.revoked)
+            return [], session
         if choice is not None:
             if choice.startswith(f"{FLOW_ACTION}:"):
                 return await self._in_flow(incoming, lang, session)
+            if choice == f"{TO_CASE}:kirim":
+                return await self._send_held(incoming, lang, session)
             if choice.startswith(f"{REPLY_ACTION}:"):
                 return await self._start_reply(incoming, choice.partition(":")[2], lang, session)
             command = choice.removeprefix("cmd:")
+            offer = session.checked_offer
+            if choice == "cmd:lapor" and offer:  # 📣 Lapor under an offer check's verdict
+                replies = await self.flow.start(incoming.user, lang, "tawaran", offer=offer)
+                return replies, session.with_changes(mode=REPORT_MODE)
             if choice.startswith("cmd:") and command in REPORT_COMMANDS:  # menu, topic, offer check
                 return await self._start(incoming, REPORT_COMMANDS[command], lang, session)
             return None
@@ -71,22 +103,63 @@ class Reporting:
             return [await self.status(incoming, argument, lang)], session
         if command:
             return None  # any other command leaves a draft paused; /lapor resumes it
-        if session.mode == REPORT_MODE:
-            if intent_of(words_of(incoming.text)) == "menu" and not incoming.attachments:
-                return [self._paused(lang)], session.with_changes(mode=None)
-            return await self._in_flow(incoming, lang, session)
-        relaying = bool(session.mode and session.mode.startswith(REPLY_MODE)) or bool(
-            incoming.reply_to and incoming.reply_to.isdigit()
-        )
-        if incoming.edited and relaying:  # what reached the officials cannot be unsaid
+        # A swipe-reply to one of the bot's messages about a case answers that case, also
+        # while another report is being written.
+        quoted = await self.store.by_quote(user, incoming.reply_to) if incoming.reply_to else None
+        replying = bool(session.mode and session.mode.startswith(REPLY_MODE))
+        if incoming.edited and (replying or quoted):  # what reached them cannot be unsaid
             return [Reply(text("edit_not_relayed", lang))], session
-        if session.mode and session.mode.startswith(REPLY_MODE):
+        if quoted is not None:
+            return await self._relay_reply(incoming, quoted.code, lang, session)
+        if session.mode == REPORT_MODE:  # ("menu" typed here: the engine shows the menu)
+            return await self._in_flow(incoming, lang, session)
+        if replying and session.mode:
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
-        if incoming.reply_to and incoming.reply_to.isdigit():  # a swipe-reply to an official
-            report = await self.store.by_message_to(user, int(incoming.reply_to))
-            if report is not None:
-                return await self._relay_reply(incoming, report.code, lang, session)
-        return None
+        if session.offer_open or incoming.edited or incoming.attachments:
+            return None
+        return await self._for_a_case(incoming, lang, session)
+
+    async def _for_a_case(self, incoming: Incoming, lang: str, session: Session) -> Routed:
+        """Free text from a reporter with an open case: danger goes to the case's group at
+        once; after a recent message from the officials, it is offered to the case instead
+        of being answered as a question. None: it is a question like any other."""
+        typed = incoming.text.strip()
+        if not typed:
+            return None
+        cases = await self.store.open_of_reporter(incoming.user)
+        if not cases:
+            return None
+        written = [(report, last) for report, last in cases if last is not None]
+        latest = max(written, key=lambda found: found[1] or "") if written else None
+        if self.flow.is_danger(typed):
+            report = latest[0] if latest else cases[0][0]
+            return await self._relay_reply(incoming, report.code, lang, session)
+        if latest is None or self.desk.responses.now() - moment_of(latest[1] or "") > OFFER_WITHIN:
+            return None
+        report = latest[0]
+        held = _held(session)
+        if held is not None and held[0] == report.code:  # several messages, one question
+            typed = f"{held[1]}\n{typed}"
+        return [self._offer_to_case(report, typed, lang)], session.with_changes(
+            mode=f"{HELD_MODE}{report.code}\n{typed}"
+        )
+
+    def _offer_to_case(self, report: Report, typed: str, lang: str) -> Reply:
+        shown = typed if len(typed) <= 300 else typed[:299] + "…"
+        buttons = (
+            (Button(text("to_case_send_button", lang), f"{TO_CASE}:kirim"),),
+            (Button(text("to_case_question_button", lang), f"{TO_CASE}:tanya"),),
+        )
+        return Reply(text("to_case_offer", lang, code=report.code, message=shown), buttons=buttons)
+
+    async def _send_held(self, incoming: Incoming, lang: str, session: Session) -> Routed:
+        held = _held(session)
+        if held is None:  # an old button: the message was sent, answered or replaced
+            return [Reply(text("to_case_gone", lang))], session
+        code, body = held
+        return await self._relay_reply(
+            Incoming(incoming.user, text=body), code, lang, session.with_changes(mode=None)
+        )
 
     async def _start(
         self, incoming: Incoming, kind: str | None, lang: str, session: Session
@@ -98,14 +171,6 @@ class Reporting:
         replies = await self.flow.handle(incoming, lang)
         mode = REPORT_MODE if await self.flow.is_active(incoming.user) else None
         return replies, session.with_changes(mode=mode)
-
-    def _paused(self, lang: str) -> Reply:
-        """A typed "menu" inside the report: the draft waits; the menu is one tap away."""
-        buttons = (
-            (Button(text("report_continue_button", lang), "cmd:lapor"),),
-            (Button(text("main_menu", lang), "menu"),),
-        )
-        return Reply(text("report_paused", lang), buttons=buttons)
 
     async def _over_cap(self, incoming: Incoming, lang: str, session: Session) -> Routed:
         """A polite refusal when this step would pass one of the reporter's caps."""
@@ -137,12 +202,21 @@ class Reporting:
         return None
 
     async def status(self, incoming: Incoming, code: str, lang: str) -> Reply:
+        """`status`: every case of this reporter with the officials' latest messages;
+        `status CODE`: one case with all of them. Times in WIB, as the receipt gives them."""
         mine = await self.store.of_reporter(incoming.user)
         if not code:
             if not mine:
                 return Reply(text("status_none", lang))
             lines = [text("status_list", lang)]
-            lines += [f"• {r.code}: {text(f'case_status_{r.status}', lang)}" for r in mine]
+            for case in reversed(mine):  # newest first
+                status = text(f"case_status_{case.status}", lang)
+                lines.append(f"\n• {case.code}: {status}")
+                messages = await self.store.messages_to_reporter(case)
+                for at, message in messages[-MESSAGES_SHOWN:]:
+                    lines.append(f"  {_when(at, lang)} — {message}")
+                if len(messages) > MESSAGES_SHOWN:
+                    lines.append("  " + text("status_more", lang, code=case.code))
             return Reply("\n".join(lines))
         report = next((r for r in mine if r.code == code.strip().upper()), None)
         if report is None:  # someone else's code looks exactly like a wrong one
@@ -150,7 +224,7 @@ class Reporting:
         status = text(f"case_status_{report.status}", lang)
         lines = [text("status_of", lang, code=report.code, status=status)]
         for at, message in await self.store.messages_to_reporter(report):
-            lines.append(f"\n{at[:16].replace('T', ' ')} — {message}")
+            lines.append(f"\n{_when(at, lang)} — {message}")
         if len(lines) == 1:
             lines.append(text("status_no_messages", lang))
         return Reply("\n".join(lines))
@@ -169,7 +243,8 @@ class Reporting:
         self, incoming: Incoming, code: str, lang: str, session: Session
     ) -> Routed:
         replies: list[Reply] = []
-        if incoming.text and self.flow.is_danger(incoming.text):
+        danger = bool(incoming.text) and self.flow.is_danger(incoming.text)
+        if danger:
             replies.append(self.flow.emergency(lang))
         report = next(
             (r for r in await self.store.of_reporter(incoming.user) if r.code == code), None
@@ -183,10 +258,26 @@ class Reporting:
             count = str(sent)
             refusal = Reply(text("cap_messages", lang, code=code, count=count))
             return [*replies, refusal], session.with_changes(mode=None)
-        await self.desk.to_officials(report, incoming.text.strip(), incoming.attachments)
+        await self.desk.to_officials(
+            report, incoming.text.strip(), incoming.attachments, urgent=danger
+        )
         self.flow.on_commit()
-        replies.append(Reply(text("reply_sent", lang, code=code)))
+        replies.append(
+            Reply(text("reply_sent_urgent" if danger else "reply_sent", lang, code=code))
+        )
         return replies, session.with_changes(mode=None)
+
+
+def _held(session: Session) -> tuple[str, str] | None:
+    """(case code, text) of a message waiting for "is this for the officials?"."""
+    if not session.mode or not session.mode.startswith(HELD_MODE):
+        return None
+    code, _, body = session.mode[len(HELD_MODE) :].partition("\n")
+    return code, body
+
+
+def _when(stamp: str, lang: str) -> str:
+    return deadlines.short_moment(moment_of(stamp), lang)
 
 
 def _command(raw: str) -> tuple[str, str, str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.case_links import marks_of, quote_key
 from bot.crypto import Cipher
 from bot.messages import UserKey
 from bot.storage import Database, batched_writes, now, this_hour
@@ -37,6 +38,9 @@ TAGS = {
 }
 OFFICIALS = "officials"  # recipient of rows bound for the officials' chat
 COPY_ROLES = ("copy", "copy_update")  # the province's read-only copy of a card, and its edits
+# Rows that travel in a case's lane but are not its messages (the daily how-to): no note is
+# taken from a reply to them, and they stay out of the case's topic.
+UNLINKED_ROLES = frozenset({"howto"})
 # Case codes: no 0/O, 1/I/L, so they can be read aloud and typed on a phone.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
@@ -82,6 +86,9 @@ class Report:
     assigned_name: str | None = None  # the official's display name when they took it
     tags: tuple[str, ...] = ()  # ids of TAGS, in TAGS' order
     region: str = ""  # its region's id; "" before regions: the default region
+    forwarded: tuple[str, ...] = ()  # agencies the officials handed it to (FORWARD_AGENCIES)
+    related: tuple[str, ...] = ()  # codes of other open cases naming the same recruiter
+    topic_id: int | None = None  # its own forum topic in card_chat_id (OFFICIALS_TOPICS)
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ class OutboxRow:
     # For the officials' side (recipient None): which region's group, or regions.PROVINCE;
     # None: the default region's.
     group: str | None = None
+    # Queued only the first time this slot is named (group_notices), e.g. the how-to once a
+    # day per group; None: always queued.
+    once: str | None = None
 
 
 def _user(raw: Any) -> UserKey:
@@ -127,6 +137,10 @@ class ReportStore:
         self.code_prefix = code_prefix
         self.default_region = default_region  # the region of reports stored without one
         self.scope: frozenset[str] | None = None  # None: every region's reports are visible
+        # Keyed hashes of everyone who filed a report (read once, then kept current): the
+        # question "does this person have an open case?", asked of nearly every message,
+        # costs no query for the many who never reported.
+        self._reporters: set[str] | None = None
         self._purge_listeners: list[Callable[[list[str]], None]] = []
         # Many reporters at once (after an outreach) save a draft at every step: batched.
         self._draft_saves = batched_writes(
@@ -203,6 +217,7 @@ class ReportStore:
         the first report instead of making a second one.
         """
         stamp = now()
+        await self._known_reporters()
         async with self.database.transaction() as db:
             existing = await self._by(db, "draft_id = ?", draft.draft_id)
             if existing is not None:
@@ -227,6 +242,11 @@ class ReportStore:
                     region or None,
                 ),
             )
+            for mark in marks_of(draft.answers, self.cipher):
+                await db.execute(
+                    "INSERT OR IGNORE INTO report_marks (report_id, mark) VALUES (?, ?)",
+                    (cursor.lastrowid, mark),
+                )
             report = await self._by(db, "id = ?", cursor.lastrowid)
             if report is None:
                 raise RuntimeError("the report just inserted cannot be read back")
@@ -236,6 +256,7 @@ class ReportStore:
             await db.execute(
                 "DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(draft.user),)
             )
+        (await self._known_reporters()).add(self.recipient_hash(draft.user))
         return report, True
 
     async def by_code(self, code: str) -> Report | None:
@@ -339,14 +360,33 @@ class ReportStore:
     async def drop_relay_draft(self, draft_id: int) -> None:
         await self.database.write("DELETE FROM relay_drafts WHERE id = ?", (draft_id,))
 
-    async def by_message_to(self, user: UserKey, message_id: int) -> Report | None:
-        """The case of a message the bot delivered to this user (an official's relay)."""
+    async def by_quote(self, user: UserKey, message_id: str) -> Report | None:
+        """The case of a message the bot sent this user (an official's message, a status
+        change), when the user quotes it (bot.case_links)."""
         reports = await self._select(
-            "id = (SELECT report_id FROM outbox WHERE recipient_hash = ? AND sent_message_id = ?"
-            " AND role IN ('relay', 'notice'))",
-            (self.recipient_hash(user), message_id),
+            "id = (SELECT report_id FROM case_quotes WHERE quote_hash = ?)",
+            (quote_key(self.cipher, user, message_id),),
         )
         return reports[0] if reports else None
+
+    async def open_of_reporter(self, user: UserKey) -> list[tuple[Report, str | None]]:
+        """This reporter's open cases, newest first, each with when the officials last wrote
+        to the reporter about it (None: never)."""
+        key = self.recipient_hash(user)
+        if key not in await self._known_reporters():
+            return []
+        rows = await self.database.fetchall(
+            "SELECT id, (SELECT MAX(at) FROM report_messages m WHERE m.report_id = reports.id "
+            "AND m.direction = 'to_reporter') FROM reports WHERE reporter_hash = ? "
+            "AND status NOT IN ('selesai', 'tidak_valid') ORDER BY id DESC",
+            (key,),
+        )
+        found = []
+        for report_id, last in rows:
+            report = await self.by_id(int(report_id))
+            if report is not None:
+                found.append((report, None if last is None else str(last)))
+        return found
 
     async def change(
         self,
@@ -357,9 +397,12 @@ class ReportStore:
         assign: bool = False,
         name: str | None = None,
         deliveries: Iterable[OutboxRow] = (),
+        message: tuple[str, str] | None = None,
     ) -> Report:
         """Record a status change or assignment (`name`: the official's display name) with
-        who and when, plus its deliveries."""
+        who and when, plus its deliveries; `message`: (direction, text) for the case thread,
+        e.g. the reason a case was closed. A status notice to the reporter replaces one that
+        has not gone out yet: one notice per change, not one per press."""
         stamp = now()
         async with self.database.transaction() as db:
             if status is not None:
@@ -377,10 +420,57 @@ class ReportStore:
                 )
                 # who took it is the (encrypted) actor; the value must not repeat it in clear
                 await self._event(db, report.id, actor, "assign", "tangani")
+            if message is not None:
+                await db.execute(
+                    "INSERT INTO report_messages (report_id, direction, body, at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (report.id, message[0], self.cipher.encrypt(message[1]), stamp),
+                )
             for row in deliveries:
+                if row.role == "notice":
+                    await db.execute(
+                        "DELETE FROM outbox WHERE report_id = ? AND role = 'notice' "
+                        "AND status = 'pending'",
+                        (report.id,),
+                    )
                 await self._enqueue(db, row)
             updated = await self._by(db, "id = ?", report.id)
         return updated or report
+
+    async def forward(
+        self,
+        report: Report,
+        actor: str,
+        agency: str,
+        deliveries: Callable[[Report], Iterable[OutboxRow]],
+    ) -> tuple[Report, bool]:
+        """Record that the case was handed to `agency`; (the case now, changed?)."""
+        if agency in report.forwarded:
+            return report, False
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE reports SET forwarded = ?, updated_at = ? WHERE id = ?",
+                ("\n".join((*report.forwarded, agency)), now(), report.id),
+            )
+            await self._event(db, report.id, actor, "forward", agency)
+            updated = await self._by(db, "id = ?", report.id) or report
+            for row in deliveries(updated):
+                await self._enqueue(db, row)
+        return updated, True
+
+    async def set_topic(self, report_id: int, chat_id: int, topic_id: int) -> None:
+        """The forum topic the case's messages go to in its group (OFFICIALS_TOPICS)."""
+        async with self.database.transaction() as db:
+            await db.execute(
+                "UPDATE reports SET topic_id = ?, card_chat_id = ? WHERE id = ?",
+                (topic_id, chat_id, report_id),
+            )
+            # Whatever is written in the topic belongs to the case (a note, a reply prompt).
+            await db.execute(
+                "INSERT OR REPLACE INTO case_messages (chat_id, message_id, report_id, kind) "
+                "VALUES (?, ?, ?, 'case')",
+                (chat_id, topic_id, report_id),
+            )
 
     async def tag(
         self,
@@ -527,6 +617,12 @@ class ReportStore:
 
     # --- helpers ---------------------------------------------------------------------
 
+    async def _known_reporters(self) -> set[str]:
+        if self._reporters is None:
+            rows = await self.database.fetchall("SELECT DISTINCT reporter_hash FROM reports")
+            self._reporters = {str(row[0]) for row in rows}
+        return self._reporters
+
     async def _unused_code(self, db: aiosqlite.Connection, prefix: str) -> str:
         while True:
             code = new_code(prefix)
@@ -543,6 +639,12 @@ class ReportStore:
         )
 
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
+        if row.once is not None:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO group_notices (slot, at) VALUES (?, ?)", (row.once, now())
+            )
+            if not cursor.rowcount:
+                return  # already shown in this slot
         envelope: dict[str, Any] = {"payload": row.payload, "recipient": _fields(row.recipient)}
         if row.group is not None:
             envelope["group"] = row.group
@@ -564,7 +666,13 @@ class ReportStore:
     _COLUMNS = (
         "id, code, reporter, content, urgent, risk, area, destination, status, assigned_to, "
         "card_message_id, created_at, closed_at, card_chat_id, assigned_name, "
-        "(SELECT group_concat(tag) FROM report_tags WHERE report_id = reports.id), region"
+        "(SELECT group_concat(tag) FROM report_tags WHERE report_id = reports.id), region, "
+        "forwarded, topic_id, "
+        # other open cases sharing a recruiter mark with this one (bot.case_links)
+        "(SELECT group_concat(o.code) FROM reports o WHERE o.id != reports.id "
+        "AND o.status NOT IN ('selesai', 'tidak_valid') AND o.id IN (SELECT b.report_id "
+        "FROM report_marks a JOIN report_marks b ON b.mark = a.mark "
+        "WHERE a.report_id = reports.id))"
     )
 
     async def _by(self, db: aiosqlite.Connection, where: str, value: object) -> Report | None:
@@ -602,6 +710,9 @@ class ReportStore:
             assigned_name,
             tags,
             region,
+            forwarded,
+            topic_id,
+            related,
         ) = row
         return Report(
             id=int(rid),
@@ -621,6 +732,9 @@ class ReportStore:
             assigned_name=self.cipher.unseal(assigned_name),
             tags=tuple(tag for tag in TAGS if tag in str(tags or "").split(",")),
             region=str(region or self.default_region),
+            forwarded=tuple(str(forwarded).split("\n")) if forwarded else (),
+            related=tuple(sorted(str(related).split(","))) if related else (),
+            topic_id=topic_id,
         )
 
 

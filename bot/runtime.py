@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -28,9 +28,11 @@ from bot.ocr import ImageReader
 from bot.officials import Desk, new_case_deliveries
 from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox, Policy
+from bot.reminders import Reminders
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
 from bot.response import Clock, Responses, ResponseTimes, by_region, utc_now
+from bot.roster import Roster
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
 from bot.watch import Watch
@@ -122,25 +124,43 @@ async def _serving(
             outbox = Outbox(database, cipher, policy)
             times_for = by_region(regions, response_times(settings))
             responses = Responses(reports, times_for, clock)
-            desk = Desk(reports, kb, sessions, regions, responses)
+            roster = Roster(database, cipher, regions, settings.urgent_mention_user_ids)
+            await roster.load()
+            desk = Desk(
+                reports, kb, sessions, roster, regions, responses, settings.forward_agencies
+            )
+            reminders = Reminders(
+                responses,
+                reports,
+                kb,
+                roster,
+                desk.reporter_language,
+                combine=not settings.officials_topics,
+            )
             watch = Watch(
                 responses,
                 reports,
                 kb,
                 digest_schedule(settings),
+                reminders,
                 settings.response_check_seconds,
                 regions,
             )
             group_desk = GroupDesk(desk, reports, outbox.notify)
             deliveries = new_case_deliveries(
-                kb, settings.evidence_per_report, province=regions.province_chat_id is not None
+                kb,
+                settings.evidence_per_report,
+                province=regions.province_chat_id is not None,
+                mentions=roster.mentions,
+                clock=clock,
             )
             if officials_present is None:
                 officials_present = regions.default.officials_chat_id is not None
             receipt = ReceiptPolicy(forwarded=officials_present, times_for=times_for)
             flow = ReportFlow(
-                reports, kb, matcher, deliveries, outbox.notify, receipt, reader, regions
-            )
+                reports, kb, matcher, deliveries, _both(outbox.notify, watch.wake), receipt,
+                reader, regions,
+            )  # fmt: skip
             caps = Caps(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
@@ -157,6 +177,16 @@ async def _serving(
         yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch)
     finally:
         await database.close()
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    """A new report wakes the outbox (its card) and the watch (its deadlines)."""
+
+    def call() -> None:
+        first()
+        second()
+
+    return call
 
 
 def response_times(settings: Settings) -> ResponseTimes:

@@ -12,6 +12,9 @@ from typing import Protocol
 from bot.language import DEFAULT as DEFAULT_LANGUAGE
 from bot.messages import UserKey
 
+OFFER_MODE = "offer"  # "offer", or "offer:<text read from a picture>": the check stays open
+CHECKED_MODE = "checked:"  # + the offer text whose verdict was just shown
+
 
 @dataclass(frozen=True)
 class Session:
@@ -21,6 +24,20 @@ class Session:
 
     def with_changes(self, **changes: str | None) -> Session:
         return replace(self, **changes)
+
+    @property
+    def offer_open(self) -> bool:
+        """The next free text is a job offer to check (after /cek, or a checked picture)."""
+        return self.mode == OFFER_MODE or bool(self.mode and self.mode.startswith(OFFER_MODE + ":"))
+
+    @property
+    def checked_offer(self) -> str | None:
+        """The offer text just checked, while its verdict is the last thing shown: 📣 Lapor
+        under it starts the report with it as the offer's answer."""
+        for prefix in (OFFER_MODE + ":", CHECKED_MODE):
+            if self.mode and self.mode.startswith(prefix):
+                return self.mode[len(prefix) :]
+        return None
 
     @property
     def reply_language(self) -> str:

@@ -261,6 +261,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # ... and the old values gone from the file's free pages and its write-ahead log.
         VACUUM,
     ),
+    (
+        # The case a reporter's message answers when it quotes (swipe-replies to) one of the
+        # bot's messages about it: a keyed hash of (reporter, the platform's message id), so
+        # neither the reporter's id nor the message id is kept (bot/case_links.py).
+        """CREATE TABLE case_quotes (
+            quote_hash TEXT PRIMARY KEY,
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            at TEXT NOT NULL
+        )""",
+        # Keyed hashes of the recruiter numbers and names a report mentions: a new report
+        # naming them again points to the other case, and no number is stored in clear.
+        """CREATE TABLE report_marks (
+            report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,
+            mark TEXT NOT NULL,
+            PRIMARY KEY (report_id, mark)
+        )""",
+        "CREATE INDEX report_marks_mark ON report_marks (mark)",
+        # Officials' names as Telegram showed them, encrypted and found by a keyed hash of
+        # their id: the history and the reminders name people, not numbers (bot/roster.py).
+        "CREATE TABLE official_names (official_hash TEXT PRIMARY KEY, name BLOB NOT NULL)",
+        # Agencies a case was handed to (names from FORWARD_AGENCIES, nobody's data).
+        "ALTER TABLE reports ADD COLUMN forwarded TEXT",
+        # The case's own topic when the officials' group is a forum (OFFICIALS_TOPICS=1).
+        "ALTER TABLE reports ADD COLUMN topic_id INTEGER",
+        # Notices a group gets at most once per slot (the how-to: once a day per group).
+        "CREATE TABLE group_notices (slot TEXT PRIMARY KEY, at TEXT NOT NULL)",
+    ),
 )
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-# The contact offered whenever the bot cannot help: the ministry's 24-hour line.
+# The contacts offered whenever the bot cannot help: the ministry's 24-hour line, free but
+# only inside Indonesia, and its number that works from abroad.
 HUMAN_HELP_CONTACT: Final = "kp2mi_call_centre"
+ABROAD_HELP_CONTACT: Final = "kp2mi_luar_negeri"
 
 _TEXTS: Final[dict[str, dict[str, str]]] = {
     "welcome": {
@@ -43,18 +45,42 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "id": (
             "Maaf, saya belum bisa menjawab itu. Saya hanya tahu tentang kerja ke luar "
             "negeri yang aman dan perdagangan orang.\n\n"
-            "Untuk bantuan langsung: {contact}.\nAtau pilih topik di menu."
+            "Untuk bantuan langsung:\n{contact}\nAtau pilih topik di menu."
         ),
         "en": (
             "Sorry, I cannot answer that. I only know about working abroad safely and "
             "human trafficking.\n\n"
-            "For direct help: {contact}.\nOr choose a topic from the menu."
+            "For direct help:\n{contact}\nOr choose a topic from the menu."
         ),
     },
-    "empty": {
-        "id": "Pesan Anda kosong. Tulis pertanyaan Anda, atau ketik /menu.",
-        "en": "Your message is empty. Type your question, or /menu.",
+    "empty_message": {"id": "Pesan Anda kosong.", "en": "Your message is empty."},
+    "what_i_do": {
+        "id": (
+            "Saya bisa menjawab pertanyaan tentang kerja ke luar negeri yang aman dan "
+            "perdagangan orang, mengecek tawaran kerja (/cek), dan menerima laporan (/lapor). "
+            "Tulis pertanyaan Anda dengan kata-kata sendiri, atau pilih topik:"
+        ),
+        "en": (
+            "I can answer questions about working abroad safely and human trafficking, "
+            "check a job offer (/cek) and take a report (/lapor). Type your question in "
+            "your own words, or choose a topic:"
+        ),
     },
+    "closing_thanks": {
+        "id": (
+            "Sama-sama, semoga membantu 🙏 Bila ada pertanyaan lain, tulis saja kapan pun. "
+            "Dalam bahaya? Ketik darurat."
+        ),
+        "en": (
+            "You're welcome, I hope it helped 🙏 If you have another question, just write "
+            "any time. In danger? Type emergency."
+        ),
+    },
+    "closing_ok": {
+        "id": "Baik 👍 Bila ada pertanyaan lain, tulis saja, atau buka menu.",
+        "en": "All right 👍 If you have another question, just write it, or open the menu.",
+    },
+    "emergency_in_country": {"id": "Di {country}, hubungi:", "en": "In {country}, call:"},
     "source": {
         "id": "Sumber: {sources}. Ditinjau {date}.",
         "en": "Sources: {sources}. Reviewed {date}.",
@@ -113,6 +139,12 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "licensed P3MI with its job order in SISKOP2MI, or ask your local manpower office "
             "(in Kota Pariaman: the DPMPTSP-TK)."
         ),
+    },
+    "offer_read_part": {
+        "id": "Teks ini panjang: saya memeriksa {limit} huruf pertamanya. Kirim bagian "
+        "lainnya sebagai pesan tersendiri untuk dicek juga.",
+        "en": "This text is long: I checked its first {limit} characters. Send the rest as a "
+        "message of its own to check it too.",
     },
     "offer_more_signs": {
         "id": "…dan {count} tanda lain (lihat Penjelasan).",
@@ -267,6 +299,62 @@ _TEXTS.update(
             "answer. When done, press ➡️ Next.",
         },
         "report_next_button": {"id": "➡️ Lanjut", "en": "➡️ Next"},
+        "report_kept_answer": {"id": "✅ Tersimpan: «{answer}»", "en": "✅ Saved: «{answer}»"},
+        "report_more_saved": {
+            "id": "(+{count} huruf lagi, tersimpan utuh)",
+            "en": "(+{count} more characters, all saved)",
+        },
+        "report_answer_full": {
+            "id": "Jawaban ini sudah mencapai batas {limit} huruf, jadi {cut} huruf terakhir "
+            "tidak tersimpan. Tulis ringkasannya bila masih penting, atau sampaikan ke petugas "
+            "setelah laporan terkirim (/status).",
+            "en": "This answer reached the limit of {limit} characters, so the last {cut} were "
+            "not saved. Write a summary if they matter, or tell the officials once the report "
+            "is sent (/status).",
+        },
+        "report_already_saved": {
+            "id": "Jawaban tadi sudah tersimpan; kita sudah di pertanyaan berikutnya:",
+            "en": "Your last answer is saved already; we are at the next question:",
+        },
+        "report_current_answer": {
+            "id": "Jawaban sekarang: «{answer}»\n✏️ Tulis jawaban baru untuk menggantinya, "
+            "atau tekan ➡️ Tetap.",
+            "en": "Current answer: «{answer}»\n✏️ Type a new answer to replace it, or press ➡️ Keep.",
+        },
+        "report_keep_answer_button": {"id": "➡️ Tetap", "en": "➡️ Keep"},
+        "report_change_last_button": {"id": "✏️ Ubah jawaban", "en": "✏️ Change answer"},
+        "report_no_words": {
+            "id": "Tulis jawabannya dengan kata-kata, atau tekan salah satu tombol.",
+            "en": "Type the answer in words, or press one of the buttons.",
+        },
+        "report_not_an_answer": {
+            "id": "«{said}» tidak saya simpan sebagai jawaban pertanyaan ini.",
+            "en": "I did not save “{said}” as the answer to this question.",
+        },
+        "report_command_inside": {
+            "id": "«{said}» adalah perintah, bukan jawaban. Laporan Anda menunggu di sini: "
+            "jawab pertanyaannya, ketik menu untuk menjedanya, atau batal untuk menghapusnya.",
+            "en": "“{said}” is a command, not an answer. Your report waits here: answer the "
+            "question, type menu to pause it, or cancel to delete it.",
+        },
+        "report_needs_answer": {
+            "id": "Pertanyaan ini perlu dijawab dan tidak bisa dilewati: tulis apa saja yang "
+            "Anda tahu, walau sedikit.",
+            "en": "This question needs an answer and cannot be skipped: write whatever you "
+            "know, even a little.",
+        },
+        "report_place_needs": {
+            "id": "Tulis nama kecamatan atau kelurahan/desa, atau tekan salah satu tombol.",
+            "en": "Type the name of the kecamatan or village, or press one of the buttons.",
+        },
+        "report_thanks": {
+            "id": "Sama-sama 🙏 Laporannya kita lanjutkan.",
+            "en": "You're welcome 🙏 Let's go on with the report.",
+        },
+        "report_kept": {
+            "id": "Baik, laporan tidak dihapus. Kita lanjutkan:",
+            "en": "All right, the report is kept. Let's go on:",
+        },
         "report_answer_first": {
             "id": "Pertanyaan ini belum dijawab. Tulis jawabannya, atau pilih Tidak tahu bila "
             "ada tombolnya.",
@@ -312,6 +400,12 @@ _TEXTS.update(
         "report_paused": {
             "id": "Laporan Anda disimpan dan bisa dilanjutkan kapan saja.",
             "en": "Your report is saved and can be continued any time.",
+        },
+        "report_offer_from_check": {
+            "id": "Jawaban 1 sudah diisi dengan tawaran yang tadi Anda cek. Tekan ➡️ Lanjut, "
+            "atau ketik tawarannya lagi untuk menggantinya.",
+            "en": "Answer 1 is filled in with the offer you just checked. Press ➡️ Next, or "
+            "type the offer again to replace it.",
         },
         "report_resume": {
             "id": "Anda punya laporan yang belum selesai. Kita lanjutkan dari sini:",
@@ -413,8 +507,8 @@ _TEXTS.update(
             "for the officials' answer:",
         },
         "report_receipt_status": {
-            "id": "Cek kapan saja: /status {code}",
-            "en": "Check any time: /status {code}",
+            "id": "Cek kapan saja, ketik: /status {code}",
+            "en": "Check any time, type: /status {code}",
         },
         "nothing_to_cancel": {
             "id": "Tidak ada yang perlu dibatalkan. Ketik /menu untuk melihat topik.",
@@ -458,9 +552,44 @@ _TEXTS.update(
         "report_continue_button": {"id": "Lanjutkan laporan", "en": "Continue the report"},
         "status_notice": {
             "id": "Status laporan {code} sekarang: {status}.\nDitangani petugas yang ditunjuk "
-            "Pemerintah {region}.{office}\nLihat semua pesan petugas: /status {code}",
+            "Pemerintah {region}.{office}\nLihat semua pesan petugas, ketik: /status {code}",
             "en": "Report {code} is now: {status}.\nHandled by the officials appointed by the "
-            "{region} government.{office}\nSee all messages from the officials: /status {code}",
+            "{region} government.{office}\nSee all messages from the officials, type: "
+            "/status {code}",
+        },
+        "status_notice_reason": {"id": "Keterangan: {reason}", "en": "Note: {reason}"},
+        "status_more": {
+            "id": "… pesan lain: /status {code}",
+            "en": "… more messages: /status {code}",
+        },
+        # A reporter's own words after the officials wrote (bot/reporting.py).
+        "to_case_offer": {
+            "id": "Kirim pesan ini ke petugas untuk laporan {code}?\n«{message}»",
+            "en": "Send this message to the officials about report {code}?\n“{message}”",
+        },
+        "to_case_send_button": {"id": "✅ Kirim ke petugas", "en": "✅ Send to officials"},
+        # Both buttons within WhatsApp's 20 characters: reply buttons, not a list.
+        "to_case_question_button": {"id": "❓ Ini pertanyaan", "en": "❓ It's a question"},
+        "to_case_gone": {
+            "id": "Pesan itu sudah tidak menunggu. Tulis lagi bila ingin mengirimnya ke petugas.",
+            "en": "That message is no longer waiting. Write it again to send it to the officials.",
+        },
+        "reply_sent_urgent": {
+            "id": "🚨 Pesan Anda untuk laporan {code} sudah diteruskan SEGERA ke petugas, "
+            "ditandai mendesak. Jangan menunggu balasan bila ada yang dalam bahaya: hubungi "
+            "nomor darurat di atas.",
+            "en": "🚨 Your message about report {code} was passed to the officials AT ONCE, "
+            "marked urgent. Do not wait for their answer if someone is in danger: call the "
+            "emergency numbers above.",
+        },
+        # The watch, when a promised time passes without an answer (bot/reminders.py).
+        "promise_missed": {
+            "id": "Petugas belum merespons laporan {code} pada waktu yang dijanjikan ({when}). "
+            "Kami sudah mengingatkan mereka. Bila ada yang dalam bahaya sekarang, jangan "
+            "menunggu — hubungi:\n{contacts}",
+            "en": "The officials have not answered report {code} by the promised time "
+            "({when}). We have reminded them. If someone is in danger now, do not wait — "
+            "call:\n{contacts}",
         },
         # The report's "where" question over the regions (bot/flows/place.py).
         "place_region": {
@@ -548,6 +677,16 @@ _TEXTS.update(
 # --- WhatsApp: case updates off and on (bot/channels/whatsapp/optout.py) ---------------
 _TEXTS.update(
     {
+        # A question's Back / Cancel as words to type (bot/channels/whatsapp/render.py).
+        "whatsapp_typed_navigation": {
+            "id": "_Ketik *kembali* untuk pertanyaan sebelumnya, *batal* untuk membatalkan._",
+            "en": "_Type *back* for the previous question, *cancel* to cancel._",
+        },
+        "whatsapp_typed_change": {
+            "id": "_✏️ Ubah jawaban tadi: ketik *ubah*. Membatalkan laporan: ketik *batal*._",
+            "en": "_✏️ Change the answer just given: type *change*. Cancel the report: type "
+            "*cancel*._",
+        },
         "updates_off": {
             "id": "🔕 Kabar kasus dimatikan. Pesan petugas dan perubahan status laporan Anda "
             "tidak hilang: kami simpan, dan kami kirim semuanya begitu Anda mengetik "

@@ -259,6 +259,7 @@ class MessageOptions(TypedDict, total=False):
     language_code: str | None  # default "id"
     reply_to_message_id: int | None
     username: str | None
+    message_thread_id: int | None  # a forum topic; a message there "replies" to its start
 
 
 class ApiError(Exception):
@@ -1049,11 +1050,15 @@ class FakeTelegram:
         title: str | None = None,
         first_name: str = "Uji",
         username: str | None = None,
+        forum: bool = False,
     ) -> JSON:
-        """Make a chat known so the bot may write to it; the type defaults from the id sign."""
+        """Make a chat known so the bot may write to it; the type defaults from the id sign.
+        `forum`: a supergroup with topics switched on (createForumTopic works there)."""
         if chat_type is None:
             chat_type = default_chat_type(chat_id)
         chat: JSON = {"id": chat_id, "type": chat_type}
+        if forum:
+            chat["is_forum"] = True
         if chat_type == "private":
             chat["first_name"] = first_name
         else:
@@ -1183,6 +1188,7 @@ class FakeTelegram:
         reply_to_message_id: int | None = None,
         *,
         username: str | None = None,
+        message_thread_id: int | None = None,
     ) -> JSON:
         """A user writes ``text``; a leading ``/command`` gets a bot_command entity."""
         content: JSON = {"text": text}
@@ -1195,6 +1201,7 @@ class FakeTelegram:
             language_code=language_code,
             reply_to_message_id=reply_to_message_id,
             username=username,
+            message_thread_id=message_thread_id,
         )
         return self._user_message(user_id, content, options)
 
@@ -1303,6 +1310,10 @@ class FakeTelegram:
             if state.chat["type"] == "private" and state.bot_status == "kicked":
                 self.unblock_bot(user_id)  # writing to a blocked bot restarts it, as in Telegram
             reply_to = options.get("reply_to_message_id")
+            thread = options.get("message_thread_id")
+            if thread is not None:  # as Telegram does: in a topic, a reply to its first message
+                content = {**content, "message_thread_id": thread, "is_topic_message": True}
+                reply_to = thread if reply_to is None else reply_to
             if reply_to is not None:
                 content = {**content, "reply_to_message": self._reply_copy(state, reply_to)}
             message = self._new_message(state, user, content)
@@ -1469,8 +1480,11 @@ class FakeTelegram:
                     raise
         if markup := inline_markup(params.get("reply_markup")):
             content = {**content, "reply_markup": markup}
-        if "message_thread_id" in params:
-            content = {**content, "message_thread_id": params["message_thread_id"]}
+        if params.get("message_thread_id") is not None:
+            thread = params["message_thread_id"]
+            if not state.chat.get("is_forum") or thread not in state.messages:
+                raise ApiError(400, "Bad Request: message thread not found")
+            content = {**content, "message_thread_id": thread, "is_topic_message": True}
         return self._new_message(state, BOT_USER, content)
 
     @staticmethod
@@ -1582,6 +1596,7 @@ class FakeTelegram:
             "editMessageCaption": self._edit_message_caption,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
             "deleteMessage": self._delete_message,
+            "createForumTopic": self._create_forum_topic,
             "deleteMessages": self._delete_messages,
             "answerCallbackQuery": self._answer_callback_query,
             "sendChatAction": self._send_chat_action,
@@ -1750,6 +1765,20 @@ class FakeTelegram:
         if params.get("inline_message_id"):
             return True
         return self._apply_edit(self._editable_message(params), {}, params)
+
+    def _create_forum_topic(self, params: JSON, files: dict[str, UploadedFile]) -> JSON:
+        """A topic in a forum supergroup: its id is the id of the service message opening it."""
+        state = self._writable_chat(params.get("chat_id"))
+        if not state.chat.get("is_forum"):
+            raise ApiError(400, "Bad Request: the chat is not a forum")
+        name = str(params.get("name") or "")
+        if not 1 <= len(name) <= 128:
+            raise ApiError(400, "Bad Request: invalid forum topic name specified")
+        topic = {"name": name, "icon_color": 7322096}
+        opening = self._new_message(state, BOT_USER, {"forum_topic_created": topic})
+        thread = opening["message_id"]
+        state.messages[thread].update(message_thread_id=thread, is_topic_message=True)
+        return {"message_thread_id": thread, **topic}
 
     def _delete_message(self, params: JSON, files: dict[str, UploadedFile]) -> bool:
         state = self._chat_state(params.get("chat_id"))

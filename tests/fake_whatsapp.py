@@ -46,6 +46,7 @@ class Sent:
     to: str
     body: JSON
     at: float = field(default_factory=time.monotonic)
+    id: str = ""  # the wamid Meta answered with: a user quoting this message names it
 
     @property
     def kind(self) -> str:
@@ -253,9 +254,9 @@ class FakeWhatsApp:
         if problems:
             self.violations.extend(problems)
             return 400, _error(100, "Invalid parameter: " + "; ".join(problems))
-        with self._lock:
-            self.sent.append(Sent(to, body))
         wamid = f"wamid.OUT{next(self._ids):08d}"
+        with self._lock:
+            self.sent.append(Sent(to, body, id=wamid))
         return 200, {
             "messaging_product": "whatsapp",
             "contacts": [{"input": to, "wa_id": to}],
@@ -398,8 +399,17 @@ def update(
     }
 
 
-def text_message(text: str) -> JSON:
-    return {"type": "text", "text": {"body": text}}
+def text_message(text: str, quoting: str | None = None) -> JSON:
+    """A typed message; `quoting`: the wamid of the message it swipe-replies to."""
+    message: JSON = {"type": "text", "text": {"body": text}}
+    if quoting:
+        message["context"] = {"from": FAKE_NUMBER, "id": quoting}
+    return message
+
+
+def revoke_message(original: str) -> JSON:
+    """The user deleted their message `original` (Meta's "revoke" webhook)."""
+    return {"type": "revoke", "revoke": {"original_message_id": original}}
 
 
 def image_message(media_id: str, caption: str | None = None) -> JSON:

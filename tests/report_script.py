@@ -29,8 +29,7 @@ def report_steps(photos: int = 2, offer: str = OFFER, urgent: bool = False) -> l
         ("press", "➡️ Lanjut", "2/9"),
         ("press", "Tidak tahu", "3/9"),
         ("press", "Pariaman Tengah", "4/9"),
-        ("say", "Kamboja, admin", "Tersimpan: «Kamboja"),
-        ("press", "➡️ Lanjut", "5/9"),
+        ("say", "Kamboja, admin", "5/9"),  # one message: saved, and on at once
         ("press", "Belum", "6/9"),
         ("press", "Ya" if urgent else "Tidak", "7/9"),
         *(("photo", "", f"Bukti tersimpan ({n})") for n in range(1, photos + 1)),

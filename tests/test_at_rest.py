@@ -2,8 +2,8 @@
 
 Both channels run in one process against the fake Bot API and the fake Cloud API, with a
 real SQLite file. After a full report on each channel, status changes, relayed messages
-both ways, a template send and a reminder, the reporter's Telegram id and WhatsApp number
-are searched for everywhere: every column of every table (as text, as an integer, in ASCII
+both ways (also a reporter's own words, quoted or typed), a template send and a reminder,
+the reporter's Telegram id and WhatsApp number are searched for everywhere: every column of every table (as text, as an integer, in ASCII
 and UTF-16), the database file, its write-ahead log, the evidence files and the log lines,
 and the number also as base64 (WhatsApp's message ids are base64 of data holding it).
 """
@@ -22,7 +22,7 @@ import pytest
 
 from bot import housekeeping, runtime
 from bot.config import Settings
-from bot.crypto import generate_hash_key, generate_key
+from bot.crypto import Cipher, Hasher, generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
@@ -32,9 +32,10 @@ from tests.fake_whatsapp import (
     base64_forms,
     image_message,
     new_wamid,
+    text_message,
     update,
 )
-from tests.report_script import CODE, report_steps
+from tests.report_script import CODE, OFFER, report_steps
 from tests.test_telegram_reports import Running, play, press, say
 from tests.test_whatsapp import USER
 from tests.test_whatsapp_reports import OFFICIAL, OFFICIALS, Both, both, file_report, step
@@ -124,8 +125,9 @@ async def test_no_table_file_or_log_line_holds_a_reporters_id_or_number(
     on_telegram = Running(tg, services)
     folder = both.media_folder.parent
 
-    # A full report on each channel, each with a photo.
-    await play(on_telegram, report_steps(photos=1), TELEGRAM_REPORTER)
+    # A full report on each channel, each with a photo; one names the recruiter's number.
+    offer = f"{OFFER}, hubungi Pak Anto 0812-7777-3333"
+    await play(on_telegram, report_steps(photos=1, offer=offer), TELEGRAM_REPORTER)
     await press(on_telegram, "✅ Kirim", "Kode kasus", TELEGRAM_REPORTER)
     found = CODE.search(tg.messages(TELEGRAM_REPORTER)[-1]["text"])
     assert found
@@ -144,12 +146,23 @@ async def test_no_table_file_or_log_line_holds_a_reporters_id_or_number(
     await tg.async_wait_for_message(TELEGRAM_REPORTER, contains="Kapan Anda dihubungi")
     await press(on_telegram, "↩️ Balas petugas", "Tulis balasan", TELEGRAM_REPORTER)
     await say(on_telegram, "Kemarin sore", "diteruskan", TELEGRAM_REPORTER)
+    # ... and in their own words (issue 21): quoting the official's message, or typed and
+    # then sent with ✅ Kirim ke petugas.
+    asked = next(m for m in tg.history(TELEGRAM_REPORTER) if "Kapan Anda" in str(m.get("text")))
+    tg.send_text(TELEGRAM_REPORTER, "Lewat Facebook", reply_to_message_id=asked["message_id"])
+    await tg.async_wait_for_message(OFFICIALS, contains="Lewat Facebook")
+    await say(on_telegram, "agennya menelepon lagi tadi", "untuk laporan", TELEGRAM_REPORTER)
+    await press(on_telegram, "✅ Kirim ke petugas", "sudah diteruskan", TELEGRAM_REPORTER)
+    await tg.async_wait_for_message(OFFICIALS, contains="agennya menelepon lagi")
     before = len(wa.fake.messages(USER))
     await preview_and_send(both, whatsapp_code, "Kapan Anda dihubungi perekrut?")
     await wa.fake.async_wait_for(USER, before + 1)
     await step(wa, "press", "Balas petugas", "")
     await step(wa, "say", "Kemarin sore lewat WhatsApp", "diteruskan")
     await tg.async_wait_for_message(OFFICIALS, contains="Kemarin sore lewat WhatsApp")
+    asked_wa = next(m for m in wa.fake.messages(USER) if "Kapan Anda" in m.text)
+    await async_post_signed(wa.url, update(USER, text_message("Lewat Instagram", asked_wa.id)))
+    await tg.async_wait_for_message(OFFICIALS, contains="Lewat Instagram")
 
     # 24 hours of silence on WhatsApp: the next message waits, and a template goes out.
     wa.fake.fail_next(1, code=131047)
@@ -178,7 +191,10 @@ async def test_no_table_file_or_log_line_holds_a_reporters_id_or_number(
     await wa.fake.async_wait_for(USER, told + 1)
     await wait_until(lambda: all_delivered(services), "empty queues")
 
-    # Nothing names either reporter: not a column, not a byte on disk, not a log line.
+    # Nothing names either reporter: not a column, not a byte on disk, not a log line;
+    # issue 21's tables hold rows, so the search below covers them.
+    for table in ("case_quotes", "report_marks", "official_names"):
+        assert await services.database.fetchall(f"SELECT 1 FROM {table}"), table
     assert any(both.media_folder.iterdir()) and list(folder.glob("*-wal"))
     for reporter in (TELEGRAM_REPORTER, int(USER)):
         assert await columns_holding(services.database, reporter) == []
@@ -200,11 +216,22 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
         "REPORTS_ENCRYPTION_KEY": generate_key(),
         "REPORTS_HASH_KEY": generate_hash_key(),
     }
-    async with open_services(Settings.from_environ(environ), kb, matcher):
-        pass
+    # The schema as it was before the migration that cleans them (later ones follow it).
+    cleaning = next(
+        n for n, steps in enumerate(MIGRATIONS) if any("sent_chat_id = NULL" in s for s in steps)
+    )
     wamid = new_wamid(USER)
     old = sqlite3.connect(path)  # rows as the previous version wrote them
     with old:
+        for steps in MIGRATIONS[:cleaning]:
+            for statement in steps:
+                old.execute(statement)
+        hasher = Hasher(environ["REPORTS_HASH_KEY"])  # written with these keys
+        cipher = Cipher(environ["REPORTS_ENCRYPTION_KEY"], hasher)
+        old.executemany(
+            "INSERT INTO meta (name, value) VALUES (?, ?)",
+            [("key_check", cipher.key_check()), ("hash_check", hasher.check())],
+        )
         old.execute(
             "INSERT INTO outbox (role, recipient_hash, payload, status, sent_message_id, "
             "sent_chat_id, created_at) VALUES ('notice', 'ab12', x'00', 'sent', 5, ?, ?)",
@@ -223,7 +250,7 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
             "INSERT INTO unanswered (question, language, asked_at) VALUES ('x', 'id', ?)",
             ("2025-03-04T10:32:15+00:00",),
         )
-        old.execute(f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+        old.execute(f"PRAGMA user_version = {cleaning}")
     old.close()
     assert files_holding(tmp_path, TELEGRAM_REPORTER) and files_holding(tmp_path, int(USER))
 

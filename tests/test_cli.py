@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from bot import demo
+from bot.config import Settings
+from bot.storage import Database
 from tests.conftest import run_main
 
 
@@ -156,3 +159,56 @@ def test_links_print_wa_me_links_that_start_a_report_or_an_offer_check() -> None
     both = run("links", "--username", "migran_aman_bot", env={"WHATSAPP_NUMBER": "6281234567890"})
     assert "https://t.me/migran_aman_bot?start=lapor" in both.stdout
     assert "https://wa.me/6281234567890?text=lapor" in both.stdout
+
+
+def test_ask_json_answers_each_line_through_the_chat_s_own_engine() -> None:
+    """Issue 18: closings, the emergency answer by country, negation and the reply's
+    language are the chat's, not only the matcher's; the shape stays the same."""
+    lines = [
+        "ok makasih",
+        "thank you",
+        "anak saya dikurung di rumah majikan di hongkong... nomor yg bisa dihubungi skrg apa??",
+        "my sister is locked up by her employer in hong kong, who do I call?",
+        "cara kerja ke malaysia yg gak ilegal",
+        "🤔🤔🤔",
+        "batal",
+        "bantuan",
+    ]
+    result = run("ask", "--json", stdin="\n".join(lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["question"] for r in records] == lines
+    assert all(set(r) == {"question", "topic", "score", "alternatives", "answer"} for r in records)
+    thanks, english_thanks, hong_kong, english, negated, emoji, cancel, help_id = records
+    assert thanks["topic"] in (None, "sapaan") and "Sama-sama" in thanks["answer"]
+    assert len(thanks["answer"]) <= 500 and "You're welcome" in english_thanks["answer"]
+    assert hong_kong["topic"] == "darurat" and hong_kong["answer"].startswith("Di Hong Kong")
+    assert hong_kong["answer"].index("999") < hong_kong["answer"].index("110")
+    assert english["answer"].startswith("In Hong Kong") and "999" in english["answer"]
+    assert negated["topic"] in ("syarat-bekerja", "langkah-prosedural")
+    assert emoji["topic"] is None and "/cek" in emoji["answer"]
+    assert cancel["topic"] is None and "Tidak ada yang perlu dibatalkan" in cancel["answer"]
+    assert "Yang bisa saya bantu" in help_id["answer"]
+
+
+def test_check_offer_without_text_is_an_error_not_a_verdict() -> None:
+    for args, stdin in ((("check-offer", ""), ""), (("check-offer",), "  \n")):
+        result = run(*args, stdin=stdin)
+        assert result.returncode == 2 and "RENDAH" not in result.stdout
+        assert "check-offer needs" in result.stderr and "Traceback" not in result.stderr
+
+
+async def test_database_commands_name_the_terminal_demo_s_database(tmp_path: Path) -> None:
+    """Without a real key the terminal chat keeps its demo database under data/demo/:
+    outbox and unanswered show it as the demo's, rotate-key names it, none says "no
+    database yet" while it is there."""
+    environ = {"DATABASE_PATH": str(tmp_path / "data" / "migran-aman.sqlite3")}
+    settings = demo.demo_settings(Settings.from_environ(environ))
+    database = await Database.open(settings.database_path)
+    await database.close()
+    for command in ("outbox", "unanswered", "rotate-key"):
+        result = run(command, env=environ)
+        assert result.returncode == 0, result.stderr
+        assert "no database yet" not in result.stdout, command
+        assert "demo" in result.stdout and str(settings.database_path) in result.stdout
+    assert "outbox empty" in run("outbox", env=environ).stdout

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
+from bot.knowledge import KnowledgeBase
 from bot.messages import Reply
 from tests.conftest import Chat
 
@@ -136,3 +139,24 @@ async def test_users_do_not_share_state(chat_factory: Callable[[str], Chat]) -> 
 async def test_empty_message_gets_a_clear_answer(chat: Chat) -> None:
     replies = await chat.say("   \u200b ")
     assert "kosong" in replies[0].text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "cara kerja ke malaysia yg gak ilegal",
+        "kerja ke malaysia tanpa jalur ilegal gmn",
+        "baa caronyo pai karajo ka Malaysia nan indak ilegal?",
+    ],
+)
+async def test_asking_for_the_way_that_is_not_illegal_gets_the_legal_path(
+    chat: Chat, kb: KnowledgeBase, question: str
+) -> None:
+    [answer] = await chat.say(question)
+    legal = {kb.entries[topic].title["id"] for topic in ("syarat-bekerja", "langkah-prosedural")}
+    assert answer.title in legal, answer.title
+
+
+async def test_i_cannot_answer_gives_a_number_that_works_from_abroad(chat: Chat) -> None:
+    [answer] = await chat.say("resep rendang padang")
+    assert "0800-1000" in answer.text and "+62 21 2924 4800" in answer.text

@@ -313,3 +313,26 @@ def test_a_suggested_phrase_a_trigger_captures_is_refused(kb: KnowledgeBase, kb_
         f'{file}: visa: answer (id) suggests typing "kontak darurat", which reaches '
         "'darurat', not 'kontak-darurat' that lists it"
     ) in _problems(kb_copy)
+
+
+# --- countries (issue 18) -----------------------------------------------------------
+
+
+def test_countries_name_their_places_and_only_known_contacts(kb: KnowledgeBase) -> None:
+    hong_kong = next(c for c in kb.countries if c.id == "hong-kong")
+    assert {"hongkong", "hong kong", "hk"} <= set(hong_kong.names)
+    assert hong_kong.contacts and all(key in kb.contacts for key in hong_kong.contacts)
+
+
+def test_check_kb_names_country_problems(kb_copy: Path) -> None:
+    path = kb_copy / "countries.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["countries"][0]["contacts"] = ["no_such_line"]
+    document["countries"][1]["names"].append("malaysia")  # already Malaysia's
+    document["countries"].append({"id": "atlantis", "name": {"id": "Atlantis"}})
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    problems = "\n".join(_problems(kb_copy))
+    assert "countries.yaml: malaysia: 'contacts' names unknown contact 'no_such_line'" in problems
+    assert "'names': 'malaysia' is also malaysia's" in problems
+    assert "atlantis: 'names' needs at least one name" in problems
+    assert "atlantis: 'name' is missing the 'en' translation" in problems

@@ -38,3 +38,12 @@ def test_real_lexicon_reads_slang_minang_and_old_terms(kb) -> None:  # type: ign
 
 def test_html_and_control_characters_are_just_text() -> None:
     assert clean("<b>halo</b>\x00\x07") == "b halo b"
+
+
+def test_a_negated_illegal_asks_for_the_legal_way(kb) -> None:  # type: ignore[no-untyped-def]
+    lexicon = kb.lexicon
+    assert normalize("cara kerja ke malaysia yg gak ilegal", lexicon).endswith("yang resmi")
+    assert "jalur resmi" in normalize("kerja ke malaysia tanpa jalur ilegal gmn", lexicon)
+    assert "yang resmi" in normalize("pai karajo ka Malaysia nan indak ilegal?", lexicon)
+    assert "legally" in normalize("how to work there not illegally", lexicon)
+    assert "ilegal" in normalize("calo tki ilegal bisa dipenjara gk?", lexicon)  # no negation

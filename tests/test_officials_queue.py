@@ -124,9 +124,7 @@ async def test_blank_line_card_arrives_whole_and_its_buttons_work(
         card = await card_of(bot, code)
         assert card.get("reply_markup"), "the card arrived without its buttons"
         bot.tg.press_button_with_text(OFFICIAL, "🙋 Saya tangani", chat_id=OFFICIALS)
-        await bot.tg.async_wait_for(
-            lambda _: f"petugas {OFFICIAL}" in shown(group(tg, f"Kode: {code}")[0])
-        )
+        await bot.tg.async_wait_for(lambda _: "🙋 Uji" in shown(group(tg, f"Kode: {code}")[0]))
         later = await file_report(bot, 4002)
         await card_of(bot, later)
         assert bot.services.outbox
@@ -155,7 +153,7 @@ async def test_card_refused_by_403_is_given_up_told_once_and_a_click_posts_it_af
             )
             await tg.async_wait_for(
                 lambda _: any(
-                    f"petugas {OFFICIAL}" in shown(m) and "Riwayat" not in shown(m)
+                    "🙋 Uji" in shown(m) and "Riwayat" not in shown(m)
                     for m in group(tg, f"Kode: {code}")
                 )
             )
@@ -241,8 +239,7 @@ async def test_evidence_cap_and_album(tmp_path: Path, kb: KnowledgeBase, matcher
             ("press", "➡️ Lanjut", "2/9"),
             ("press", "Tidak tahu", "3/9"),
             ("press", "Pariaman Tengah", "4/9"),
-            ("say", "Kamboja", "Tersimpan: «Kamboja"),
-            ("press", "➡️ Lanjut", "5/9"),
+            ("say", "Kamboja", "5/9"),
             ("press", "Belum", "6/9"),
             ("press", "Tidak", "7/9"),
         ):
@@ -321,11 +318,13 @@ async def test_who_pressed_kirim_is_in_the_cases_history(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     """Any official may press ✅ Kirim under another's preview: the case's history says who
-    sent the message to the reporter, not only who wrote the preview."""
+    sent the message to the reporter, not only who wrote the preview. The history names
+    officials as Telegram shows them (issue 21): Uji writes, Budi sends."""
     other = 9003
     async with group_bot(tmp_path, kb, matcher, OFFICIAL_USER_IDS=f"{OFFICIAL},{other}") as bot:
         tg = bot.tg
         code = await file_report(bot, REPORTER)
+        tg.send_text(other, "saya lihat dulu", OFFICIALS, "supergroup", "Budi")
         official_says(tg, f"/balas {code} Apakah Anda aman sekarang?")
         [preview] = await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
         tg.press_button_with_text(other, "✅ Kirim", chat_id=OFFICIALS)
@@ -333,8 +332,8 @@ async def test_who_pressed_kirim_is_in_the_cases_history(
         official_says(tg, f"/kasus {code}")
         [case] = await tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
         history = shown(case).split("Riwayat:", 1)[1]
-        assert f"· {other} · pesan: dikirim ke pelapor" in history
-        assert f"· {OFFICIAL} · pesan" not in history and preview
+        assert "· Budi · pesan: dikirim ke pelapor" in history
+        assert "· Uji · pesan" not in history and preview
 
 
 # --- finding 6: message ids are matched with their chat -----------------------------------
@@ -397,7 +396,10 @@ async def test_spoofed_lines_are_fenced_and_invisible_characters_stripped(
     async with group_bot(tmp_path, kb, matcher) as bot:
         code = await file_report(bot, REPORTER, offer=SPOOF)
         card = await card_of(bot, code)
-        raw = str(card["text"])
+        assert "PRM-FAKE-CODE" not in str(card["text"])  # the reporter's words: in the detail
+        official_says(bot.tg, f"/kasus {code}")
+        [detail] = await bot.tg.async_wait_for_message(OFFICIALS, contains="Riwayat")
+        raw = str(detail["text"])
         outside = re.sub(r"<blockquote>.*?</blockquote>", "", raw, flags=re.DOTALL)
         assert "PRM-FAKE-CODE" in raw and "PRM-FAKE-CODE" not in outside
         assert outside.count("Status:") == 1 and "0812-POLISI" not in outside

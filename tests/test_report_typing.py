@@ -16,6 +16,7 @@ import pytest
 from bot import deadlines, housekeeping
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
+from bot.flows.report import MAX_ANSWER
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Attachment, Incoming
@@ -173,14 +174,15 @@ async def test_batal_asks_first_and_no_keeps_everything(person: Reporter, word: 
     assert person.services.reports and await person.services.reports.get_draft(person.user) is None
 
 
-async def test_a_yes_long_after_the_delete_question_answers_the_question_instead(
-    person: Reporter,
-) -> None:
+async def test_the_delete_question_takes_only_yes_or_no(person: Reporter) -> None:
     await to_departed(person)
     await person.say("batal")
-    await person.say("mungkin")  # neither yes nor no: the delete question is dropped
-    await person.say("ya")
-    assert (await answers(person))["departed"] == "ya" and "6/9" in person.text
+    for other in ("mungkin", "Belum", "enggak tau", "😭"):  # none of them answers "delete?"
+        await person.say(other)
+        assert "Hapus laporan ini?" in person.text, other
+    assert "departed" not in await answers(person)  # and nothing of it was kept
+    await person.say("ya hapus")
+    assert "dihapus" in person.text
 
 
 async def test_the_batal_button_asks_too(person: Reporter) -> None:
@@ -199,11 +201,11 @@ async def test_menu_pauses_the_report_and_lapor_resumes_it(person: Reporter) -> 
     await person.say("1")
     await person.say("Tawaran kerja di Jepang")
     await person.say("lanjut")
-    await person.say("menu")
-    assert "disimpan" in person.text
+    await person.say("menu")  # the menu itself, with the report one tap away
+    assert "disimpan" in person.text and "Pilih topik" in person.text
     assert (await answers(person)).get("recruiter") is None
-    await person.press("Menu utama")
-    assert "Pilih topik" in person.text
+    await person.press("Migrasi aman")
+    assert "Pilih pertanyaan" in person.text
     await person.say("syarat jadi tki apa")  # a question again, not an answer
     assert (await answers(person)).get("recruiter") is None
     await person.say("/lapor")
@@ -356,10 +358,14 @@ async def test_missing_family_report_end_to_end(person: Reporter, services: Serv
     assert [e.role for e in await services.outbox.entries()].count("card") == 1
     item = await services.outbox.next_due()
     assert item and item.role == "card"
-    # The reporter's words are fenced as quotations on the card; read them without the fence.
-    card = item.payload["reply"]["text"].replace(QUOTE_START, "").replace(QUOTE_END, "")
+    header = item.payload["reply"]["text"]
+    assert "🆘 Keluarga hilang kontak · Pariaman Timur → Malaysia" in header
+    assert "🚨 MENDESAK" in header and "Risiko: TINGGI" in header
+    # The reporter's words are fenced as quotations in the detail; read them without fences.
+    assert services.desk
+    detail = (await services.desk.case(code.group())).text
+    card = detail.replace(QUOTE_START, "").replace(QUOTE_END, "")
     for line in (
-        "Jenis: 🆘 Keluarga di luar negeri tidak bisa dihubungi",
         "Yang hilang kontak: anak saya, Rina, 22 tahun",
         "Sejak / kontak terakhir: sejak 3 minggu",
         "Terakhir berada: Malaysia, Johor Bahru",
@@ -560,7 +566,7 @@ DEMO_SCRIPT = "\n".join(
         "/lapor", "1", "adik saya ditawari kerja", "di Kamboja gaji 15 juta, visa turis",
         "lanjut", "gk tau", "Pariaman Utara", "kamboja, admin online", "lanjut", "blm",
         "tdk", "ada screenshot nya tp di hp anak sy", "selesai", "anonim aja", "iya", "kirim",
-        "/petugas", "1", "/pelapor", "/status",
+        "/petugas", "1", "4", "/pelapor", "/status",
     ]
 )  # fmt: skip
 
@@ -574,10 +580,10 @@ def test_a_whole_demo_report_piped_into_main(tmp_path: Path) -> None:
     code = CODE.search(out)
     assert code and "diteruskan ke petugas" in out
     card = out.split("Grup petugas (demo)")[1]
-    assert (
-        f"Kode: {code.group()}" in card and "Tawaran: │ adik saya ditawari kerja di Kamboja" in card
-    )
-    assert "Catatan bukti: │ ada screenshot" in card
+    assert f"Kode: {code.group()}" in card and "Pariaman Utara → Kamboja" in card
+    detail = out.split("Riwayat")[0]  # the card's 🔎 Detail, pressed by its number
+    assert "Tawaran: │ adik saya ditawari kerja di Kamboja" in detail
+    assert "Catatan bukti: │ ada screenshot" in detail
     assert f"Status {code.group()}: 📥 Diterima" in out  # the official pressed the card
     assert (
         "Pesan untuk pelapor" in out and f"{code.group()}: 📥 Diterima" in out.split("/status")[-1]
@@ -603,10 +609,56 @@ async def test_english_story_picks_the_kind_and_cancel_with_nothing_typed_needs_
     await person.say("my brother cannot be contacted in malaysia")
     assert (await answers(person))["person"] == "my brother cannot be contacted in malaysia"
     await person.say("/lapor")  # a second draft is not started: the first one resumes
-    assert "1/9" in person.text and "Saved: «my brother" in person.text
-    await person.say("he went 3 weeks ago")  # joins the answer still open
-    assert (await answers(person))["person"].endswith("malaysia he went 3 weeks ago")
+    assert "2/9 Since when" in person.text  # "who" takes one message: on at once
+    await person.say("he went 3 weeks ago")
+    assert (await answers(person))["since"] == "he went 3 weeks ago"
     other = Reporter(person.services, "502")
     await other.say("/lapor")
     await other.say("cancel")
     assert "dihapus" in other.text and "Hapus laporan ini?" not in other.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept", "area"),
+    [
+        ("naras", "Naras (Pariaman Utara)", "Pariaman Utara"),
+        ("di Kurai Taji", "Kurai Taji (Pariaman Selatan)", "Pariaman Selatan"),
+        ("sei pasak", "Sei Pasak (Pariaman Timur)", "Pariaman Timur"),
+    ],
+)
+async def test_the_kecamatan_seats_are_understood(
+    person: Reporter, typed: str, kept: str, area: str
+) -> None:
+    await person.say("/lapor")
+    await person.say("tawaran kerja")
+    await person.say("Lowongan pabrik di Malaysia, gaji 12 juta")
+    await person.say("lanjut")
+    await person.say("gk tau")
+    await person.say(typed)
+    stored = await answers(person)
+    assert (stored["location"], stored["area"]) == (kept, area) and "4/9" in person.text
+
+
+async def test_evidence_sent_instead_of_answering_the_delete_question_is_kept(
+    person: Reporter,
+) -> None:
+    await to_departed(person)
+    await person.say("belum")
+    await person.say("tidak")
+    await person.say("batal")
+    await person.say("", attachments=(Attachment("photo", "p-9"),))
+    assert "Bukti tersimpan (1)" in person.text
+    assert (await answers(person))["evidence"] == [["photo", "p-9"]]
+
+
+async def test_an_answer_past_the_limit_is_kept_up_to_it_and_the_reporter_is_told(
+    person: Reporter,
+) -> None:
+    await person.say("/lapor")
+    await person.say("tawaran kerja")
+    story = ("Kakak saya ditawari kerja pabrik di Malaysia. " * 260).strip()  # 11,959
+    await person.say(story)
+    kept = (await answers(person))["offer"]
+    assert kept == story[:MAX_ANSWER]
+    cut = f"{len(story) - MAX_ANSWER:,}".replace(",", ".")
+    assert "batas 10.000 huruf" in person.text and f"{cut} huruf terakhir" in person.text

@@ -79,8 +79,7 @@ async def fill_report(
     await person.say("Pak Budi, WA 0812-0000-1111")
     await person.press("Lanjut")
     await person.press("Pariaman Utara")
-    await person.say("Kamboja, admin online")
-    await person.press("Lanjut")
+    await person.say("Kamboja, admin online")  # one message: on at once
     await person.press("Belum")
     await person.press("Tidak")
     await person.say(attachments=(Attachment("photo", "photo-1"), Attachment("document", "doc-1")))
@@ -105,7 +104,7 @@ async def test_complete_anonymous_report_gets_a_code_and_queues_card_and_evidenc
     assert (report.area, report.destination, report.risk) == ("Pariaman Utara", "Kamboja", "tinggi")
     assert report.answers["contact"] == "anonim"
     roles = [entry.role for entry in await services.outbox.entries()]
-    assert roles == ["card", "evidence", "evidence"]
+    assert roles == ["card", "evidence", "evidence", "howto"]  # the how-to: first of the day
 
 
 async def test_named_report_keeps_the_contact_the_reporter_chose(
@@ -118,13 +117,11 @@ async def test_named_report_keeps_the_contact_the_reporter_chose(
     await person.say("lanjut")
     await person.say("tidak tahu")
     await person.say("Desa Kampung Baru")
-    await person.press("Lanjut")
     await person.press("Tidak tahu")
     await person.press("Ya, sudah")
     await person.press("Tidak")
     await person.press("Selesai")
     await person.say("Siti, 0813-1111-2222")
-    await person.press("Lanjut")
     await person.press("Ya, teruskan")
     await person.press("Kirim")
     code = CODE.search(person.text)
@@ -159,8 +156,7 @@ async def test_summary_edit_returns_to_summary(reporter: Callable[[str], Reporte
     await fill_report_until_summary(person)
     await person.press("Ubah")
     await person.press("Tujuan")
-    await person.say("Myanmar, operator")
-    await person.press("Lanjut")
+    await person.say("Myanmar, operator")  # one message: back at the summary at once
     assert "Periksa laporan" in person.text and "Myanmar, operator" in person.text
 
 
@@ -184,6 +180,8 @@ async def test_wrong_answers_get_clear_prompts(reporter: Callable[[str], Reporte
     await person.say("/lapor")
     await person.say("1")
     await person.say("??")
+    assert "dengan kata-kata" in person.text
+    await person.say("gaji")
     assert "lebih banyak" in person.text
     await person.say("Kerja di kapal ikan Taiwan")
     await person.say("lanjut")

@@ -17,12 +17,13 @@ import pytest
 from cryptography.fernet import MultiFernet
 
 from bot import deadlines
+from bot.cards import STATUS_LABELS
+from bot.closing import CLOSING, REASONS
 from bot.config import WEEKDAYS, ConfigError, Settings
 from bot.crypto import generate_key
 from bot.digest import Schedule
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.officials import STATUS_LABELS
 from bot.response import RESPONSE_COLUMNS, ResponseTimes
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER
@@ -73,16 +74,44 @@ def tg() -> Iterator[FakeTelegram]:
         yield fake
 
 
+def case_block(text: str, code: str) -> str | None:
+    """One case's lines in a reminder (several cases due together share one message)."""
+    lines = text.splitlines()
+    for number, line in enumerate(lines):
+        if line.removeprefix("🚨 MENDESAK ").startswith(f"{code}:"):
+            block = [line]
+            for rest in lines[number + 1 :]:
+                if not rest.startswith("  "):
+                    break
+                block.append(rest)
+            return "\n".join(block)
+    return None
+
+
 def reminders(tg: FakeTelegram, code: str, contains: str = "") -> list[dict[str, object]]:
-    return [m for m in group(tg, "⏰ Pengingat") if code in shown(m) and contains in shown(m)]
+    """The reminders naming the case `code`, with `contains` in that case's lines."""
+    found = []
+    for message in group(tg, "⏰ Pengingat"):
+        block = case_block(shown(message), code)
+        if block is not None and contains in block:
+            found.append(message)
+    return found
 
 
 async def set_status(bot: Running, code: str, status: str) -> None:
-    """An official presses a status button on the case's card; waits for the new card."""
+    """An official presses a status button on the case's card (closing: and the first
+    reason offered); waits for the new card."""
     card = await card_of(bot, code)
     bot.tg.press_button(
         OFFICIAL, int(str(card["message_id"])), f"kasus:{code}:{status}", chat_id=OFFICIALS
     )
+    if status in CLOSING:
+        [question] = await bot.tg.async_wait_for_message(OFFICIALS, contains="apa alasannya")
+        reason = REASONS[status][0].id
+        bot.tg.press_button(
+            OFFICIAL, int(str(question["message_id"])), f"kasus:{code}:tutup:{status}:{reason}",
+            chat_id=OFFICIALS,
+        )  # fmt: skip
     await bot.tg.async_wait_for(
         lambda _: f"Status: {STATUS_LABELS[status]}" in shown(group(bot.tg, f"Kode: {code}")[0])
     )
@@ -125,7 +154,7 @@ async def test_a_late_case_gets_one_reminder_per_deadline_even_across_a_restart(
         assert "⏰ belum ada tindakan, terlambat" in (await kasus_lines(bot))[code]
 
 
-async def test_the_minutely_reminder_check_decrypts_no_case(
+async def test_the_minutely_reminder_check_decrypts_only_cases_falling_due(
     tg: FakeTelegram,
     tmp_path: Path,
     kb: KnowledgeBase,
@@ -133,7 +162,9 @@ async def test_the_minutely_reminder_check_decrypts_no_case(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Deadlines need a case's plain columns only: the check that runs every minute opens
-    no encrypted value (thousands of open cases decrypted each minute held up the bot)."""
+    no encrypted value (thousands of open cases decrypted each minute held up the bot).
+    Only a case whose reminder falls due is opened, once, to tell its reporter the
+    promised time passed (issue 21); the next minute's check opens nothing again."""
     clock = Clock()
     env = environ(tg, tmp_path, generate_key(), RESPONSE_CHECK_SECONDS="3600")
     async with serving(tg, Settings.from_environ(env), kb, matcher, clock) as services:
@@ -152,6 +183,11 @@ async def test_the_minutely_reminder_check_decrypts_no_case(
         monkeypatch.setattr(MultiFernet, "decrypt", counted)
         assert services.watch is not None
         assert await services.watch.check() == 3
+        # A few values of each reminded case (its reporter, answers, their language), once.
+        assert 0 < len(opened) <= 3 * 4
+        opened.clear()
+        clock.ahead += dt.timedelta(minutes=1)
+        assert await services.watch.check() == 0
         monkeypatch.undo()
         assert opened == []
         services.outbox.notify()  # type: ignore[union-attr]
@@ -205,7 +241,7 @@ async def test_acknowledged_or_answered_cases_are_not_reminded_and_the_csv_says_
         tg.press_button_with_text(
             OFFICIAL, "🙋 Saya tangani", OFFICIALS, (await card_of(bot, taken))["message_id"]
         )
-        await tg.async_wait_for(lambda _: "Ditangani" in shown(group(tg, f"Kode: {taken}")[0]))
+        await tg.async_wait_for(lambda _: "🙋 Uji" in shown(group(tg, f"Kode: {taken}")[0]))
         official_says(tg, f"/balas {answered} Terima kasih, kami sedang memeriksa.")
         await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau")
         tg.press_button_with_text(OFFICIAL, "✅ Kirim", chat_id=OFFICIALS)

@@ -288,7 +288,7 @@ async def test_old_handled_wamids_and_sent_rows_are_forgotten(tmp_path: Path) ->
             assert await store.accept(entry)
             await store.handled(entry.wamid, USER, [Message("text", "halo")])
         for row in await store.due():
-            await store.sent(row.id)
+            await store.sent(row)
         await database.write(
             "UPDATE wa_inbox SET handled_at = '2020-01-01' WHERE wamid = ?", (store.key(old.wamid),)
         )
@@ -451,4 +451,4 @@ async def test_typed_cek_then_an_offer_gets_the_offer_check(bot: Bot) -> None:
     )
     [_, verdict, *_] = await bot.fake.async_wait_for(USER, 2)
     assert "TINGGI" in verdict.text  # a high-risk offer
-    assert ("📣 Lapor", "cmd:lapor") in verdict.options
+    assert ("3. 📣 Lapor", "cmd:lapor") in verdict.options  # numbered: "3" picks it too

@@ -9,11 +9,13 @@ from bot.channels.whatsapp.render import (
     MAX_BODY,
     MAX_TEXT,
     formatted,
+    offered,
     plain,
     split,
     to_messages,
 )
 from bot.channels.whatsapp.updates import typed_command
+from bot.flows.report import ACTION as FLOW_ACTION
 from bot.messages import Button, Reply
 from tests.fake_whatsapp import limit_problems
 
@@ -134,3 +136,30 @@ def test_a_body_with_buttons_is_split_never_cut_and_extra_buttons_become_numbers
             assert "".join(plain(label).split()) in shown
     else:
         assert messages[-1].kind in ("buttons", "list")
+
+
+def test_right_after_an_automatic_move_the_question_names_ubah() -> None:
+    """Issue 18's ✏️ Ubah jawaban is the flow's back press: typed as *ubah* on WhatsApp,
+    beside the yes/no buttons (issue 21), not "kembali" for a previous question."""
+    options = tuple((Button(label, f"{FLOW_ACTION}:opt:{label}"),) for label in ("Ya", "Tidak"))
+    for back, word in (("✏️ Ubah jawaban", "*ubah*"), ("⬅️ Kembali", "*kembali*")):
+        navigation = (
+            Button(back, f"{FLOW_ACTION}:back"),
+            Button("✖️ Batal", f"{FLOW_ACTION}:cancel"),
+        )
+        [message] = to_messages(Reply("5/9 Sudah berangkat?", buttons=(*options, navigation)))
+        assert message.kind == "buttons" and word in message.body and "*batal*" in message.body
+    navigation = (
+        Button("✏️ Change answer", f"{FLOW_ACTION}:back"),
+        Button("✖️ Cancel", f"{FLOW_ACTION}:cancel"),
+    )
+    [message] = to_messages(Reply("5/9 Left already?", buttons=(*options, navigation)))
+    assert "type *change*" in message.body
+
+
+def test_numbers_mean_the_last_choices_shown_not_an_older_list() -> None:
+    listed = to_messages(Reply("Bagian mana?", buttons=buttons([f"Bagian {n}" for n in range(5)])))
+    assert [o.action for o in offered(listed) or ()] == [f"topic:{n}" for n in range(5)]
+    summary = to_messages(Reply("Periksa laporan", buttons=buttons(["✅ Kirim", "✏️ Ubah"])))
+    assert offered(summary) == ()  # reply buttons carry no numbers: "1" presses nothing
+    assert offered(to_messages(Reply("Tersimpan."))) is None  # no choices: the last ones hold

@@ -24,8 +24,8 @@ QUIT_WORDS = {"/keluar", "/exit", "/quit"}
 PICTURE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
-def render(reply: Reply) -> str:
-    """A reply as plain text, with its buttons numbered from 1."""
+def render(reply: Reply, first: int = 1) -> str:
+    """A reply as plain text, with its buttons numbered from `first`."""
     parts = []
     if reply.title:
         parts.append(f"== {reply.title} ==")
@@ -34,8 +34,18 @@ def render(reply: Reply) -> str:
         parts.append(f"({reply.note})")
     buttons = [button for row in reply.buttons for button in row]
     if buttons:
-        parts.append("\n".join(f"  [{i}] {b.label}" for i, b in enumerate(buttons, start=1)))
+        parts.append("\n".join(f"  [{i}] {b.label}" for i, b in enumerate(buttons, start=first)))
     return "\n".join(parts)
+
+
+def render_all(replies: Iterable[Reply]) -> str:
+    """Replies shown together, their buttons numbered on from one to the next, as typing
+    the number presses them."""
+    shown, first = [], 1
+    for reply in replies:
+        shown.append(render(reply, first))
+        first += len(_buttons([reply]))
+    return "\n\n".join(shown)
 
 
 def _buttons(replies: Iterable[Reply]) -> list[Button]:
@@ -49,14 +59,16 @@ async def run(
     officials: ConsoleOfficials | None = None,
     banner: str | None = None,
 ) -> None:
-    """`officials`: the demo, where the officials' group is played in this terminal too."""
+    """`officials`: the demo, where the officials' group is played in this terminal too.
+    Each seat (reporter, official) has its own numbers: those of the last message with
+    buttons shown to it."""
     interactive = stdin.isatty()
     write = stdout.write
     if interactive:
         write("Migran Aman — terminal chat. Ketik pertanyaan; /keluar untuk berhenti.\n")
     if banner:
         write(banner + "\n")
-    offered: list[Button] = []
+    offered: list[Button] = []  # the reporter's
     while True:
         if interactive:
             seat = "Petugas" if officials and officials.seated else "Anda"
@@ -70,18 +82,23 @@ async def run(
             break
         if not interactive:
             write(f"> {line}\n")
-        replies = await officials.handle(line) if officials else None
-        if replies is None:
+        official = await officials.handle(line) if officials else None
+        mine: list[Reply] = []
+        if official is None:
             choice = None
             if line.strip().isdigit() and 1 <= int(line) <= len(offered):
                 choice = offered[int(line) - 1].action
-            replies = await engine.handle(_incoming(line, choice))
-            offered = _buttons(replies) or offered
+            mine = await engine.handle(_incoming(line, choice))
+        to_group, to_reporter = await officials.deliveries() if officials else ([], [])
+        if official is not None:  # the official's seat: their answer, then the group's news
+            screens = [[*official, *to_group], to_reporter]
+            offered = _buttons(to_reporter) or offered
+        else:
+            screens = [[*mine, *to_reporter], to_group]
+            offered = _buttons(screens[0]) or offered
         if officials:
-            for_officials, for_reporter = await officials.deliveries()
-            offered = _buttons(for_reporter) or offered
-            replies = [*replies, *for_officials, *for_reporter]
-        write("\n\n".join(render(reply) for reply in replies) + "\n")
+            officials.offer(screens[0] if official is not None else to_group)
+        write("\n\n".join(render_all(screen) for screen in screens if screen) + "\n")
         stdout.flush()
 
 

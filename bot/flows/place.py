@@ -21,6 +21,7 @@ from bot.texts import text
 CHOSEN, CHOICES = "_place_region", "_place_choices"
 OUTSIDE_AREA = "luar daerah"  # the statistics' name for a place outside every region
 REGIONS_VALUE, OUTSIDE_VALUE = "regions", "out"
+MAX_PLACE_WORDS = 5  # "di desa Naras, Pariaman Utara": longer is a story, not a place
 
 Next = Literal["done", "ask", "free"]
 
@@ -132,6 +133,14 @@ class PlaceQuestion:
         answers["region"] = self._chosen(answers) or self.regions.default_id
         answers.pop("area", None)
         return Outcome("free")
+
+    def names_place(self, answers: dict[str, Any], typed: str) -> bool:
+        """Whether a short message is clearly a known place, or "outside": the answer to
+        this question even if it came while another answer was still open."""
+        if len(typed.split()) > MAX_PLACE_WORDS:
+            return False
+        found = self.finder.find(typed, within=self._chosen(answers))
+        return found.outside or (len(found.places) == 1 and found.places[0].kecamatan is not None)
 
     def back(self, answers: dict[str, Any]) -> bool:
         """Back inside the question (from the kecamatan to the region); False: nothing to undo."""

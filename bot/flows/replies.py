@@ -1,5 +1,7 @@
 """What people type instead of pressing a button, in Indonesian, chat spelling,
-Minangkabau and English: "blm", "gk tau", "alun", "anonim aja", "kembali", "lanjut".
+Minangkabau and English: "blm", "gk tau", "alun", "anonim aja", "kembali", "lanjut",
+"skip", "ubah", and the words that are commands elsewhere in the bot ("status", "menu",
+"langganan"): inside a report none of these is ever saved as an answer.
 
 Only a whole message is read this way ("belum" is an answer; "belum tau gajinya" is
 text), after dropping filler words ("aja", "deh", "ya" next to another word).
@@ -50,10 +52,24 @@ DONE_EVIDENCE = (
     _words("selesai", "done", "cukup", "finish", "finished", "sudah cukup", "itu saja")
     | DONE
     | NO
+    | UNKNOWN  # "gk tau" about evidence: none that they know of
     | _words("tidak punya", "gak punya", "ga punya", "gk punya", "no evidence")
 )
-# For the "delete this draft?" question: yes deletes, no keeps.
-DENY = NO | REFUSE | _words("tidak jadi", "gak jadi", "ga jadi", "lanjutkan", "lanjut", "keep")
+FEAR = _words(
+    "takut", "takuik", "khawatir", "kuatir", "kawatir", "cemas", "was was", "afraid",
+    "scared", "worried", "sangat", "sekali", "banget", "bgt", "sgt", "sungguh", "very",
+    "so", "really", "iya", "ya", "yes",
+)  # fmt: skip
+NO_FEAR = _words(
+    *(f"{no} {fear}" for no in ("tidak", "tdk", "gak", "ga", "gk", "nggak", "enggak", "ndak",
+                                 "indak", "not") for fear in ("takut", "khawatir", "cemas")),
+    "not worried", "not afraid",
+)  # fmt: skip
+# "selesai", "sudah", "done" on a step that is not the evidence step: the answer is complete.
+FINISHED = _words(
+    "selesai", "sudah", "udah", "udh", "sdh", "cukup", "done", "finish", "finished",
+    "sudah cukup", "itu saja", "itu aja", "sudah itu saja", "that s all", "thats all",
+)  # fmt: skip
 # Whole messages that move around the flow instead of answering.
 INTENTS = {
     **dict.fromkeys(("kembali", "balik", "back", "mundur", "sebelumnya", "pulang"), "back"),
@@ -61,11 +77,63 @@ INTENTS = {
         ("batal", "cancel", "batalkan", "batalin", "stop", "berhenti", "hapus"), "cancel"
     ),
     **dict.fromkeys(
-        ("lanjut", "lanjutkan", "next", "terus", "selanjutnya", "continue", "lanjuik"), "next"
+        ("lanjut", "lanjutkan", "next", "terus", "selanjutnya", "continue", "lanjuik",
+         "tetap", "tetap saja", "keep", "keep it", "biarkan"),
+        "next",
     ),
-    **dict.fromkeys(("kirim", "send", "kirimkan", "kirim laporan"), "send"),
+    **dict.fromkeys(
+        ("skip", "lewati", "lewatin", "lewat", "lompati", "lompat", "loncat", "pass",
+         "skip aja", "lewati saja", "lewati pertanyaan ini", "skip this"),
+        "skip",
+    ),
+    **dict.fromkeys(
+        ("ubah", "edit", "ganti", "change", "koreksi", "perbaiki", "ralat", "ubah jawaban",
+         "ganti jawaban", "edit jawaban", "ubah jawaban tadi", "salah", "keliru"),
+        "edit",
+    ),
+    **dict.fromkeys(("kirim", "send", "kirimkan", "kirim laporan", "send report"), "send"),
     **dict.fromkeys(("menu", "menu utama", "main menu"), "menu"),
-}
+}  # fmt: skip
+# Words that start an edit at the summary: "ubah tempat", "ganti kontak", "edit bukti".
+EDIT_WORDS = frozenset({"ubah", "edit", "ganti", "change", "koreksi", "perbaiki", "ralat"})
+# Commands of the bot outside the report, typed without "/" (WhatsApp has no slash
+# commands), and the broadcast subscription words: inside a report they are never an
+# answer. A new command's words go here too.
+COMMAND_WORDS = _words(
+    "start", "mulai", "bantuan", "help", "cek", "check", "bahasa", "language", "privasi",
+    "privacy", "lapor", "report", "lapor hilang", "status", "status laporan", "cek status",
+    "langganan", "berlangganan", "langganan info", "berhenti langganan", "stop langganan",
+    "stop info", "subscribe", "unsubscribe", "aktifkan", "resume", "info",
+)  # fmt: skip
+
+# The "delete this report?" question: only yes or no answer it.
+_DELETE_YES = frozenset(
+    "ya iya iy y yes yup yoi iyo ok oke okay hapus hapuslah delete yakin betul benar bener "
+    "boleh silakan silahkan batalkan".split()
+)
+_DELETE_ALSO = frozenset("saja aja laporan report it laporannya semua semuanya sudah".split())
+_NEGATION = frozenset(
+    "tidak tdk tak gak ga gk g nggak ngga nggk enggak engga ndak nda indak ndk no nope not "
+    "jangan jgn dont don".split()
+)
+DENY = NO | REFUSE | _words(
+    *(f"{no} jadi" for no in _NEGATION), "lanjutkan", "lanjut", "keep", "tetap", "simpan",
+    "kembali", "teruskan", "no keep", "jangan hapus", "jangan dihapus", "batal hapus",
+)  # fmt: skip
+
+
+def delete_answer(words: str) -> str | None:
+    """ "yes", "no", or None (not an answer) to "delete this report?"."""
+    if words in DENY:
+        return "no"
+    tokens = set(words.split())
+    if tokens & _NEGATION and tokens <= _NEGATION | _DELETE_YES | _DELETE_ALSO | {"jadi"}:
+        return "no"  # "gak jadi", "jangan hapus", "enggak, jangan"
+    if tokens & _DELETE_YES and tokens <= _DELETE_YES | _DELETE_ALSO:
+        return "yes"  # "ya hapus", "iya hapus aja", "hapus laporan"
+    return None
+
+
 FILLERS = frozenset(
     "aja saja deh dong sih kok nih kak min pak bu mas mbak bang uda uni please ya yah".split()
 )

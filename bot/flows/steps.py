@@ -1,6 +1,10 @@
 """The questions of each kind of report, as data: the driver (bot/flows/report.py) walks
 whichever list the reporter chose. A step is a prompt, optional buttons with the words
-people type for them, and a validator."""
+people type for them, and a validator.
+
+Most steps take one message and move on at once. The long stories (what was offered, who
+offered it, who took the person away) take several messages: people send "adik saya",
+"ditawari kerja", "di kamboja" one by one, so those join the same answer until Lanjut."""
 
 from __future__ import annotations
 
@@ -31,6 +35,12 @@ class Step:
     urgent_on: str | None = None  # this option marks the report urgent
     editable: bool = True  # offered under ✏️ Ubah (consent is not)
     place: bool = False  # "where": region and kecamatan buttons (bot/flows/place.py)
+    long: bool = False  # further messages join the answer until Lanjut; else one message
+    skip: str | None = None  # the option "skip" / "lewati" picks; None: it must be answered
+    phone: bool = False  # a phone number alone answers it
+    # How people name this part at the summary ("ubah tempat", "ganti kontak"), besides
+    # its label.
+    aliases: frozenset[str] = frozenset()
 
 
 def option_for(step: Step, typed: str) -> str | None:
@@ -45,6 +55,23 @@ def option_for(step: Step, typed: str) -> str | None:
     for option in step.options:  # "iya boleh", "nggak belum": every word means this button
         if option.words and all(word in option.words for word in words.split()):
             return option.value
+    return None
+
+
+def field_named(
+    steps: tuple[Step, ...], words: str, label: Callable[[Step], set[str]]
+) -> Step | None:
+    """The editable step a typed name means ("tempat", "ubah kontak", "Sejak / kontak
+    terakhir"); `label` gives a step's labels, cleaned."""
+    parts = words.split()
+    while parts and parts[0] in said.EDIT_WORDS:  # "ubah tempat" -> "tempat"
+        parts = parts[1:]
+    name = " ".join(parts)
+    if not name:
+        return None
+    for step in steps:
+        if step.editable and (name in step.aliases or name in label(step)):
+            return step
     return None
 
 
@@ -86,6 +113,10 @@ EVIDENCE = Step(
     options=(_opt("selesai", "Selesai", "Done", said.DONE_EVIDENCE),),
     free_text=False,
     evidence=True,
+    skip="selesai",
+    aliases=frozenset(
+        {"bukti", "evidence", "foto", "screenshot", "file", "berkas", "catatan bukti"}
+    ),
 )
 CONTACT = Step(
     "contact",
@@ -97,6 +128,9 @@ CONTACT = Step(
     },
     options=(_opt("anonim", "Anonim", "Anonymous", said.ANONYMOUS),),
     validate=validate_contact,
+    skip="anonim",
+    phone=True,
+    aliases=frozenset({"kontak", "contact", "nomor", "nomor hp", "hp", "no hp", "kontak saya"}),
 )
 CONSENT = Step(
     "consent",
@@ -120,6 +154,8 @@ OFFER_STEPS: tuple[Step, ...] = (
             "en": "What was offered? Describe the offer, or paste the advert / chat text.",
         },
         validate=validate_offer,
+        long=True,
+        aliases=frozenset({"tawaran", "offer", "iklan", "lowongan", "tawaran kerja"}),
     ),
     Step(
         "recruiter",
@@ -130,6 +166,10 @@ OFFER_STEPS: tuple[Step, ...] = (
             "anything you know.",
         },
         options=(UNKNOWN,),
+        long=True,
+        skip="tidak tahu",
+        phone=True,
+        aliases=frozenset({"perekrut", "recruiter", "agen", "calo", "yang menawarkan"}),
     ),
     Step(
         "location",
@@ -138,6 +178,7 @@ OFFER_STEPS: tuple[Step, ...] = (
             "en": "Where did they approach you? Choose the kecamatan, or type the village.",
         },
         place=True,
+        aliases=frozenset({"tempat", "place", "lokasi", "location", "kecamatan", "desa"}),
     ),
     Step(
         "destination",
@@ -146,6 +187,8 @@ OFFER_STEPS: tuple[Step, ...] = (
             "en": "To which country, and for what job?",
         },
         options=(UNKNOWN,),
+        skip="tidak tahu",
+        aliases=frozenset({"tujuan", "destination", "negara", "negara tujuan", "pekerjaan"}),
     ),
     Step(
         "departed",
@@ -156,6 +199,8 @@ OFFER_STEPS: tuple[Step, ...] = (
             UNKNOWN,
         ),
         free_text=False,
+        skip="tidak tahu",
+        aliases=frozenset({"berangkat", "sudah berangkat", "keberangkatan", "already left"}),
     ),
     Step(
         "danger",
@@ -166,6 +211,8 @@ OFFER_STEPS: tuple[Step, ...] = (
         options=YES_NO_UNKNOWN,
         free_text=False,
         urgent_on="ya",
+        skip="tidak tahu",
+        aliases=frozenset({"bahaya", "dalam bahaya", "danger", "in danger"}),
     ),
     EVIDENCE,
     CONTACT,
@@ -182,6 +229,7 @@ MISSING_STEPS: tuple[Step, ...] = (
             "and their age.",
         },
         validate=validate_offer,
+        aliases=frozenset({"siapa", "who", "orang", "yang hilang", "yang hilang kontak"}),
     ),
     Step(
         "since",
@@ -192,6 +240,8 @@ MISSING_STEPS: tuple[Step, ...] = (
             "and what did they say?",
         },
         options=(UNKNOWN,),
+        skip="tidak tahu",
+        aliases=frozenset({"sejak", "since", "kontak terakhir", "last contact", "kapan"}),
     ),
     Step(
         "where",
@@ -200,6 +250,8 @@ MISSING_STEPS: tuple[Step, ...] = (
             "en": "In which country and city were they last?",
         },
         options=(UNKNOWN,),
+        skip="tidak tahu",
+        aliases=frozenset({"terakhir berada", "lokasi terakhir", "negara", "kota", "where"}),
     ),
     Step(
         "taken_by",
@@ -210,6 +262,9 @@ MISSING_STEPS: tuple[Step, ...] = (
             "route or not; what was promised.",
         },
         options=(UNKNOWN,),
+        long=True,
+        skip="tidak tahu",
+        aliases=frozenset({"diberangkatkan", "diberangkatkan oleh", "agen", "calo", "taken by"}),
     ),
     Step(
         "family_area",
@@ -218,6 +273,7 @@ MISSING_STEPS: tuple[Step, ...] = (
             "en": "Where does the family live? Choose the kecamatan, or type the village.",
         },
         place=True,
+        aliases=frozenset({"tempat", "keluarga tinggal", "alamat", "kecamatan", "desa", "place"}),
     ),
     Step(
         "fear",
@@ -225,9 +281,15 @@ MISSING_STEPS: tuple[Step, ...] = (
             "id": "Apakah Anda khawatir dia dalam bahaya (dikurung, diancam, disakiti)?",
             "en": "Do you fear they are in danger (locked up, threatened, hurt)?",
         },
-        options=YES_NO_UNKNOWN,
+        options=(  # "iya takut sekali", "gak khawatir"
+            _opt("ya", "Ya", "Yes", said.AFFIRM | said.FEAR),
+            _opt("tidak", "Tidak", "No", said.NO | said.NOT_YET | said.NO_FEAR),
+            UNKNOWN,
+        ),
         free_text=False,
         urgent_on="ya",
+        skip="tidak tahu",
+        aliases=frozenset({"khawatir", "dikhawatirkan", "takut", "bahaya", "fear"}),
     ),
     EVIDENCE,
     CONTACT,

@@ -25,6 +25,7 @@ from telegram.ext import (
 )
 
 from bot import housekeeping
+from bot.cards import CASE_ACTION
 from bot.channels.flood import FloodGuard
 from bot.channels.telegram.group import OfficialsGroup
 from bot.channels.telegram.transport import TelegramTransport
@@ -32,7 +33,7 @@ from bot.channels.telegram.updates import CHANNEL, PrivateChat
 from bot.config import Settings
 from bot.delivery import ChannelRouter, Transport
 from bot.engine import Engine
-from bot.officials import CASE_ACTION, Desk
+from bot.officials import Desk
 from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox
 from bot.regions import Regions, single_region
@@ -60,6 +61,7 @@ class TelegramChannel:
     other_channels: dict[str, Transport] = field(default_factory=dict)
     # Each region's group and officials; None: officials_chat_id and official_ids, one region.
     regions: Regions | None = None
+    topics: bool = False  # OFFICIALS_TOPICS: a forum group, a topic per case
 
     private: PrivateChat = field(init=False)
     group: OfficialsGroup = field(init=False)
@@ -90,6 +92,7 @@ class TelegramChannel:
             watch=services.watch,
             other_channels=other_channels or {},
             regions=settings.regions,
+            topics=settings.officials_topics,
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -123,7 +126,7 @@ class TelegramChannel:
         reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        telegram = TelegramTransport(app.bot, self.regions, self.reports)
+        telegram = TelegramTransport(app.bot, self.regions, self.reports, self.topics)
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             *self._watch_worker(stop),

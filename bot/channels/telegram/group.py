@@ -52,15 +52,27 @@ class OfficialsGroup:
         if word and word[0].split("@", 1)[0].casefold() == "/ekspor":
             await self._export(context, message, user.id, scope)
             return
+        # In a forum topic, a message that replies to nothing still "replies" to the topic's
+        # first message: the case's own topic (bot.reports.set_topic) makes it a case note.
         replied = message.reply_to_message
-        posts = await self.group_desk.scoped(scope).text(
-            str(user.id), chat.id, message.text or "", replied.message_id if replied else None
+        said = await self.group_desk.scoped(scope).text(
+            str(user.id),
+            chat.id,
+            message.text or "",
+            replied.message_id if replied else None,
+            user.full_name,
         )
-        for post in posts:
-            await self._post(context.bot, chat.id, post, reply_to=message.message_id)
+        thread = message.message_thread_id if message.is_topic_message else None
+        for post in said.posts:
+            await self._post(context.bot, chat.id, post, message.message_id, thread)
+        if said.delete_replied and replied is not None:  # a prompt that has done its job
+            await _delete(context.bot, chat.id, replied.message_id)
 
-    async def _post(self, bot: Bot, chat_id: int, post: Post, reply_to: int | None) -> None:
-        """A message for the officials' group; a prompt is remembered for the reply to it."""
+    async def _post(
+        self, bot: Bot, chat_id: int, post: Post, reply_to: int | None, thread: int | None = None
+    ) -> None:
+        """A message for the officials' group; a prompt is remembered for the reply to it.
+        `thread`: the forum topic it belongs in (a case's own, OFFICIALS_TOPICS)."""
         reply = post.reply
         parameters = (
             ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
@@ -75,10 +87,11 @@ class OfficialsGroup:
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply) if number == len(pieces) else None,
                 reply_parameters=parameters,
+                message_thread_id=thread,
             )
             if post.prompt_for is not None and self.reports is not None:
                 await self.reports.remember_case_message(
-                    chat_id, sent.message_id, post.prompt_for, "prompt"
+                    chat_id, sent.message_id, post.prompt_for, post.prompt_kind
                 )
 
     async def _export(
@@ -121,10 +134,16 @@ class OfficialsGroup:
             await query.answer("Gagal, coba lagi sebentar lagi.", show_alert=True)
             raise
         await query.answer(pressed.toast)
+        pressed_on = query.message if isinstance(query.message, Message) else None
         if pressed.replace is not None:
             await edit_in_place(query, to_html(pressed.replace)[0], keyboard(pressed.replace))
+        if pressed.delete and pressed_on is not None:  # a menu or question once used
+            await _delete(query.get_bot(), chat.id, pressed_on.message_id)
         if pressed.post is not None:
-            await self._post(query.get_bot(), chat.id, pressed.post, reply_to=None)
+            thread = (
+                pressed_on.message_thread_id if pressed_on and pressed_on.is_topic_message else None
+            )
+            await self._post(query.get_bot(), chat.id, pressed.post, None, thread)
 
     async def membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         change = update.my_chat_member
@@ -142,6 +161,13 @@ class OfficialsGroup:
         log.info("leaving a group that is not the officials' chat")
         with contextlib.suppress(BadRequest, Forbidden):  # already out
             await context.bot.leave_chat(chat_id)
+
+
+async def _delete(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Remove a used prompt or menu; one that is already gone, or too old for a bot to
+    delete (48 hours), simply stays."""
+    with contextlib.suppress(BadRequest, Forbidden):
+        await bot.delete_message(chat_id, message_id)
 
 
 async def _send_chart(

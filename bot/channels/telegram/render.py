@@ -58,8 +58,19 @@ def to_html(reply: Reply, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str
     if not pieces:
         pieces = [""] if head or tail else ["…"]
     pieces[0] = (head + pieces[0]).removesuffix("\n\n")
-    pieces[-1] = (pieces[-1] + tail).removeprefix("\n\n")
+    pieces[-1] = (pieces[-1] + tail + _mentions(reply)).removeprefix("\n\n")
     return pieces
+
+
+def _mentions(reply: Reply) -> str:
+    """Officials named by id (a link Telegram turns into a mention that notifies them, even
+    in a muted group); only ever numeric ids, so the link cannot carry anything else."""
+    links = [
+        f'<a href="tg://user?id={who}">{html.escape(name)}</a>'
+        for who, name in reply.mentions
+        if who.isdigit()
+    ]
+    return f"\n\n🔔 {', '.join(links)}" if links else ""
 
 
 def keyboard_data(reply: Reply) -> dict[str, object] | None:

@@ -26,18 +26,23 @@ from bot.channels.telegram.render import keyboard, to_html
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure
 from bot.messages import reply_from_dict
 from bot.regions import Regions, single_region
-from bot.reports import COPY_ROLES, ReportStore
+from bot.reports import COPY_ROLES, UNLINKED_ROLES, ReportStore
 
 log = logging.getLogger(__name__)
 
 
 class TelegramTransport:
-    """Outbox rows -> Bot API calls, and Bot API errors -> the outbox's retry rules."""
+    """Outbox rows -> Bot API calls, and Bot API errors -> the outbox's retry rules.
+    `topics`: the officials' groups are forums, and each case's messages go to a topic of
+    its own, made with its card."""
 
-    def __init__(self, bot: Bot, regions: Regions | None, reports: ReportStore) -> None:
+    def __init__(
+        self, bot: Bot, regions: Regions | None, reports: ReportStore, topics: bool = False
+    ) -> None:
         self.bot = bot
         self.regions = regions or single_region(None, frozenset(), "PRM")
         self.reports = reports
+        self.topics = topics
 
     async def deliver(self, item: Delivery) -> Sent:
         try:
@@ -87,13 +92,17 @@ class TelegramTransport:
         # An update of a card that was never delivered (or lives in another chat) is sent as
         # a fresh card: it carries the whole current state.
         reply_to = card_id if payload.get("reply_to_card") else None
-        parameters = (
-            ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
-        )
+        where: dict[str, Any] = {
+            "reply_parameters": (
+                ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+            )
+        }
+        if item.recipient is None and item.role not in (*COPY_ROLES, *UNLINKED_ROLES):
+            where["message_thread_id"] = await self._topic(item, chat_id)
         if "album" in payload:
-            return Sent(chat_id, await self._send_album(chat_id, payload, parameters))
+            return Sent(chat_id, await self._send_album(chat_id, payload, where))
         if "media" in payload:
-            return Sent(chat_id, await self._send_media(chat_id, payload, parameters))
+            return Sent(chat_id, await self._send_media(chat_id, payload, where))
         reply = reply_from_dict(payload["reply"])
         first: int | None = None
         pieces = to_html(reply)
@@ -103,13 +112,34 @@ class TelegramTransport:
                 piece,
                 parse_mode=ParseMode.HTML,
                 reply_markup=keyboard(reply) if number == len(pieces) else None,
-                reply_parameters=parameters,
+                **where,
             )
             first = first or sent.message_id
         return Sent(chat_id, first)
 
+    async def _topic(self, item: Delivery, chat_id: int) -> int | None:
+        """The case's own forum topic: made with its card (its first message), then reused
+        for its evidence, reminders and relayed messages. None: the group's general chat."""
+        if not self.topics or item.report_id is None:
+            return None
+        report = await self.reports.by_id(item.report_id)
+        if report is None:
+            return None
+        if report.topic_id is not None and report.card_chat_id == chat_id:
+            return report.topic_id
+        if item.role not in ("card", "card_update"):
+            return None
+        name = f"{'🚨 ' if report.urgent else ''}{report.code}"
+        try:
+            topic = await self.bot.create_forum_topic(chat_id, name)
+        except BadRequest as error:  # not a forum, or the bot may not manage topics
+            log.warning("no topic for a case (%s): it goes to the general chat", error.message)
+            return None
+        await self.reports.set_topic(report.id, chat_id, topic.message_thread_id)
+        return topic.message_thread_id
+
     async def _send_album(
-        self, chat_id: int, payload: dict[str, Any], parameters: ReplyParameters | None
+        self, chat_id: int, payload: dict[str, Any], where: dict[str, Any]
     ) -> int:
         """Photos and videos as one album: one message in the group instead of one each."""
         media: list[InputMediaPhoto | InputMediaVideo] = []
@@ -117,25 +147,25 @@ class TelegramTransport:
             caption = payload.get("caption") if number == 0 else None
             kind = InputMediaVideo if item["kind"] == "video" else InputMediaPhoto
             media.append(kind(item["ref"], caption=caption))
-        sent = await self.bot.send_media_group(chat_id, media, reply_parameters=parameters)
+        sent = await self.bot.send_media_group(chat_id, media, **where)
         return sent[0].message_id
 
     async def _send_media(
-        self, chat_id: int, payload: dict[str, Any], parameters: ReplyParameters | None
+        self, chat_id: int, payload: dict[str, Any], where: dict[str, Any]
     ) -> int:
         kind, ref = payload["media"]["kind"], payload["media"]["ref"]
         caption = payload.get("caption")
         sender = _MEDIA_SENDERS.get(kind)
         if sender is None:  # location, contact: described in words
             text_body = f"{caption}: {kind} {ref}"
-            sent = await self.bot.send_message(chat_id, text_body, reply_parameters=parameters)
+            sent = await self.bot.send_message(chat_id, text_body, **where)
         else:
             method, takes_caption = sender
             extra = {"caption": caption} if takes_caption else {}
             send = getattr(self.bot, method)
             if kind == "document":  # without EXIF and the original file name
                 ref = await cleaned_document(self.bot, ref)
-            sent = await send(chat_id, ref, reply_parameters=parameters, **extra)
+            sent = await send(chat_id, ref, **where, **extra)
         return sent.message_id
 
     async def _card_message_id(self, item: Delivery, chat_id: int) -> int | None:

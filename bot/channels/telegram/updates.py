@@ -101,6 +101,7 @@ class PrivateChat:
             language_hint=update.effective_user.language_code,
             reply_to=str(replied.message_id) if replied else None,
             edited=update.edited_message is not None,
+            message_id=str(message.message_id),
         )
         await self._send(update, context, await self.engine.handle(incoming))
 

@@ -134,7 +134,7 @@ class Processor:
         """Queue the answers and mark the message handled."""
         messages = [m for reply in replies for m in to_messages(reply, LIST_BUTTON)]
         choices = offered(messages)
-        if choices:
+        if choices is not None:
             self._remember(entry.user_id, choices)
         await self.store.handled(entry.wamid, entry.user_id, messages)
         self.deliverer.notify()
@@ -146,7 +146,9 @@ class Processor:
             return incoming, []
         session = await self.engine.sessions.get(incoming.user)
         mode = session.mode or ""
-        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE):
+        # A file quoting one of the bot's messages may be an answer to the officials.
+        quoting = incoming.reply_to is not None
+        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE) and not quoting:
             return incoming, []  # the engine says evidence belongs in a report
         lang = session.reply_language
         kept: list[Attachment] = []
@@ -172,6 +174,9 @@ class Processor:
         return incoming
 
     def _remember(self, user_id: str, choices: tuple[Option, ...]) -> None:
+        if not choices:  # the last buttons shown carry no numbers
+            self._choices.pop(user_id, None)
+            return
         self._choices[user_id] = choices
         self._choices.move_to_end(user_id)
         while len(self._choices) > REMEMBERED_CHOICES:

@@ -116,7 +116,7 @@ class Deliverer:
     async def _deliver(self, row: Outgoing) -> None:
         await self.limiter.wait()
         try:
-            await self.send.message(row.recipient, row.message)
+            answer = await self.send.message(row.recipient, row.message)
         except WhatsAppError as error:
             if error.code == OUTSIDE_WINDOW:
                 await self._outside_window(row, reason(error))
@@ -133,7 +133,8 @@ class Deliverer:
             log.error("WhatsApp message #%d cannot be sent: %s", row.id, type(error).__name__)
             await self.store.failed(row.id, type(error).__name__)
             return
-        await self.store.sent(row.id)
+        sent_id = getattr(answer, "id", None)  # pywa's SentMessage: Meta's wamid
+        await self.store.sent(row, sent_id if isinstance(sent_id, str) else None)
 
     async def _outside_window(self, row: Outgoing, why: str) -> None:
         """Hold the message until the person writes again; the first time, tell them with

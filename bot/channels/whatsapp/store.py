@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.batching import Batcher
+from bot.case_links import quote_key
 from bot.channels.whatsapp.render import Message
-from bot.channels.whatsapp.updates import InboxEntry
+from bot.channels.whatsapp.updates import CHANNEL, InboxEntry
 from bot.crypto import Cipher, message_key
+from bot.messages import UserKey
 from bot.storage import Database, now, this_hour
 
 ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
@@ -54,6 +56,7 @@ class Outgoing:
     recipient: str
     message: Message
     attempts: int
+    report_id: int | None = None  # the case it is about (an official's message, a status)
 
 
 class WhatsAppStore:
@@ -64,7 +67,7 @@ class WhatsAppStore:
         self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
         # Under load many messages are answered and sent at once: one commit for a batch.
         self._handled: Batcher[str, tuple[str, list[Message]], None] = Batcher(self._handled_many)
-        self._sent: Batcher[int, None, None] = Batcher(self._sent_many)
+        self._sent: Batcher[int, tuple[str, int] | None, None] = Batcher(self._sent_many)
         # Recipients with held messages (None: not read yet), so that the common case, a
         # message from someone with nothing held, costs no database write.
         self._held: set[str] | None = None
@@ -163,17 +166,18 @@ class WhatsAppStore:
         """The oldest pending message of each recipient whose time has come: a recipient's
         messages go out in order, and one recipient's trouble never holds up another."""
         rows = await self.database.fetchall(
-            "SELECT id, content, attempts FROM wa_outgoing AS o "
+            "SELECT id, content, attempts, report_id FROM wa_outgoing AS o "
             "WHERE status = 'pending' AND next_attempt_at <= ? AND id = ("
             "SELECT MIN(id) FROM wa_outgoing WHERE status = 'pending' "
             "AND recipient_hash = o.recipient_hash) ORDER BY id LIMIT ?",
             (time.time(), limit),
         )
         due = []
-        for row_id, content, attempts in rows:
+        for row_id, content, attempts, report_id in rows:
             data = self._open(content)
             message = Message.from_dict(data["message"])
-            due.append(Outgoing(int(row_id), str(data["recipient"]), message, int(attempts)))
+            recipient = str(data["recipient"])
+            due.append(Outgoing(int(row_id), recipient, message, int(attempts), report_id))
         return due
 
     async def next_due_at(self) -> float | None:
@@ -183,14 +187,32 @@ class WhatsAppStore:
         value = rows[0][0] if rows else None
         return float(value) if isinstance(value, int | float) else None
 
-    async def sent(self, row_id: int) -> None:
-        await self._sent(row_id, None)
+    async def sent(self, row: Outgoing, wamid: str | None = None) -> None:
+        """`wamid`: Meta's id of the sent message. For a message about a case it is kept as a
+        keyed hash with the case (bot.case_links), so that a reporter who quotes it (swipes
+        to reply) reaches that case; the id itself is not stored."""
+        quote = None
+        if wamid and row.report_id is not None and self.cipher is not None:
+            user = UserKey(CHANNEL, row.recipient, row.recipient)
+            quote = (quote_key(self.cipher, user, wamid), row.report_id)
+        await self._sent(row.id, quote)
 
-    async def _sent_many(self, batch: dict[int, None]) -> dict[int, None]:
-        await self.database.write_many(
-            "UPDATE wa_outgoing SET status = 'sent', content = '', recipient_hash = '', "
-            "sent_at = ? WHERE id = ?",
-            [(now(), row_id) for row_id in batch],
+    async def _sent_many(self, batch: dict[int, tuple[str, int] | None]) -> dict[int, None]:
+        stamp = now()
+        quotes = [(key, report_id, this_hour()) for key, report_id in filter(None, batch.values())]
+        await self.database.write_steps(
+            [
+                (
+                    "UPDATE wa_outgoing SET status = 'sent', content = '', recipient_hash = '', "
+                    "sent_at = ? WHERE id = ?",
+                    [(stamp, row_id) for row_id in batch],
+                ),
+                (
+                    "INSERT OR IGNORE INTO case_quotes (quote_hash, report_id, at) "
+                    "SELECT ?, id, ? FROM reports WHERE id = ?",
+                    [(key, at, report_id) for key, report_id, at in quotes],
+                ),
+            ]
         )
         return {}
 

@@ -108,8 +108,12 @@ def to_incoming(entry: InboxEntry) -> Incoming | None:
     reply_to = reply_to if isinstance(reply_to, str) else None
     content = message.get(kind) if isinstance(kind, str) else None
     content = content if isinstance(content, dict) else {}
+    if kind == "revoke":  # the user deleted one of their messages: nothing to answer
+        deleted = _str(content.get("original_message_id"))
+        return Incoming(user, revoked=deleted) if deleted else None
     if kind == "text":
-        return Incoming(user, text=typed_command(_str(content.get("body"))), reply_to=reply_to)
+        body = typed_command(_str(content.get("body")))
+        return Incoming(user, text=body, reply_to=reply_to, message_id=entry.wamid)
     if kind == "interactive":
         pressed = content.get("button_reply") or content.get("list_reply") or {}
         choice = _str(pressed.get("id")) if isinstance(pressed, dict) else ""
@@ -120,7 +124,9 @@ def to_incoming(entry: InboxEntry) -> Incoming | None:
         return None
     attachment = _attachment(kind, content)
     caption = _str(content.get("caption"))
-    return Incoming(user, text=caption, attachments=(attachment,), reply_to=reply_to)
+    return Incoming(
+        user, text=caption, attachments=(attachment,), reply_to=reply_to, message_id=entry.wamid
+    )
 
 
 def _attachment(kind: object, content: dict[str, Any]) -> Attachment:
@@ -134,11 +140,14 @@ def _attachment(kind: object, content: dict[str, Any]) -> Attachment:
 
 
 def typed_command(text: str) -> str:
-    """ "lapor", "Menu", "status PRM-7KQ3-XT9D" -> the slash command; anything else as is."""
+    """ "lapor", "Menu", "status PRM-7KQ3-XT9D", "lapor hilang" -> the slash command;
+    anything else as is."""
     words = text.split()
     if not words or words[0].startswith("/"):
         return text
     word = words[0].casefold()
+    if [w.casefold() for w in words] == ["lapor", "hilang"]:
+        return "/lapor_hilang"
     code = len(words) == 2 and word == "status" and _CASE_CODE.match(words[1]) is not None
     if word in TYPED_COMMANDS and (len(words) == 1 or code):
         return "/" + " ".join([word, *words[1:]])
