@@ -26,7 +26,7 @@ from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, lo
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, load_messages
 from bot.language import detect
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
@@ -387,6 +387,7 @@ def _eval(kb: KnowledgeBase, settings: Settings, files: list[Path]) -> int:
 def _check_kb(directory: Path) -> int:
     try:
         kb = load_knowledge(directory)
+        messages = load_messages(kb)
     except KnowledgeError as error:
         for problem in error.problems:
             print(problem)
@@ -396,7 +397,8 @@ def _check_kb(directory: Path) -> int:
     print(
         f"OK: {len(kb.entries)} topics in {len(kb.groups)} groups, {questions} example questions, "
         f"{len(kb.contacts)} contacts, {len(kb.countries)} countries, "
-        f"{len(kb.warning_signs)} warning signs, {len(kb.lexicon.words)} lexicon words"
+        f"{len(kb.warning_signs)} warning signs, {len(kb.lexicon.words)} lexicon words, "
+        f"{len(messages)} real messages to learn from"
     )
     return 0
 

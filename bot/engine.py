@@ -41,6 +41,21 @@ REPORT_TOPIC = "cara-melapor"
 MAX_RELATED_BUTTONS = 3
 # A topic whose answer names this command gets a button that starts that report.
 MISSING_REPORT_COMMAND = "/lapor_hilang"
+# A story about these gets a button to report it: a person held or forced, a recruiter, a
+# scam offer, a held passport, debt bondage; about a relative out of reach, the missing report.
+MISSING_TOPIC = "keluarga-hilang-kontak"
+REPORT_TOPICS = frozenset(
+    {
+        "darurat",
+        "calo",
+        "lowongan-online",
+        "tanda-bahaya",
+        "paspor-ditahan",
+        "jeratan-utang",
+        "eksploitasi-anak",
+        "pengantin-pesanan",
+    }
+)
 
 # Command words in both languages -> the action they start.
 COMMANDS = {
@@ -195,13 +210,11 @@ class Engine:
         country = (
             country_named(self.kb, [question]) if match.topic in COUNTRY_FIRST_TOPICS else None
         )
-        if match.topic is not None and match.rule == "trigger":
-            # Danger first, and the question the message also asked one tap away.
-            entry = self.kb.entries[match.topic]
-            return self.answer(entry, lang, also=match.alternatives, country=country)
         if match.topic is not None:
+            # Danger first too: what else the message is about goes one tap away.
             entry = self.kb.entries[match.topic]
-            return self.answer(entry, lang, match.alternatives, country=country)
+            report = _report_for((match.topic, *match.alternatives)) if match.story else None
+            return self.answer(entry, lang, match.alternatives, country=country, report=report)
         unsure = self.dont_know(lang)
         if not match.alternatives:
             return unsure
@@ -326,23 +339,25 @@ class Engine:
         self,
         entry: Entry,
         lang: str,
-        alternatives: tuple[str, ...] = (),
         also: tuple[str, ...] = (),
         country: Country | None = None,
+        report: str | None = None,
     ) -> Reply:
-        """`alternatives`: topics the question may have meant ("Maksud Anda: ..."); `also`:
-        topics the message asked about besides this one, offered first as plain buttons;
-        `country`: the one the question named (the emergency answer shows its numbers first)."""
-        rows: list[tuple[Button, ...]] = [(self._topic_button(topic, lang),) for topic in also]
+        """`also`: other topics the message is about, offered first ("Mungkin juga: ..."), in
+        place of as many of the entry's related topics; `country`: the one the question named
+        (the emergency answer shows its numbers first); `report`: the report a story calls
+        for ("lapor" or "lapor_hilang")."""
+        rows: list[tuple[Button, ...]] = [
+            (Button(text("also_about", lang, title=self.kb.entries[t].title[lang]), f"topic:{t}"),)
+            for t in also
+        ]
         if MISSING_REPORT_COMMAND in entry.answer[lang]:
-            label = text("report_missing_button", lang)
-            rows.append((Button(label, f"cmd:{MISSING_REPORT_COMMAND[1:]}"),))
-        for topic in alternatives:
-            title = self.kb.entries[topic].title[lang]
-            rows.append((Button(text("did_you_mean", lang, title=title), f"topic:{topic}"),))
-        for topic in entry.related[:MAX_RELATED_BUTTONS]:
-            if topic not in alternatives and topic not in also:
-                rows.append((self._topic_button(topic, lang),))
+            report = MISSING_REPORT_COMMAND[1:]
+        if report is not None:
+            label = text("report_missing_button" if report != "lapor" else "report_button", lang)
+            rows.append((Button(label, f"cmd:{report}"),))
+        related = [t for t in entry.related if t not in also][: MAX_RELATED_BUTTONS - len(also)]
+        rows += [(self._topic_button(topic, lang),) for topic in related]
         rows.append(self._main_menu_row(lang))
         rows.append(
             (
@@ -490,3 +505,11 @@ def _offer_picture(incoming: Incoming, session: Session) -> bool:
         return False
     word = incoming.text.strip().partition(" ")[0].split("@", 1)[0].casefold()
     return session.offer_open or word in ("/cek", "/check")
+
+
+def _report_for(topics: tuple[str, ...]) -> str | None:
+    """The report a story about these topics calls for: a missing relative's, or one about a
+    recruiter or a person held."""
+    if MISSING_TOPIC in topics:
+        return MISSING_REPORT_COMMAND[1:]
+    return "lapor" if REPORT_TOPICS & set(topics) else None

@@ -64,18 +64,19 @@ FUZZY_PRUNE = 0.9
 # knowledge base's examples, where the words decide well; a story is told in other words,
 # where the model trained on real messages decides better. A message's "story share" runs
 # from 0 at SHORT_WORDS words to 1 at STORY_WORDS, and every weight below slides with it.
-SHORT_WORDS = 8
-STORY_WORDS = 20
-MODEL_WEIGHT = (0.5, 1.0)  # (short question, story)
+SHORT_WORDS = 10
+STORY_WORDS = 30
+MODEL_WEIGHT = (0.3, 1.0)  # (short question, story)
+STORY = 0.5  # from this story share a message is told as a story (and may get a report button)
 # The 0-100 confidence: the yes/no model's "one of ours" (1 - P(not ours)), blended with
 # the words' say (the share of the BM25 evidence that points at the topic rather than at
 # out_of_scope.yaml, lowered when there is little evidence at all).
-OUTSIDE_SAY = (0.3, 0.7)
-THRESHOLD = (45, 60)  # below this confidence: "I don't know"
+OUTSIDE_SAY = (0.3, 0.9)
+THRESHOLD = (50, 65)  # below this confidence: "I don't know"
 FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the words' say proportionally
 # Below the threshold, from here: the closest topics are offered ("Maksud Anda"); under it a
 # message shares nothing with ours ("resep rendang"), and topic buttons would only puzzle.
-SUGGEST_FLOOR = 30
+SUGGEST_FLOOR = 20
 OFFERED = 2  # topics offered under an answer or a decline: the buttons seen first
 # Under a short question's answer another topic is offered only this close to the best
 # (a story touches several problems: it always gets the next two).
@@ -91,6 +92,7 @@ class Match:
     score: int  # 0-100 confidence in `topic` (or in the best guess when topic is None)
     alternatives: tuple[str, ...]  # other topics worth offering as buttons
     rule: str  # "trigger", "standalone", "ranked" or "none": why, for logs and eval
+    story: bool = False  # told as a story (long), not asked as a short question
 
 
 def terms(words: list[str]) -> list[str]:
@@ -301,9 +303,13 @@ class Matcher:
         ruled = self._rule(normalised)
         if ruled is not None and ruled.rule == "trigger":
             # Danger first; what else the message is about goes under it as buttons.
-            ranking, _, _ = self._blended(normalised, story_share(normalised))
-            also = tuple(topic for topic, _ in ranking if topic != ruled.topic)[:OFFERED]
-            return Match(ruled.topic, ruled.score, also, ruled.rule)
+            story = story_share(normalised)
+            ranking, _, _ = self._blended(normalised, story)
+            top = ranking[0][1]
+            also = [t for t, rank in ranking if t != ruled.topic and (story or rank >= CLOSE * top)]
+            return Match(
+                ruled.topic, ruled.score, tuple(also[:OFFERED]), ruled.rule, story >= STORY
+            )
         if ruled is not None:
             return ruled
         if not any(word.isalpha() for word in normalised.split()):
@@ -342,7 +348,7 @@ class Matcher:
         score = round(100 * (say * inside + (1 - say) * words_say))
         others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
         if score >= _sliding(THRESHOLD, story):
-            return Match(topic, score, others, "ranked")
+            return Match(topic, score, others, "ranked", story >= STORY)
         if score >= SUGGEST_FLOOR:
             return Match(None, score, (topic, *others)[:OFFERED], "none")
         return Match(None, score, (), "none")

@@ -36,7 +36,7 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
     "language_button": {"id": "🌐 Bahasa / Language", "en": "🌐 Bahasa / Language"},
     "helpful": {"id": "👍 Membantu", "en": "👍 Helpful"},
     "not_helpful": {"id": "👎 Tidak membantu", "en": "👎 Not helpful"},
-    "did_you_mean": {"id": "Maksud Anda: {title}?", "en": "Did you mean: {title}?"},
+    "also_about": {"id": "Mungkin juga: {title}", "en": "Maybe also: {title}"},
     "maybe_meant": {
         "id": "Atau mungkin maksud Anda salah satu topik ini?",
         "en": "Or did you perhaps mean one of these topics?",

@@ -92,7 +92,9 @@ def test_eval_without_files_reports_every_set_per_category_with_calibration() ->
     result = run("eval")
     assert result.returncode == 0, result.stderr
     assert "=== validation-questions.yaml" in result.stdout
+    assert "=== real-messages-validation.yaml" in result.stdout
     assert "=== real-messages.yaml" in result.stdout
+    assert "within one tap:" in result.stdout
     # the development set lives outside the repository: measured, or said to be missing
     assert "=== dev-questions.yaml" in result.stdout or "dev-questions.yaml: not measured" in (
         result.stdout

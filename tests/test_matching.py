@@ -9,7 +9,7 @@ from bot.matching import Matcher, standard_forms
 from tests.conftest import PROJECT_ROOT, SHARED_EVAL
 
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml"
-REAL_MESSAGES = PROJECT_ROOT / "tests" / "data" / "real-messages.yaml"
+REAL_MESSAGES = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
 
 
 @pytest.mark.parametrize(
@@ -212,11 +212,14 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
     assert result.refusal_rate >= 0.93, result.misses
 
 
-def test_real_messages_people_wrote(matcher: Matcher) -> None:
-    # Stories, pleas and off-topic questions that share our words, collected from public
-    # pages: a floor a little under today's figures (0.812 helpful, 0.854 declined).
+def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
+    # The validation part of the real-message corpus: stories, statements, pleas, forum
+    # posts and unrelated messages that share our words, from pages the model never learned
+    # from. A regression guard a little under what was measured (0.510 helpful, 0.808
+    # within one tap, 0.861 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
-    assert result.accuracy >= 0.78, result.misses
+    assert result.accuracy >= 0.47, result.misses
+    assert result.one_tap_rate >= 0.77, result.misses
     assert result.refusal_rate >= 0.82, result.misses
 
 

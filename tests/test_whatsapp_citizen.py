@@ -113,9 +113,10 @@ def test_other_words_and_questions_do_not_switch(typed: str) -> None:
 
 
 def test_no_real_question_switches_updates() -> None:
-    path = PROJECT_ROOT / "tests" / "data" / "real-messages.yaml"
-    questions = load_questions(path)
-    assert len(questions) > 100
+    paths = (PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml",)
+    paths += (PROJECT_ROOT / "knowledge" / "real-messages.yaml",)
+    questions = [q for path in paths for q in load_questions(path)]
+    assert len(questions) > 1000
     assert [q.text for q in questions if typed_switch(q.text)] == []
 
 
