@@ -170,6 +170,29 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "text of the offer and send it as a message."
         ),
     },
+    "offer_image_not_screenshot": {
+        "id": (
+            "Gambar ini tidak saya baca: bentuknya terlalu panjang dan sempit untuk sebuah "
+            "screenshot. Kirim screenshot biasa dari layar HP (boleh beberapa gambar), atau "
+            "salin teks tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "I did not read this picture: it is far too long and narrow for a screenshot. "
+            "Send ordinary screenshots of your phone's screen (several are fine), or copy "
+            "the text of the offer and send it as a message."
+        ),
+    },
+    "offer_image_too_large": {
+        "id": (
+            "Gambar ini terlalu besar untuk saya baca. Kirim screenshot biasa dari layar HP "
+            "(boleh beberapa gambar), atau salin teks tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "This picture is too large for me to read. Send ordinary screenshots of your "
+            "phone's screen (several are fine), or copy the text of the offer and send it "
+            "as a message."
+        ),
+    },
     "offer_image_not_image": {
         "id": "Untuk cek tawaran, kirim teksnya atau screenshot (gambar) iklannya.",
         "en": "To check an offer, send its text or a screenshot (picture) of the advert.",
