@@ -7,8 +7,6 @@ answering everyone else."""
 from __future__ import annotations
 
 import io
-import os
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +17,7 @@ from PIL import Image
 from bot import ocr
 from bot.crypto import generate_key
 from tests.fake_telegram import FakeTelegram
+from tests.memory import PeakMemory
 from tests.test_crash_recovery import Bots
 
 LIMIT = 1024**3  # the whole bot's resident memory
@@ -29,54 +28,6 @@ def tall_narrow_png() -> bytes:
     out = io.BytesIO()
     Image.new("L", (40, 625_000), 255).save(out, "PNG", optimize=True)
     return out.getvalue()
-
-
-def resident(root: int) -> int:
-    """Resident bytes of `root` and all its descendants (from /proc)."""
-    parents: dict[int, int] = {}
-    sizes: dict[int, int] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        pid = int(entry.name)
-        parents[pid] = int(fields[1])
-        sizes[pid] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")  # rss, in pages
-    family, grew = {root}, True
-    while grew:
-        children = {pid for pid, parent in parents.items() if parent in family} - family
-        family |= children
-        grew = bool(children)
-    return sum(sizes.get(pid, 0) for pid in family)
-
-
-class Watchdog:
-    """The peak memory of a process tree, sampled every 20 ms; past `limit` it kills the
-    tree's root at once (on the code before the fix the resize would take the machine)."""
-
-    def __init__(self, pid: int, limit: int) -> None:
-        self.pid, self.limit, self.peak = pid, limit, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def _watch(self) -> None:
-        while not self._stop.wait(0.02):
-            self.peak = max(self.peak, resident(self.pid))
-            if self.peak > self.limit:
-                os.kill(self.pid, 9)
-                return
 
 
 @pytest.fixture
@@ -100,7 +51,7 @@ def test_a_tiny_png_of_a_huge_picture_is_refused_and_the_bot_stays_small_and_ans
     bot = runner.start()
     tg.send_text(SENDER, "/cek")
     tg.wait_for_message(SENDER, contains="screenshot", timeout=15)
-    with Watchdog(bot.pid, LIMIT) as watch:
+    with PeakMemory(bot.pid, kill_above=LIMIT) as watch:
         tg.send_document(SENDER, file_name="iklan.png", mime_type="image/png", content=picture)
         tg.send_text(OTHER, "paspor sy ditahan agen")  # someone else, meanwhile
         [answer] = tg.wait_for_message(OTHER, contains="paspor", timeout=30)
