@@ -9,6 +9,7 @@ never to another platform's user who happens to have the same number as an id.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
@@ -99,8 +100,9 @@ class ChannelRouter:
             if source is None:
                 resolved.append(media)
                 continue
-            try:
-                resolved.append({**media, "ref": source.open_media(media["ref"])})
+            try:  # decryption (and cleaning) of up to 16 MB: off the event loop
+                opened = await asyncio.to_thread(source.open_media, media["ref"])
+                resolved.append({**media, "ref": opened})
             except FileNotFoundError:
                 raise PermanentFailure("the evidence file is gone") from None
         key = "media" if isinstance(single, dict) else "album"

@@ -202,6 +202,12 @@ class Outbox:
             )
         self.notify()
 
+    async def announce(self, body: str) -> None:
+        """A notice for the default officials' group (the bot's own state, no case)."""
+        async with self.database.transaction() as db:
+            await self._enqueue_alert(db, body)
+        self.notify()
+
     async def _enqueue_alert(self, db: Any, body: str, group: str | None = None) -> None:
         envelope: dict[str, Any] = {"payload": {"reply": reply_to_dict(Reply(body))}}
         envelope.update(recipient=None, group=group)

@@ -174,9 +174,12 @@ class ReportStore:
         )
 
     async def delete_draft(self, user: UserKey) -> None:
+        draft = await self.get_draft(user)
         await self.database.write(
             "DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(user),)
         )
+        if draft is not None:
+            self._forget(draft)
 
     # --- reports ---------------------------------------------------------------------
 
@@ -434,8 +437,9 @@ class ReportStore:
         return [(str(a), str(self.cipher.unseal(b)), str(c), str(d)) for a, b, c, d in rows]
 
     def on_purge(self, listener: Callable[[list[str]], None]) -> None:
-        """`listener` gets the evidence references of every case purged from now on: a
-        channel that keeps evidence outside the database (WhatsApp's files) deletes them."""
+        """`listener` gets the evidence references of every case purged and every draft
+        dropped from now on: a channel that keeps evidence outside the database (WhatsApp's
+        files) deletes them."""
         self._purge_listeners.append(listener)
 
     async def purge_closed(self, older_than_days: int) -> int:
@@ -494,6 +498,25 @@ class ReportStore:
 
     async def discard_draft(self, draft: Draft) -> None:
         await self.database.write("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+        self._forget(draft)
+
+    def _forget(self, draft: Draft) -> None:
+        """A dropped draft's evidence files go at once (the purge listeners delete them)."""
+        refs = [str(ref) for _, ref in draft.answers.get("evidence", [])]
+        for listener in self._purge_listeners:
+            listener(refs)
+
+    async def referenced_media(self) -> set[str]:
+        """Every file reference something still needs: a draft's evidence, and the media of
+        outbox rows not yet delivered. A stored file that is in neither belongs to nobody."""
+        drafts = await self.database.fetchall("SELECT content FROM drafts")
+        waiting = await self.database.fetchall("SELECT payload FROM outbox WHERE status != 'sent'")
+        refs = {
+            str(ref)
+            for (content,) in drafts
+            for _, ref in self.cipher.decrypt(content)["answers"].get("evidence", [])
+        }
+        return refs | {ref for (payload,) in waiting for ref in self._media(payload)}
 
     # --- helpers ---------------------------------------------------------------------
 

@@ -233,6 +233,18 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "en": "This file is over {limit} MB, too large for me to receive. Send a smaller one "
         "(a screenshot, for example), or go on without it.",
     },
+    "media_disk_full": {
+        "id": "Maaf, tempat penyimpanan bukti sedang penuh, jadi file ini tidak bisa saya terima "
+        "sekarang. Ceritakan buktinya dengan kata-kata, atau kirim lagi nanti.",
+        "en": "Sorry, the storage for evidence is full, so I cannot receive this file now. "
+        "Describe the evidence in words, or send it again later.",
+    },
+    "media_too_many": {
+        "id": "Sudah banyak file yang Anda kirim dalam satu jam terakhir; file ini tidak saya "
+        "terima. Kirim lagi nanti, atau ceritakan buktinya dengan kata-kata.",
+        "en": "You have sent many files in the last hour; I did not receive this one. Send it "
+        "again later, or describe the evidence in words.",
+    },
     "media_failed": {
         "id": "Maaf, file ini tidak bisa saya terima sekarang. Coba kirim sekali lagi.",
         "en": "Sorry, I could not receive this file just now. Please send it once more.",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,10 +41,21 @@ class Both:
     tg: FakeTelegram
     media_folder: Path
     services: Services
+    whatsapp: WhatsAppService
 
 
 @pytest.fixture
 async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIterator[Both]:
+    async with both_channels(tmp_path, kb, matcher) as running:
+        yield running
+
+
+@asynccontextmanager
+async def both_channels(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
+) -> AsyncIterator[Both]:
+    """WhatsApp and Telegram in one process, as `python main.py` runs them; `extra`
+    settings on top."""
     with FakeTelegram() as tg, FakeWhatsApp() as fake:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         port = free_port()
@@ -55,6 +67,7 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             "OFFICIAL_USER_IDS": str(OFFICIAL),
             "REPORTS_ENCRYPTION_KEY": generate_key(),
             "REPORTS_HASH_KEY": generate_hash_key(),
+            **extra,
         }
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
@@ -73,7 +86,7 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
             await tg.async_wait_for_call("getUpdates")
             try:
                 bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Both(bot, tg, tmp_path / "whatsapp-media", services)
+                yield Both(bot, tg, tmp_path / "whatsapp-media", services, whatsapp)
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
