@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from bot.messages import UserKey
+from bot.metadata import Cleaned, uncleaned_note
 from bot.reports import OFFICIALS
 
 
@@ -70,7 +71,8 @@ class MediaSource(Protocol):
 
     def owns_media(self, ref: str) -> bool: ...
 
-    def open_media(self, ref: str) -> bytes: ...
+    def open_media(self, ref: str) -> Cleaned:
+        """Blocking (decryption, cleaning): the file as the officials may get it."""
 
     def media_delivered(self, ref: str) -> None: ...
 
@@ -95,19 +97,24 @@ class ChannelRouter:
         held = [(media, self._source_of(media)) for media in items if isinstance(media, dict)]
         if not any(source for _, source in held):
             return await self.officials.deliver(item)
-        resolved = []
-        for media, source in held:
+        resolved, notes = [], []
+        for number, (media, source) in enumerate(held, 1):
             if source is None:
                 resolved.append(media)
                 continue
-            try:  # decryption (and cleaning) of up to 16 MB: off the event loop
+            try:  # decryption and cleaning of up to 16 MB: off the event loop
                 opened = await asyncio.to_thread(source.open_media, media["ref"])
-                resolved.append({**media, "ref": opened})
             except FileNotFoundError:
                 raise PermanentFailure("the evidence file is gone") from None
+            resolved.append({**media, "ref": opened.data, "filename": "bukti" + opened.extension})
+            if not opened.cleaned:  # said beside the file, never silently passed on
+                notes.append(uncleaned_note(opened.kind, number if len(held) > 1 else None))
+        payload = dict(item.payload)
+        if notes:
+            payload["caption"] = "\n".join([str(payload.get("caption") or ""), *notes]).strip()
         key = "media" if isinstance(single, dict) else "album"
         value: object = resolved[0] if key == "media" else resolved
-        sent = await self.officials.deliver(replace(item, payload={**item.payload, key: value}))
+        sent = await self.officials.deliver(replace(item, payload={**payload, key: value}))
         for media, source in held:
             if source is not None:
                 source.media_delivered(media["ref"])
