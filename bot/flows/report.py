@@ -422,8 +422,11 @@ class ReportFlow:
         """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
         if not attachments and not note:
             return [Reply(text("report_send_media", lang)), self._prompt(draft, lang)]
+        held = len(draft.answers.get("evidence", []))
         refused = await self._keep_evidence(draft, attachments, lang)
         evidence: list[Any] = draft.answers["evidence"]
+        if refused and not note and len(evidence) == held:  # nothing kept: say why, only
+            return [*refused[:-1], replace(refused[-1], buttons=self._step_buttons(draft, lang))]
         if note:
             earlier = str(draft.answers.get("evidence_note", ""))
             draft.answers["evidence_note"] = f"{earlier} {note}".strip()[:MAX_ANSWER]
