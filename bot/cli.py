@@ -453,6 +453,8 @@ def _read_picture(path: Path) -> str:
 
 OCR_PROBLEMS = {
     "unavailable": "cannot read pictures: install tesseract-ocr and tesseract-ocr-ind (README)",
-    "unreadable": "{path} is not a picture Tesseract can read",
+    "unreadable": "{path} is not a picture Tesseract can read (PNG, JPEG or WebP)",
+    "not_screenshot": "{path} is far too long and narrow for a screenshot: not read",
+    "too_large": "{path} is too large to read",
     "busy": "the picture reader is busy",
 }

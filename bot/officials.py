@@ -408,7 +408,7 @@ class Desk:
     async def statistics(self, argument: str) -> Statistics | Reply:
         """The numbers of the period `argument` names (see bot.statistics); a Reply instead
         when there is nothing to count: a period not understood, or no report in it."""
-        period = parse_period(argument, dt.datetime.now(dt.UTC))
+        period = parse_period(argument, self.responses.now())
         if period is None:
             return Reply(USAGE)
         stats = count(await self.store.all_cases(), period, self._region_names())

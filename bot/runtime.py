@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot import logredact
 from bot.backup import in_use
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.digest import Schedule
 from bot.engine import Engine
@@ -30,7 +31,7 @@ from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox, Policy
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
-from bot.response import Clock, Responses, ResponseTimes, by_region, utc_now
+from bot.response import Responses, ResponseTimes, by_region
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
 from bot.watch import Watch
@@ -76,8 +77,8 @@ async def open_services(
     clock: Clock = utc_now,
 ) -> AsyncIterator[Services]:
     """`officials_present`: someone receives the cards (default: an officials' chat is
-    configured); the receipt promises forwarding only then. `clock`: what response times
-    and the digest take as now (tests move it instead of waiting)."""
+    configured); the receipt promises forwarding only then. `clock`: the one "now" of
+    everything that dates or schedules (bot.clock); tests set or move it instead of waiting."""
     logredact.install()
     kb = serving_places(kb, (region.name for region in settings.regions.regions))
     with in_use(settings.database_path):  # `python main.py restore` refuses meanwhile
@@ -112,16 +113,18 @@ async def _serving(
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             regions = settings.regions
-            reports = ReportStore(database, cipher, regions.default.code_prefix, regions.default_id)
+            reports = ReportStore(
+                database, cipher, regions.default.code_prefix, regions.default_id, clock
+            )
             policy = Policy(
                 max_tries=settings.outbox_max_tries,
                 max_backoff=settings.outbox_max_backoff,
                 alert_rows=settings.outbox_alert_rows,
                 alert_minutes=settings.outbox_alert_minutes,
             )
-            outbox = Outbox(database, cipher, policy)
+            outbox = Outbox(database, cipher, policy, clock)
             times_for = by_region(regions, response_times(settings))
-            responses = Responses(reports, times_for, clock)
+            responses = Responses(reports, times_for)
             desk = Desk(reports, kb, sessions, regions, responses)
             watch = Watch(
                 responses,

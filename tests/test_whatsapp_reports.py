@@ -44,6 +44,7 @@ class Both:
     tg: FakeTelegram
     media_folder: Path
     services: Services
+    whatsapp: WhatsAppService
 
 
 @pytest.fixture
@@ -56,8 +57,8 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
 async def both_channels(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
 ) -> AsyncIterator[Both]:
-    """Telegram (the officials' group) and WhatsApp in one process until the block ends;
-    `extra`: settings (the keys, say)."""
+    """WhatsApp and Telegram (the officials' group) in one process, as `python main.py`
+    runs them; `extra`: settings on top (the keys, say)."""
     with FakeTelegram() as tg, FakeWhatsApp() as fake:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         port = free_port()
@@ -88,7 +89,7 @@ async def both_channels(
             await tg.async_wait_for_call("getUpdates")
             try:
                 bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Both(bot, tg, tmp_path / "whatsapp-media", services)
+                yield Both(bot, tg, tmp_path / "whatsapp-media", services, whatsapp)
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
