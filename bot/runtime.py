@@ -66,6 +66,7 @@ class Services:
     desk: Desk | None
     group_desk: GroupDesk | None = None
     watch: Watch | None = None  # reminders and the weekly digest for the officials
+    clock: Clock = utc_now  # the one "now" the parts were given; channels take it too
 
 
 @asynccontextmanager
@@ -97,12 +98,12 @@ async def _serving(
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)
-        usage = UsageLog(database)
+        usage = UsageLog(database, clock)
         keys = await open_keys(database, settings.reports_key.value, settings.hash_key.value)
         cipher = keys.cipher
         sessions: SessionStore
         if keys.hasher is not None:
-            sessions = SqliteSessionStore(database, keys.hasher, cipher)
+            sessions = SqliteSessionStore(database, keys.hasher, cipher, clock)
         else:
             sessions = MemorySessionStore()
             log.warning(
@@ -157,7 +158,7 @@ async def _serving(
         # out of the garbage collector's sight, a full collection no longer walks it and
         # stops the event loop for a tenth of a second (webhooks and answers wait).
         gc.freeze()
-        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch, clock)
     finally:
         await database.close()
 

@@ -1,8 +1,9 @@
-"""The weekly digest, the reminders and the receipt's dates at moments chosen on purpose:
-a Monday 08:30 WIB (the digest's own morning), a Friday evening before a Monday holiday,
-and New Year's Eve. Through the real Application and the fake Bot API, on one clock
-(runtime.open_services(clock=...)) that dates the reports as well as the deadlines; the
-expected dates are written out by hand, not computed with the code under test."""
+"""The weekly digest, the reminders, the receipt's dates and WhatsApp's stored times at
+moments chosen on purpose: a Monday 08:30 WIB (the digest's own morning), a Friday evening
+before a Monday holiday, and New Year's Eve. Through the real Application and the fake Bot
+API (or Cloud API), on one clock (runtime.open_services(clock=...)) that dates the reports
+as well as the deadlines; the expected dates are written out by hand, not computed with the
+code under test."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from bot.channels.whatsapp.store import WhatsAppStore
 from bot.crypto import generate_key
 from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from tests.clocks import MovingClock
 from tests.fake_telegram import FakeTelegram
+from tests.fake_whatsapp import async_post_signed, new_wamid, text_message, update
 from tests.test_officials_queue import file_report, group
 from tests.test_response_times import SETTLE, reminders, timed_bot
 from tests.test_telegram_reports import OFFICIALS, shown
+from tests.test_whatsapp import USER, whatsapp_alone
 
 DIGEST = "Ringkasan mingguan"
 REPORTER = 4801
@@ -132,3 +136,40 @@ async def test_digest_reminders_and_receipt_dates_at_fixed_moments(
             await asyncio.sleep(SETTLE)  # several more checks: nothing is posted twice
             assert len(reminders(tg, code)) == 2
             assert len(group(tg, DIGEST)) == 1 + bool(moment.digest_at_start)
+
+
+async def test_whatsapp_dates_its_rows_and_refuses_captures_on_the_bots_clock(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """New Year's Eve, 23:30 WIB (16:30 UTC, still the 31st): the inbox's hour, the day of
+    an unanswered question, a session's hour, and the fortnight after which a signed
+    capture is refused all count on the bot's clock, not on the day the suite runs. The
+    posts carry the time Meta would give them on that clock."""
+    clock = MovingClock(wib(2026, 12, 31, 23, 30))
+    async with whatsapp_alone(tmp_path, kb, matcher, clock=clock) as (bot, services):
+        now = int(clock().timestamp())
+        wamid = new_wamid(USER)
+        asked = text_message("apakah pak budi santoso bisa dipercaya")
+        assert await async_post_signed(bot.url, update(USER, asked, wamid=wamid, timestamp=now))
+        answered = len(await bot.fake.async_wait_for(USER))
+        database = services.database
+        hour, day = "2026-12-31T16:00:00+00:00", "2026-12-31T00:00:00+00:00"
+        assert await database.fetchall("SELECT received_at, handled_at FROM wa_inbox") == [
+            (hour, hour)
+        ]
+        assert await database.fetchall("SELECT asked_at FROM unanswered") == [(day,)]
+        assert await database.fetchall("SELECT updated_at FROM sessions") == [(hour,)]
+
+        # Signed two weeks before the bot's now: refused, whatever the machine's date.
+        old = update(USER, text_message("apa itu TPPO?"), timestamp=now - 14 * 86400)
+        assert await async_post_signed(bot.url, old) == 200  # Meta must not retry it
+        # A fortnight later the wamid is forgotten, and its capture posted again is refused
+        # by its own time: never answered twice.
+        clock.move_to(wib(2027, 1, 15, 0, 0))
+        await WhatsAppStore(database, clock=clock).purge()
+        assert await database.fetchall("SELECT * FROM wa_inbox") == []
+        again = update(USER, asked, wamid=wamid, timestamp=now)
+        assert await async_post_signed(bot.url, again) == 200
+        await asyncio.sleep(0.5)
+        assert len(bot.fake.messages(USER)) == answered
+        assert await database.fetchall("SELECT * FROM wa_inbox") == []

@@ -177,7 +177,7 @@ class WhatsAppService:
     ) -> None:
         self.settings = settings
         cipher = services.reports.cipher if services.reports is not None else None
-        self.store = WhatsAppStore(services.database, cipher)
+        self.store = WhatsAppStore(services.database, cipher, services.clock)
         self.session = http.http_session(settings)
         wa = delivery.client(settings, self.session)
         sender = send or PywaSender(wa, settings.template_case_update)
@@ -195,7 +195,7 @@ class WhatsAppService:
                 settings.media_budget_mb * 1024 * 1024,
                 notice,
             )
-            preferences = UpdatePreferences(services.database, cipher)
+            preferences = UpdatePreferences(services.database, cipher, services.clock)
             switch = UpdatesSwitch(preferences, services.engine.sessions)
         self.reports = services.reports
         if services.reports is not None and self.media is not None:
