@@ -122,18 +122,24 @@ async def test_files_nothing_refers_to_are_deleted_within_the_hour(
     folder.mkdir()
     orphan = folder / ("ab" * 16)  # e.g. left by a crash between download and draft
     orphan.write_bytes(b"encrypted evidence of nobody")
+    broken = folder / f".{'ef' * 16}.part"  # a crash in the middle of writing a download
+    broken.write_bytes(b"half a file")
     two_hours_ago = time.time() - 7200
-    os.utime(orphan, (two_hours_ago, two_hours_ago))
+    for old in (orphan, broken):
+        os.utime(old, (two_hours_ago, two_hours_ago))
     keys = {"REPORTS_ENCRYPTION_KEY": generate_key(), "REPORTS_HASH_KEY": generate_hash_key()}
     async with both_channels(tmp_path, kb, matcher, **keys) as both:
         for action in report_steps(photos=1)[:11]:  # one photo kept in a draft
             await step(both.wa, *action)
-        [kept] = [p for p in stored(both) if p != orphan]
+        [kept] = [p for p in stored(both) if p not in (orphan, broken)]
         os.utime(kept, (two_hours_ago, two_hours_ago))
+        writing = folder / f".{'cd' * 16}.part"  # a download being written as the bot stops
+        writing.write_bytes(b"being written")
     async with both_channels(tmp_path, kb, matcher, **keys):  # the hourly sweep runs at start
         for _ in range(200):
-            if not orphan.exists():
+            if not orphan.exists() and not broken.exists():
                 break
             await asyncio.sleep(0.025)
-        assert not orphan.exists()
+        assert not orphan.exists() and not broken.exists()  # their space counts again
         assert kept.exists()  # the draft still needs it
+        assert writing.exists()  # too young to be anything's leftover
