@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import replace
@@ -31,6 +30,7 @@ from bot.cards import (
     shown_status,
     tag_list,
 )
+from bot.clock import Clock, utc_now
 from bot.closing import Reason
 from bot.deadlines import WIB, short_moment
 from bot.knowledge import KnowledgeBase
@@ -40,13 +40,11 @@ from bot.regions import PROVINCE, Regions, single_region
 from bot.reports import TAGS, OutboxRow, Report, ReportStore
 from bot.response import (
     RESPONSE_COLUMNS,
-    Clock,
     Responses,
     ResponseTimes,
     moment_of,
     response_cells,
     uniform,
-    utc_now,
 )
 from bot.roster import Roster, display_name
 from bot.safe_text import quoted
@@ -374,7 +372,7 @@ class Desk:
     async def statistics(self, argument: str) -> Statistics | Reply:
         """The numbers of the period `argument` names (see bot.statistics); a Reply instead
         when there is nothing to count: a period not understood, or no report in it."""
-        period = parse_period(argument, dt.datetime.now(dt.UTC))
+        period = parse_period(argument, self.responses.now())
         if period is None:
             return Reply(USAGE)
         stats = count(await self.store.all_cases(), period, self._region_names())

@@ -32,7 +32,7 @@ from bot.flows.steps import (
 )
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.messages import Attachment, Button, Incoming, Reply, UserKey
+from bot.messages import Attachment, Button, Incoming, Reply, UserKey, keep_files
 from bot.normalize import clean
 from bot.ocr import ImageReader, OcrError
 from bot.offers import check_offer
@@ -280,11 +280,12 @@ class ReportFlow:
                 Reply(text("report_use_buttons", lang, options=labels)),
                 self._prompt(draft, lang),
             ]
+        notes: list[Reply] = []
         if step.name == "offer" and incoming.attachments:
-            typed = await self._offer_picture(draft, incoming.attachments, typed)
+            typed, notes = await self._offer_picture(draft, incoming.attachments, typed, lang)
         if not typed:
-            return [self._prompt(draft, lang)]
-        return await self._store_text(draft, step, typed, danger, lang)
+            return [*notes, self._prompt(draft, lang)]
+        return notes + await self._store_text(draft, step, typed, danger, lang)
 
     async def _place_typed(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
@@ -310,20 +311,29 @@ class ReportFlow:
         return [self._prompt(draft, lang)]
 
     async def _offer_picture(
-        self, draft: Draft, attachments: tuple[Attachment, ...], typed: str
-    ) -> str:
+        self, draft: Draft, attachments: tuple[Attachment, ...], typed: str, lang: str
+    ) -> tuple[str, list[Reply]]:
         """A screenshot of the advert at the offer step: kept as evidence, and the text read
         from it (where OCR is installed) answers the step, after anything typed with it."""
-        evidence: list[Any] = draft.answers.setdefault("evidence", [])
-        evidence.extend([a.kind, a.ref] for a in attachments[: MAX_EVIDENCE - len(evidence)])
+        notes = await self._keep_evidence(draft, attachments, lang)
         await self.store.save_draft(draft)
         if self.reader is None:
-            return typed
+            return typed, notes
         try:
             read = await self.reader.read_attachments(attachments)
         except OcrError:
-            return typed
-        return f"{typed}\n{read}".strip()
+            return typed, notes
+        return f"{typed}\n{read}".strip(), notes
+
+    async def _keep_evidence(
+        self, draft: Draft, attachments: tuple[Attachment, ...], lang: str
+    ) -> list[Reply]:
+        """Files join the draft's evidence while there is room; only these are fetched
+        (a channel that stores files downloads here). What could not be kept is said."""
+        evidence: list[Any] = draft.answers.setdefault("evidence", [])
+        kept, refused = await keep_files(attachments, MAX_EVIDENCE - len(evidence))
+        evidence.extend([a.kind, a.ref] for a in kept)
+        return [Reply(text(f"media_{r.reason}", lang, limit=str(r.limit))) for r in refused]
 
     async def _store_text(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
@@ -462,9 +472,11 @@ class ReportFlow:
         """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
         if not attachments and not note:
             return [Reply(text("report_send_media", lang)), self._prompt(draft, lang)]
-        evidence: list[Any] = draft.answers.setdefault("evidence", [])
-        room = MAX_EVIDENCE - len(evidence)
-        evidence.extend([a.kind, a.ref] for a in attachments[:room])
+        held = len(draft.answers.get("evidence", []))
+        refused = await self._keep_evidence(draft, attachments, lang)
+        evidence: list[Any] = draft.answers["evidence"]
+        if refused and not note and len(evidence) == held:  # nothing kept: say why, only
+            return [*refused[:-1], replace(refused[-1], buttons=self._step_buttons(draft, lang))]
         if note:
             earlier = str(draft.answers.get("evidence_note", ""))
             draft.answers["evidence_note"] = f"{earlier} {note}".strip()[:MAX_ANSWER]
@@ -478,7 +490,7 @@ class ReportFlow:
             lines.append(text("report_more_or_done", lang))
         if danger:
             lines.append(self._safe_line(draft, lang))
-        return [Reply("\n".join(lines), buttons=self._step_buttons(draft, lang))]
+        return [*refused, Reply("\n".join(lines), buttons=self._step_buttons(draft, lang))]
 
     async def _decline(self, draft: Draft, lang: str) -> list[Reply]:
         """ "Tidak" to consent sets the draft aside (deleted with idle drafts) instead of
