@@ -55,12 +55,15 @@ async def desk(
     kb: KnowledgeBase,
     matcher: Matcher,
     clock: Clock | None = None,
+    key: str | None = None,
     **extra: str,
 ) -> AsyncIterator[Running]:
+    """The bot with this test's officials on `clock`; `key`: the report key of an earlier
+    run in `folder`, to start it again on the same database."""
     env = environ(
         tg,
         folder,
-        generate_key(),
+        key or generate_key(),
         **{
             "OFFICIAL_USER_IDS": f"{OFFICIAL},{COLLEAGUE}",
             "RESPONSE_CHECK_SECONDS": CHECK_SECONDS,
@@ -205,16 +208,26 @@ async def test_a_takeover_asks_first_and_tells_the_previous_holder(
 async def test_an_urgent_case_not_acknowledged_is_reminded_at_its_promised_time(
     tg: FakeTelegram, tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    clock = Clock()
+    clock, key = Clock(), generate_key()
     # The check runs hourly here: only the promised time itself can bring the reminder.
-    # The clock is set so that the two urgent hours end 6 seconds after the report.
-    clock.ahead = dt.timedelta(hours=2, seconds=-6)
-    async with desk(tg, tmp_path, kb, matcher, clock, RESPONSE_CHECK_SECONDS="3600") as bot:
+    hourly = {"RESPONSE_CHECK_SECONDS": "3600"}
+    async with desk(tg, tmp_path, kb, matcher, clock, key, **hourly) as bot:
         code = await file_report(bot, REPORTER, urgent=True)
         card = await card_of(bot, code)
         assert MENTION in str(card["text"])  # the urgent card names the officials
+        assert bot.services.reports is not None and bot.services.desk is not None
+        report = await bot.services.reports.by_code(code)
+        assert report is not None
+        timings = await bot.services.desk.responses.timings([report])
+        promised = timings[report.id].ack_by
+    # The case was dated on the bot's one clock, so hours pass only by moving it: the bot
+    # comes back 6 seconds before the two urgent hours end (the hourly check is then an
+    # hour away).
+    clock.move_to(promised - dt.timedelta(seconds=6))
+    async with desk(tg, tmp_path, kb, matcher, clock, key, **hourly):
         assert not group(tg, "⏰ Pengingat")
         [reminder] = await tg.async_wait_for_message(OFFICIALS, contains="⏰ Pengingat", timeout=12)
+        assert clock() >= promised  # at the promised time, not before
         assert code in shown(reminder) and "Belum diterima" in shown(reminder)
         assert MENTION in str(reminder["text"])  # named again
         [told] = await tg.async_wait_for_message(REPORTER, contains="belum merespons")
