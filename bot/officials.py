@@ -30,7 +30,6 @@ from bot.cards import (
     shown_status,
     tag_list,
 )
-from bot.clock import Clock, utc_now
 from bot.closing import Reason
 from bot.deadlines import WIB, short_moment
 from bot.knowledge import KnowledgeBase
@@ -71,7 +70,6 @@ def new_case_deliveries(
     max_evidence: int = 20,
     province: bool = False,
     mentions: Callable[[Report], tuple[tuple[str, str], ...]] = lambda report: (),
-    clock: Clock = utc_now,
 ) -> Callable[[Report], list[OutboxRow]]:
     """The rows a new report sends to its region's group: its card (an urgent one naming
     the officials who must act, `mentions`), then its evidence, photos and videos together
@@ -99,7 +97,8 @@ def new_case_deliveries(
             else:
                 payload["album"] = media
             rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
-        day = clock().astimezone(WIB).date().isoformat()
+        # The day the case was dated on the bot's one clock (bot.clock), in Pariaman.
+        day = moment_of(report.created_at).astimezone(WIB).date().isoformat()
         howto = {"reply": reply_to_dict(Reply(HOWTO))}
         rows.append(OutboxRow("howto", None, howto, report.id, group=to, once=f"howto:{to}:{day}"))
         if province:

@@ -156,7 +156,6 @@ async def _serving(
                 settings.evidence_per_report,
                 province=regions.province_chat_id is not None,
                 mentions=roster.mentions,
-                clock=clock,
             )
             if officials_present is None:
                 officials_present = regions.default.officials_chat_id is not None

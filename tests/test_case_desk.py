@@ -296,6 +296,9 @@ async def test_a_quieter_group_one_reminder_message_and_the_how_to_once_a_day(
         await asyncio.sleep(0.3)
         assert len(group(tg, "⏰ Pengingat")) == 1 and "2 kasus" in shown(reminder)
         assert all(code in shown(reminder) for code in codes)
+        # The next day (on the bot's clock, whatever day the suite runs) it comes once more.
+        await card_of(bot, await file_report(bot, 4103))
+        await tg.async_wait_for(lambda _: len(group(tg, "Cara kerja meja kasus")) == 2)
 
 
 async def test_forwarding_to_an_agency_and_a_repeated_recruiter_number(
