@@ -90,7 +90,8 @@ def relayed(tg: FakeTelegram, text: str) -> list[dict[str, object]]:
 async def test_the_mothers_own_words_reach_the_case_and_a_question_is_still_answered(
     tg: FakeTelegram, tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    async with desk(tg, tmp_path, kb, matcher) as bot:
+    clock = Clock()
+    async with desk(tg, tmp_path, kb, matcher, clock) as bot:
         code = await file_report(bot, REPORTER)
         await balas(bot, code, "Apakah paspor anak Ibu masih dipegang agen?")
         # Typed, not quoted, after the official wrote: offered to the case, not answered
@@ -114,6 +115,13 @@ async def test_the_mothers_own_words_reach_the_case_and_a_question_is_still_answ
         await say(bot, "/status", "Laporan Anda")
         status = str(tg.history(REPORTER)[-1]["text"])
         assert code in status and "paspor anak Ibu" in status and "WIB" in status
+        # Eight days after the officials last wrote (on the bot's clock), her typed words
+        # are questions again: the offer is for a conversation still going on.
+        clock.ahead += dt.timedelta(days=8)
+        before = len(tg.history(REPORTER))
+        await say(bot, "gimana cara cek PT resmi?", "SISKOP2MI")
+        offers = [m for m in tg.history(REPORTER)[before:] if "untuk laporan" in str(m["text"])]
+        assert not offers
 
 
 async def test_danger_words_from_a_reporter_with_an_open_case_reach_the_group_at_once(
