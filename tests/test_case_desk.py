@@ -342,6 +342,8 @@ async def test_forwarding_to_an_agency_and_a_repeated_recruiter_number(
         [upload] = await tg.async_wait_for_call("sendDocument")
         rows = csv.DictReader(io.StringIO(upload.files["document"].content.decode("utf-8-sig")))
         assert {row["kode"]: row["diteruskan ke"] for row in rows}[first] == "Polres Pariaman"
+        # Named after the day on the bot's clock (a Wednesday in December 2026 here).
+        assert upload.files["document"].filename == "kasus-tppo-20261202.csv"
     # Compared on keyed hashes: the number is nowhere in the database file in clear.
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("bot.sqlite3*"))
     for written in (b"81234567890", b"0812-3456-7890", b"812 3456 7890"):
