@@ -1,6 +1,9 @@
 """The one clock behind everything the bot dates or schedules: when a report, an event or
-an outbox row happened, the deadlines on a receipt, reminders, the weekly digest, the
-per-day and per-hour caps, draft reminders and the retention purge; conversation states,
+an outbox row happened, the deadlines on a receipt, reminders (an urgent case's at its
+promised time), the weekly digest, the per-day and per-hour caps, draft reminders and the
+retention purge; the case desk's time left in `/kasus`, closing reasons and forwarding in
+a case's history, the week in which a reporter's typed words are offered to her case, the
+day of the group's how-to and of an export's file name; conversation states,
 unanswered questions and feedback; WhatsApp's inbox and queue, the fortnight its message
 ids are remembered and the age past which a signed message is refused as a replay; the
 name of a backup and which old copies it deletes.
