@@ -623,8 +623,12 @@ class ReportStore:
         self._forget(draft)
 
     def _forget(self, draft: Draft) -> None:
-        """A dropped draft's evidence files go at once (the purge listeners delete them)."""
-        refs = [str(ref) for _, ref in draft.answers.get("evidence", [])]
+        """A dropped draft's evidence files go at once."""
+        self.forget_evidence([str(ref) for _, ref in draft.answers.get("evidence", [])])
+
+    def forget_evidence(self, refs: list[str]) -> None:
+        """Evidence nothing will send any more (a dropped draft's, a deleted message's):
+        the purge listeners delete the files a channel keeps for it."""
         for listener in self._purge_listeners:
             listener(refs)
 

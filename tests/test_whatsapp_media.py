@@ -15,7 +15,8 @@ from bot.channels.flood import FloodGuard
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from tests.fake_whatsapp import async_post_signed, image_message, update
+from bot.messages import UserKey
+from tests.fake_whatsapp import async_post_signed, image_message, revoke_message, update
 from tests.report_script import report_steps
 from tests.test_whatsapp import USER
 from tests.test_whatsapp_reports import (
@@ -147,3 +148,29 @@ async def test_files_nothing_refers_to_are_deleted_within_the_hour(
         assert not orphan.exists() and not broken.exists()  # their space counts again
         assert kept.exists()  # the draft still needs it
         assert writing.exists()  # too young to be anything's leftover
+
+
+async def test_a_deleted_photo_leaves_the_draft_and_the_disk(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    # Issue 21's revoke over issue 17's files kept only when wanted: the draft holds the
+    # stored file's reference, not Meta's media id the message came with.
+    async with both_channels(tmp_path, kb, matcher) as both:
+        for action in report_steps(photos=0)[:10]:  # on to the evidence question, 7/9
+            await step(both.wa, *action)
+        before = len(both.wa.fake.messages(USER))
+        media_id = both.wa.fake.add_media(PHOTO)
+        message = update(USER, image_message(media_id), wamid="wamid.PHOTO0001")
+        await async_post_signed(both.wa.url, message)
+        await answered(both, before, "Bukti tersimpan (1)")
+        assert len(stored(both)) == 1
+        await async_post_signed(both.wa.url, update(USER, revoke_message("wamid.PHOTO0001")))
+        assert both.services.reports is not None
+        user = UserKey("whatsapp", USER, USER)
+        for _ in range(200):
+            draft = await both.services.reports.get_draft(user)
+            if draft is not None and not draft.answers.get("evidence"):
+                break
+            await asyncio.sleep(0.025)
+        assert draft is not None and draft.answers.get("evidence") == []
+        assert stored(both) == []  # gone at once, not at the next hourly sweep

@@ -179,10 +179,12 @@ class ReportFlow:
         sources = draft.answers.get(SOURCES, {}) if draft is not None else {}
         if draft is None or message_id not in sources:
             return
+        dropped: list[str] = []
         for step, value in sources.pop(message_id):
             if step == "evidence":
                 kept = [item for item in draft.answers.get("evidence", []) if item[1] != value]
                 draft.answers["evidence"] = kept
+                dropped.append(value)
                 continue
             answer = draft.answers.get(step)
             if isinstance(answer, str) and value and value in answer:
@@ -192,6 +194,7 @@ class ReportFlow:
                 else:
                     draft.answers.pop(step)
         await self.store.save_draft(draft)
+        self.store.forget_evidence(dropped)  # a stored file goes now, not at the next sweep
 
     def _remember_source(self, draft: Draft, incoming: Incoming, step: str) -> None:
         if incoming.message_id is None:
@@ -199,7 +202,6 @@ class ReportFlow:
         given: list[list[str]] = []
         if incoming.text.strip():
             given.append([step, incoming.text.strip()[:MAX_ANSWER]])
-        given += [["evidence", a.ref] for a in incoming.attachments]
         sources: dict[str, Any] = draft.answers.setdefault(SOURCES, {})
         sources[incoming.message_id] = given
         for old in list(sources)[:-MAX_SOURCES]:
@@ -264,7 +266,9 @@ class ReportFlow:
         if step.evidence:
             if not incoming.attachments and option_for(step, typed):  # "selesai", "gk ada"
                 return await self._move(draft, self._next(draft), lang)
-            return await self._collect(draft, incoming.attachments, typed, danger, lang)
+            return await self._collect(
+                draft, incoming.attachments, typed, danger, lang, incoming.message_id
+            )
         if step.place and typed and not incoming.attachments:
             return await self._place_typed(draft, step, typed, danger, lang)
         picked = None if draft.answers.get(OPEN) == step.name else option_for(step, typed)
@@ -282,7 +286,9 @@ class ReportFlow:
             ]
         notes: list[Reply] = []
         if step.name == "offer" and incoming.attachments:
-            typed, notes = await self._offer_picture(draft, incoming.attachments, typed, lang)
+            typed, notes = await self._offer_picture(
+                draft, incoming.attachments, typed, lang, incoming.message_id
+            )
         if not typed:
             return [*notes, self._prompt(draft, lang)]
         return notes + await self._store_text(draft, step, typed, danger, lang)
@@ -311,11 +317,16 @@ class ReportFlow:
         return [self._prompt(draft, lang)]
 
     async def _offer_picture(
-        self, draft: Draft, attachments: tuple[Attachment, ...], typed: str, lang: str
+        self,
+        draft: Draft,
+        attachments: tuple[Attachment, ...],
+        typed: str,
+        lang: str,
+        source: str | None,
     ) -> tuple[str, list[Reply]]:
         """A screenshot of the advert at the offer step: kept as evidence, and the text read
         from it (where OCR is installed) answers the step, after anything typed with it."""
-        notes = await self._keep_evidence(draft, attachments, lang)
+        notes = await self._keep_evidence(draft, attachments, lang, source)
         await self.store.save_draft(draft)
         if self.reader is None:
             return typed, notes
@@ -326,13 +337,18 @@ class ReportFlow:
         return f"{typed}\n{read}".strip(), notes
 
     async def _keep_evidence(
-        self, draft: Draft, attachments: tuple[Attachment, ...], lang: str
+        self, draft: Draft, attachments: tuple[Attachment, ...], lang: str, source: str | None
     ) -> list[Reply]:
         """Files join the draft's evidence while there is room; only these are fetched
-        (a channel that stores files downloads here). What could not be kept is said."""
+        (a channel that stores files downloads here). What could not be kept is said.
+        `source`: the message they came in, which the user may still delete (`forget`):
+        remembered with the references kept, which a channel that stores files changes."""
         evidence: list[Any] = draft.answers.setdefault("evidence", [])
         kept, refused = await keep_files(attachments, MAX_EVIDENCE - len(evidence))
         evidence.extend([a.kind, a.ref] for a in kept)
+        given = draft.answers.get(SOURCES, {}).get(source) if source is not None else None
+        if given is not None:
+            given += [["evidence", a.ref] for a in kept]
         return [Reply(text(f"media_{r.reason}", lang, limit=str(r.limit))) for r in refused]
 
     async def _store_text(
@@ -468,12 +484,13 @@ class ReportFlow:
         note: str,
         danger: bool,
         lang: str,
+        source: str | None,
     ) -> list[Reply]:
         """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
         if not attachments and not note:
             return [Reply(text("report_send_media", lang)), self._prompt(draft, lang)]
         held = len(draft.answers.get("evidence", []))
-        refused = await self._keep_evidence(draft, attachments, lang)
+        refused = await self._keep_evidence(draft, attachments, lang, source)
         evidence: list[Any] = draft.answers["evidence"]
         if refused and not note and len(evidence) == held:  # nothing kept: say why, only
             return [*refused[:-1], replace(refused[-1], buttons=self._step_buttons(draft, lang))]
