@@ -119,7 +119,7 @@ class Scorer:
             weights = (1.0 + np.log(tf)) * self.idf[columns]  # sublinear tf, as fitted
             weights /= math.sqrt(float(weights @ weights))
             scores = scores + self.coef[:, columns] @ weights
-        scores = np.exp(scores - scores.max())
+        scores = np.exp(scores - np.max(scores))
         scores /= scores.sum()
         return dict(zip(self.classes, scores.tolist(), strict=True))
 
