@@ -1,7 +1,9 @@
 # Migran Aman Telegram bot. Build and run (see docs/telegram.md):
 #   docker build -t migran-aman .
-#   docker run -d --name migran-aman --restart unless-stopped \
+#   docker run -d --name migran-aman --restart unless-stopped --memory 1g --memory-swap 1g \
 #       --env-file .env -v migran-aman-data:/app/data migran-aman
+# --memory: a backstop for the bot, its picture readers and their Tesseract together (each
+# reading is limited to 512 MB by bot/ocr.py itself).
 FROM python:3.11-slim
 
 # MPLCONFIGDIR: matplotlib (the /statistik chart) keeps its font list where the bot may write.

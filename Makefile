@@ -1,6 +1,7 @@
 # The two commands of the README: `make run` and `make test`. Both create .venv on first use.
 PYTHON ?= python3
-VENV := .venv
+# Another Python gets a venv of its own: `make test PYTHON=python3.13 VENV=.venv-3.13`.
+VENV ?= .venv
 BIN := $(VENV)/bin
 
 # Exact versions with their sha256 hashes, for what runs (LOCK) and for what tests (DEV_LOCK).

@@ -7,14 +7,23 @@
 2. While 8 screenshots queue up for the reader, the event loop answers text questions
    through the engine: the longest stall of the loop and the time per answer. Target: no
    stall over 50 ms, i.e. OCR never blocks the bot.
+3. Memory: the peak resident memory of this process and its children (the reading
+   process and its Tesseract), i.e. of a whole bot with its matcher loaded, while the
+   engine reads pictures made to cost memory: a 75 KB PNG of 40 x 625,000 pixels (15.6 GB
+   once scaled before issue 17), a 1080 x 23,000 scrolling screenshot and a 5000 x 5000
+   photograph (25 megapixels, the most decoded). Target: under 1 GB.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
+import os
 import statistics
 import sys
 import time
+
+from PIL import Image
 
 from bot import ocr
 from bot.config import PROJECT_ROOT
@@ -22,6 +31,7 @@ from bot.engine import Engine
 from bot.knowledge import load_knowledge
 from bot.messages import Incoming, UserKey
 from bot.sessions import MemorySessionStore
+from tests.memory import PeakMemory
 from tests.screenshots import CAN_DRAW, DUMAI_AD, chat_screenshot
 
 ROUNDS = 5
@@ -82,6 +92,47 @@ async def _responsiveness() -> None:
     )
 
 
+def _pictures() -> dict[str, bytes]:
+    def png(image: Image.Image) -> bytes:
+        out = io.BytesIO()
+        image.save(out, "PNG")
+        return out.getvalue()
+
+    screens = [Image.open(io.BytesIO(chat_screenshot(DUMAI_AD))) for _ in range(40)]
+    scrolling = Image.new("RGB", (1080, 23_000), (236, 229, 221))
+    for number, screen in enumerate(screens):
+        if (number + 1) * screen.height <= scrolling.height:
+            scrolling.paste(screen, (0, number * screen.height))
+    fractal = Image.effect_mandelbrot((5000, 5000), (-2.0, -1.5, 1.0, 1.5), 100)
+    photo = io.BytesIO()
+    fractal.convert("RGB").save(photo, "JPEG", quality=90)
+    return {
+        "40 x 625,000 PNG (not a screenshot)": png(Image.new("L", (40, 625_000), 255)),
+        "1080 x 23,000 scrolling screenshot": png(scrolling),
+        "5000 x 5000 photograph (JPEG)": photo.getvalue(),
+    }
+
+
+async def _memory() -> None:
+    kb = load_knowledge(PROJECT_ROOT / "knowledge")
+    engine = Engine(kb, MemorySessionStore())  # the matcher and its model, as in the bot
+    await engine.handle(Incoming(UserKey("bench", "m", "m"), text="paspor sy ditahan agen"))
+    for name, data in _pictures().items():
+        start = time.perf_counter()
+        with PeakMemory(os.getpid()) as memory:
+            before = memory.peak
+            try:
+                read = await engine.reader.read(data)
+                outcome = f"{len(read)} characters read"
+            except ocr.OcrError as error:
+                outcome = f"refused: {error.reason}"
+        print(
+            f"  {name} ({len(data) / 1024:,.0f} KB): {outcome} in "
+            f"{time.perf_counter() - start:.1f} s; whole bot {before / 2**20:.0f} MiB before, "
+            f"peak {memory.peak / 2**20:.0f} MiB"
+        )
+
+
 def main() -> int:
     if not ocr.available() or not CAN_DRAW:
         print("skipped: needs tesseract-ocr and tesseract-ocr-ind, and Pillow with FreeType")
@@ -89,6 +140,8 @@ def main() -> int:
     print("OCR of chat screenshots")
     _reading_times()
     asyncio.run(_responsiveness())
+    print("Memory of the whole bot while it reads pictures made to cost memory")
+    asyncio.run(_memory())
     return 0
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import json
 import os
 import secrets
@@ -22,6 +21,7 @@ from bot import keys as key_store
 from bot.channels import console
 from bot.channels.console_officials import ConsoleOfficials
 from bot.channels.whatsapp.store import WhatsAppStore
+from bot.clock import utc_now
 from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, load_settings
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
@@ -324,9 +324,7 @@ async def _rotate_key(settings: Settings) -> int:
 
 
 def _backup(settings: Settings, target: Path) -> int:
-    copied = backup.backup(
-        settings.database_path, target, settings.backup_keep_days, dt.datetime.now(dt.UTC)
-    )
+    copied = backup.backup(settings.database_path, target, settings.backup_keep_days, utc_now())
     print(f"backup written: {copied.path} ({copied.cases} cases, {copied.files} evidence files)")
     for old in copied.deleted:
         print(f"deleted {old.name}: older than {settings.backup_keep_days} days")
@@ -334,7 +332,7 @@ def _backup(settings: Settings, target: Path) -> int:
 
 
 def _restore(settings: Settings, source: Path) -> int:
-    restored = backup.restore(source, settings.database_path, dt.datetime.now(dt.UTC))
+    restored = backup.restore(source, settings.database_path, utc_now())
     print(
         f"restored {source} to {settings.database_path} "
         f"({restored.cases} cases, {restored.files} evidence files)."
@@ -478,6 +476,8 @@ def _read_picture(path: Path) -> str:
 
 OCR_PROBLEMS = {
     "unavailable": "cannot read pictures: install tesseract-ocr and tesseract-ocr-ind (README)",
-    "unreadable": "{path} is not a picture Tesseract can read",
+    "unreadable": "{path} is not a picture Tesseract can read (PNG, JPEG or WebP)",
+    "not_screenshot": "{path} is far too long and narrow for a screenshot: not read",
+    "too_large": "{path} is too large to read",
     "busy": "the picture reader is busy",
 }

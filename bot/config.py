@@ -254,6 +254,7 @@ class WhatsAppSettings:
     port: int
     template_case_update: str = "case_update"
     max_media_mb: int = 16
+    media_budget_mb: int = 2048  # all evidence files waiting for the officials, together
 
 
 # The settings without which the channel cannot work; the rest have defaults.
@@ -290,7 +291,10 @@ def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
         listen=get("WHATSAPP_WEBHOOK_LISTEN", "127.0.0.1"),
         port=_int("WHATSAPP_WEBHOOK_PORT", get("WHATSAPP_WEBHOOK_PORT", "8080")),
         template_case_update=get("WHATSAPP_TEMPLATE_CASE_UPDATE", "case_update"),
-        max_media_mb=_int("WHATSAPP_MAX_MEDIA_MB", get("WHATSAPP_MAX_MEDIA_MB", "16")),
+        max_media_mb=_positive("WHATSAPP_MAX_MEDIA_MB", get("WHATSAPP_MAX_MEDIA_MB", "16")),
+        media_budget_mb=_positive(
+            "WHATSAPP_MEDIA_BUDGET_MB", get("WHATSAPP_MEDIA_BUDGET_MB", "2048")
+        ),
     )
 
 

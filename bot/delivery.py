@@ -9,12 +9,14 @@ never to another platform's user who happens to have the same number as an id.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol, runtime_checkable
 
 from bot.crypto import EncryptionKeyError
 from bot.messages import UserKey
+from bot.metadata import Cleaned, uncleaned_note
 from bot.reports import OFFICIALS
 
 
@@ -70,7 +72,8 @@ class MediaSource(Protocol):
 
     def owns_media(self, ref: str) -> bool: ...
 
-    def open_media(self, ref: str) -> bytes: ...
+    def open_media(self, ref: str) -> Cleaned:
+        """Blocking (decryption, cleaning): the file as the officials may get it."""
 
     def media_delivered(self, ref: str) -> None: ...
 
@@ -95,20 +98,23 @@ class ChannelRouter:
         held = [(media, self._source_of(media)) for media in items if isinstance(media, dict)]
         if not any(source for _, source in held):
             return await self.officials.deliver(item)
-        resolved, opened, lost = [], [], 0
+        resolved, opened, uncleaned, lost = [], [], [], 0
         for media, source in held:
             if source is None:
                 resolved.append(media)
                 continue
-            try:
-                resolved.append({**media, "ref": source.open_media(media["ref"])})
+            try:  # decryption and cleaning of up to 16 MB: off the event loop
+                file = await asyncio.to_thread(source.open_media, media["ref"])
             except (FileNotFoundError, EncryptionKeyError):
                 # Gone, or written with a key no longer configured: lost for good, and no
                 # retry changes that (an unreadable file is kept, in case the key returns).
                 # The album's other files go on; the group's queue never waits for it.
                 lost += 1
                 continue
+            resolved.append({**media, "ref": file.data, "filename": "bukti" + file.extension})
             opened.append((media["ref"], source))
+            if not file.cleaned:  # said beside the file, never silently passed on
+                uncleaned.append((len(resolved), file.kind))
         if not resolved:
             raise PermanentFailure("the evidence file is gone or opens with none of the keys")
         # One file left of an album goes alone: Telegram's albums hold two to ten.
@@ -117,9 +123,10 @@ class ChannelRouter:
             payload["media"] = resolved[0]
         else:
             payload["album"] = resolved
-        if lost:
-            note = f"({lost} berkas tidak dapat dibuka di server)"
-            payload["caption"] = f"{payload.get('caption', '')} {note}".strip()
+        notes = [f"({lost} berkas tidak dapat dibuka di server)"] if lost else []
+        notes += [uncleaned_note(kind, n if len(resolved) > 1 else None) for n, kind in uncleaned]
+        if notes:
+            payload["caption"] = "\n".join([str(payload.get("caption") or ""), *notes]).strip()
         sent = await self.officials.deliver(replace(item, payload=payload))
         for ref, source in opened:
             source.media_delivered(ref)

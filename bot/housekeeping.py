@@ -35,7 +35,7 @@ async def tidy(
     earliest = min([REMIND_AFTER_HOURS, *CHANNEL_REMIND_AFTER_HOURS.values()])
     for draft in await store.idle_drafts(earliest, reminded=False):
         hours = CHANNEL_REMIND_AFTER_HOURS.get(draft.user.channel, REMIND_AFTER_HOURS)
-        too_soon = _idle_hours(draft.updated_at) < hours
+        too_soon = _idle_hours(draft.updated_at, store.clock()) < hours
         if too_soon or draft.answers.get(DECLINED):  # said no to forwarding: no nagging
             continue
         lang = (await sessions.get(draft.user)).reply_language
@@ -73,9 +73,9 @@ async def run(
             await asyncio.wait_for(stop.wait(), INTERVAL_SECONDS)
 
 
-def _idle_hours(updated_at: str) -> float:
+def _idle_hours(updated_at: str, now: dt.datetime) -> float:
     try:
         updated = dt.datetime.fromisoformat(updated_at)
     except ValueError:
         return float("inf")  # unreadable: treat as long idle, as the query did
-    return (dt.datetime.now(dt.UTC) - updated).total_seconds() / 3600
+    return (now - updated).total_seconds() / 3600

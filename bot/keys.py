@@ -9,6 +9,7 @@ bot starts with the keys they need.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -359,7 +360,13 @@ def rotate_files(folders: Iterable[Path], cipher: Cipher) -> FilesRotated:
 
 def _replace(path: Path, data: bytes) -> bool:
     """Write `data` beside `path`, then rename it over `path` if that still exists; its
-    time stays, so the clean-up of old files keeps counting from when it arrived."""
+    time stays, so the clean-up of old files keeps counting from when it arrived.
+
+    The old time is given to the renamed file, never to the temporary one: the live bot's
+    hourly sweep deletes unreferenced files an hour old, and would take a temporary file
+    that looked old from under the rename. (A file the bot delivers and deletes between
+    the check and the rename comes back under the new key; nothing refers to it, so that
+    sweep deletes it.)"""
     temporary = path.with_name(f".{path.name}.rotating")
     with open(temporary, "wb") as file:
         file.write(data)
@@ -370,8 +377,9 @@ def _replace(path: Path, data: bytes) -> bool:
     except FileNotFoundError:  # delivered and deleted since it was read
         temporary.unlink()
         return False
-    os.utime(temporary, ns=(times.st_atime_ns, times.st_mtime_ns))
     os.replace(temporary, path)
+    with contextlib.suppress(FileNotFoundError):  # delivered since the rename
+        os.utime(path, ns=(times.st_atime_ns, times.st_mtime_ns))
     return True
 
 

@@ -6,8 +6,8 @@ platform send; the core never sees a Telegram or WhatsApp object.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -23,6 +23,17 @@ class UserKey:
         return f"{self.channel}:{self.chat_id}:{self.user_id}"
 
 
+class FileNotKept(Exception):
+    """A channel could not keep a file the core wanted. `reason` names what the sender is
+    told (texts "media_<reason>": too_large, failed, disk_full, too_many); `limit`, in MB,
+    goes with too_large."""
+
+    def __init__(self, reason: str, limit: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class Attachment:
     kind: str  # photo, document, voice, video, sticker, location, ...
@@ -30,6 +41,30 @@ class Attachment:
     # The bytes of a picture, fetched only when the core asks (the offer check reads
     # screenshots); None where the channel cannot fetch it. Raises OSError on failure.
     read: Callable[[], Awaitable[bytes]] | None = field(default=None, compare=False, repr=False)
+    # Makes the file the bot's own once the core decides to keep it (evidence, a message to
+    # the officials) and returns the reference that stands for it from then on; raises
+    # FileNotKept. None: `ref` already does (a Telegram file id). A channel that must store
+    # files (WhatsApp: Meta's links expire) downloads here, so what nobody keeps is never
+    # fetched.
+    keep: Callable[[], Awaitable[str]] | None = field(default=None, compare=False, repr=False)
+
+
+async def keep_files(
+    attachments: Sequence[Attachment], room: int
+) -> tuple[list[Attachment], list[FileNotKept]]:
+    """The first `room` attachments made the bot's own (files only fetched now), and why
+    any of those could not be kept; attachments beyond `room` are not even fetched."""
+    kept: list[Attachment] = []
+    refused: list[FileNotKept] = []
+    for attachment in attachments[: max(0, room)]:
+        if attachment.keep is None:
+            kept.append(attachment)
+            continue
+        try:
+            kept.append(replace(attachment, ref=await attachment.keep(), keep=None))
+        except FileNotKept as error:
+            refused.append(error)
+    return kept, refused
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,42 @@
 """Read the text of a screenshot (a job advert on Facebook, WhatsApp, TikTok) with Tesseract.
 
-pytesseract runs the `tesseract` program (Debian: tesseract-ocr, tesseract-ocr-ind) as a
-child process: a pure-Python wheel that installs where Tesseract is missing, and a crash
-or a pathological image kills a child, not the bot. Each reading waits for its process in
-a worker thread, one at a time, so the event loop keeps answering other chats meanwhile.
+A picture comes from a stranger, and a small file can describe an enormous one: a 75 KB PNG
+of 40 x 625,000 pixels, scaled to Tesseract's reading width, would need 15.6 GB. So:
+
+- Only PNG, JPEG and WebP are opened (what phones and screenshot tools write), never
+  Pillow's other decoders.
+- The size the picture will be read at is computed from its header, before anything is
+  decoded or resized. What no screenshot is (far taller than thirty phone screens at that
+  width) is refused with its own message.
+- A long scrolling screenshot is read in tiles of about one phone screen, each cut where a
+  row is blank and scaled on its own: the whole is never held enlarged.
+- Each reading runs in a process of its own (`python -m bot.ocr_child`) whose address
+  space is limited (MEMORY_LIMIT); the Tesseract it starts inherits the limit. A picture
+  that still exhausts it ends that process, never the bot.
+
+pytesseract runs the `tesseract` program (Debian: tesseract-ocr, tesseract-ocr-ind): a
+pure-Python wheel that installs where Tesseract is missing. Readings happen one at a time,
+waited for in a worker thread, so the event loop keeps answering other chats meanwhile.
 Without Tesseract `available()` is False and the bot asks for the text instead.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from typing import cast
 
 import pytesseract
 from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
@@ -26,10 +44,19 @@ from PIL import Image, ImageOps, ImageStat, UnidentifiedImageError
 from bot.messages import Attachment
 
 LANGUAGES = ("ind", "eng")  # Indonesian adverts quote English words ("admin", "customer service")
+FORMATS = ("PNG", "JPEG", "WEBP")  # screenshots and phone pictures; nothing else is decoded
 MAX_BYTES = 10 * 1024 * 1024  # Telegram sends photos far smaller; a bigger file is not a screenshot
-MAX_PIXELS = 25_000_000  # about 5000 x 5000: beyond that decoding alone costs too much memory
+MAX_PIXELS = 25_000_000  # decoded: about 5000 x 5000, 25 MB in grey
 MIN_WIDTH = 1000  # narrower screenshots are enlarged: Tesseract reads small letters badly
-TIMEOUT = 30.0  # seconds; measured 0.3-0.7 s for a 1080-pixel chat screenshot
+MAX_WIDTH = 4000  # wider ones are reduced: letters stay readable, a tile stays small
+TILE_HEIGHT = 2000  # rows read at once at the reading width: about one phone screen
+MAX_TILES = 30  # a scrolling screenshot of up to 30 screens; taller is not a screenshot
+BLANK_SEARCH = 0.15  # of a tile: how far up from its end a blank row to cut at is looked for
+TILE_TIMEOUT = 30.0  # seconds per tile; measured 0.3-0.7 s for a 1080-pixel chat screenshot
+READING_TIMEOUT = 120.0  # seconds for a whole reading, tiles and start-up included
+# Address space of the reading process, and of each Tesseract it starts (measured: a
+# 25-megapixel picture decodes in about 150 MB, Tesseract reads a tile in about 60 MB).
+MEMORY_LIMIT = 512 * 1024 * 1024
 MAX_WAITING = 8  # readings queued at once; more and the bot says it is busy
 
 
@@ -44,7 +71,8 @@ class OcrError(Exception):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
-        self.reason = reason  # unavailable, unreadable, busy, empty, not_image
+        # unavailable, unreadable, busy, empty, not_image, not_screenshot, too_large
+        self.reason = reason
 
 
 @cache
@@ -63,9 +91,10 @@ def available() -> bool:
 
 
 class ImageReader:
-    """Reads pictures one at a time in its own worker thread."""
+    """Reads pictures one at a time, each in a memory-limited process of its own."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_limit: int = MEMORY_LIMIT) -> None:
+        self.memory_limit = memory_limit
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ocr")
         self._waiting = 0
 
@@ -73,12 +102,14 @@ class ImageReader:
         """The text in the picture, paragraphs separated by blank lines ("" when none)."""
         if not available():
             raise OcrError("unavailable")
+        if not data or len(data) > MAX_BYTES:
+            raise OcrError("unreadable")
         if self._waiting >= MAX_WAITING:
             raise OcrError("busy")
         self._waiting += 1
         try:
             loop = asyncio.get_running_loop()
-            return await loop.run_in_executor(self._worker, read_image, data)
+            return await loop.run_in_executor(self._worker, read_apart, data, self.memory_limit)
         finally:
             self._waiting -= 1
 
@@ -104,40 +135,113 @@ class ImageReader:
         self._worker.shutdown(wait=False, cancel_futures=True)
 
 
-def read_image(data: bytes) -> str:
-    """Blocking: decode, prepare and read one picture."""
-    image = _prepare(data)
+def read_apart(data: bytes, memory_limit: int = MEMORY_LIMIT) -> str:
+    """Blocking: `read_image` in a process of its own (bot.ocr_child), limited to
+    `memory_limit` bytes of address space and READING_TIMEOUT seconds."""
+    command = [sys.executable, "-m", "bot.ocr_child", str(memory_limit)]
+    # Its own process group: a timeout ends the Tesseract it started too.
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    ) as child:
+        try:
+            output, _ = child.communicate(data, timeout=READING_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            raise OcrError("unreadable") from None
     try:
-        raw = pytesseract.image_to_string(image, lang="+".join(LANGUAGES), timeout=TIMEOUT)
+        answer = json.loads(output)
+    except ValueError:  # killed on the way: most likely by its memory limit
+        raise OcrError("too_large") from None
+    if "error" in answer:
+        raise OcrError(str(answer["error"]))
+    return str(answer["text"])
+
+
+def read_image(data: bytes) -> str:
+    """Blocking, in this process: decode, prepare and read one picture, tile by tile."""
+    image, scale = _prepare(data)
+    texts = []
+    try:
+        for tile in _tiles(image, scale):
+            raw = pytesseract.image_to_string(tile, lang="+".join(LANGUAGES), timeout=TILE_TIMEOUT)
+            texts.append(raw)
     except (RuntimeError, pytesseract.TesseractError) as error:  # timeout, a corrupt image
         raise OcrError("unreadable") from error
     except pytesseract.TesseractNotFoundError as error:  # uninstalled while running
         raise OcrError("unavailable") from error
-    return tidy(raw)
+    return tidy("\n".join(texts))
 
 
-def _prepare(data: bytes) -> Image.Image:
+def reading_size(width: int, height: int) -> tuple[int, int]:
+    """The size a picture is read at: MIN_WIDTH to MAX_WIDTH wide, its height alike; what
+    no screenshot is (taller than MAX_TILES tiles at that width) is refused."""
+    if width < 1 or height < 1 or width * height > MAX_PIXELS:
+        raise OcrError("too_large")
+    scale = min(max(1.0, MIN_WIDTH / width), MAX_WIDTH / width)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    if size[1] > MAX_TILES * TILE_HEIGHT:
+        raise OcrError("not_screenshot")
+    return size
+
+
+def _prepare(data: bytes) -> tuple[Image.Image, float]:
+    """The picture in grey, dark mode inverted, at its own size; and the scale to read at."""
     if not data or len(data) > MAX_BYTES:
         raise OcrError("unreadable")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            opened = Image.open(io.BytesIO(data))
-            if opened.width * opened.height > MAX_PIXELS:
-                raise OcrError("unreadable")
+            opened = Image.open(io.BytesIO(data), formats=FORMATS)
+            width, height = opened.size
+            if opened.getexif().get(0x0112) in (5, 6, 7, 8):  # turned by a quarter
+                width, height = height, width
+            final_width, _ = reading_size(width, height)  # from the header: nothing decoded yet
             image = ImageOps.exif_transpose(opened).convert("L")
     except (OSError, ValueError, UnidentifiedImageError, Image.DecompressionBombError) as error:
         raise OcrError("unreadable") from error
     except Image.DecompressionBombWarning as error:
-        raise OcrError("unreadable") from error
+        raise OcrError("too_large") from error
     # Dark mode: light letters on a dark screen read better inverted.
     if ImageStat.Stat(image).mean[0] < 110:
         image = ImageOps.invert(image)
-    if image.width < MIN_WIDTH:
-        factor = MIN_WIDTH / image.width
-        size = (MIN_WIDTH, max(1, round(image.height * factor)))
-        image = image.resize(size, Image.Resampling.LANCZOS)
-    return image
+    return image, final_width / image.width
+
+
+def _tiles(image: Image.Image, scale: float) -> Iterator[Image.Image]:
+    """The picture in strips of about TILE_HEIGHT rows once scaled, each cut at the
+    blankest row near its end (between lines, not through them), each scaled alone."""
+    rows = max(1, round(TILE_HEIGHT / scale))  # a tile's height in the picture's own rows
+    top = 0
+    while top < image.height:
+        bottom = min(image.height, top + rows)
+        if bottom < image.height:
+            bottom = _blank_row(image, bottom - round(rows * BLANK_SEARCH), bottom)
+        strip = image.crop((0, top, image.width, bottom))
+        if scale != 1.0:
+            size = (round(image.width * scale), max(1, round((bottom - top) * scale)))
+            strip = strip.resize(size, Image.Resampling.LANCZOS)
+        yield strip
+        top = bottom
+
+
+def _blank_row(image: Image.Image, start: int, end: int) -> int:
+    """The row in [start, end) whose lightest and darkest pixels differ least, the last
+    one of equals (so a tile stays as tall as it can)."""
+    best, best_range = end, 256
+    for row in range(end - 1, max(start, 1) - 1, -1):
+        low, high = cast(tuple[int, int], image.crop((0, row, image.width, row + 1)).getextrema())
+        spread = high - low
+        if spread < best_range:
+            best, best_range = row, spread
+            if spread == 0:
+                break
+    return best
 
 
 _SPACES = re.compile(r"[ \t]+")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import csv
-import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import replace
@@ -40,13 +39,11 @@ from bot.regions import PROVINCE, Regions, single_region
 from bot.reports import TAGS, OutboxRow, Report, ReportStore
 from bot.response import (
     RESPONSE_COLUMNS,
-    Clock,
     Responses,
     ResponseTimes,
     moment_of,
     response_cells,
     uniform,
-    utc_now,
 )
 from bot.roster import Roster, display_name
 from bot.safe_text import quoted
@@ -73,7 +70,6 @@ def new_case_deliveries(
     max_evidence: int = 20,
     province: bool = False,
     mentions: Callable[[Report], tuple[tuple[str, str], ...]] = lambda report: (),
-    clock: Clock = utc_now,
 ) -> Callable[[Report], list[OutboxRow]]:
     """The rows a new report sends to its region's group: its card (an urgent one naming
     the officials who must act, `mentions`), then its evidence, photos and videos together
@@ -101,7 +97,8 @@ def new_case_deliveries(
             else:
                 payload["album"] = media
             rows.append(OutboxRow("evidence", None, payload, report.id, group=to))
-        day = clock().astimezone(WIB).date().isoformat()
+        # The day the case was dated on the bot's one clock (bot.clock), in Pariaman.
+        day = moment_of(report.created_at).astimezone(WIB).date().isoformat()
         howto = {"reply": reply_to_dict(Reply(HOWTO))}
         rows.append(OutboxRow("howto", None, howto, report.id, group=to, once=f"howto:{to}:{day}"))
         if province:
@@ -374,7 +371,7 @@ class Desk:
     async def statistics(self, argument: str) -> Statistics | Reply:
         """The numbers of the period `argument` names (see bot.statistics); a Reply instead
         when there is nothing to count: a period not understood, or no report in it."""
-        period = parse_period(argument, dt.datetime.now(dt.UTC))
+        period = parse_period(argument, self.responses.now())
         if period is None:
             return Reply(USAGE)
         stats = count(await self.store.all_cases(), period, self._region_names())

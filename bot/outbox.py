@@ -28,11 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.case_links import quote_key
+from bot.clock import Clock, hour_stamp, stamp, utc_now
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
 from bot.messages import Reply, UserKey, reply_to_dict
 from bot.reports import COPY_ROLES, OFFICIALS, UNLINKED_ROLES, group_hash
-from bot.storage import Database, now, this_hour
+from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -71,10 +72,17 @@ class _Head:
 
 
 class Outbox:
-    def __init__(self, database: Database, cipher: Cipher, policy: Policy | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        cipher: Cipher,
+        policy: Policy | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self.database = database
         self.cipher = cipher
         self.policy = policy or Policy()
+        self.clock = clock  # dates rows and their age; pauses and back-off use time.time()
         self._wake = asyncio.Event()
         self._paused: dict[str, float] = {}  # recipient hash -> time.time() it may resume
         self._failures: dict[str, int] = {}  # recipient hash -> failures in a row
@@ -142,7 +150,7 @@ class Outbox:
             await db.execute(
                 "UPDATE outbox SET status = 'sent', sent_message_id = ?, sent_chat_id = ?, "
                 "sent_at = ?, attempts = attempts + 1 WHERE id = ?",
-                (sent.message_id, chat_id, now(), item.id),
+                (sent.message_id, chat_id, stamp(self.clock()), item.id),
             )
             if sent.message_id is None:
                 return
@@ -155,7 +163,7 @@ class Outbox:
                     (
                         quote_key(self.cipher, item.recipient, str(sent.message_id)),
                         item.report_id,
-                        this_hour(),
+                        hour_stamp(self.clock()),
                     ),
                 )
             if chat_id is not None and item.report_id and item.role not in UNLINKED_ROLES:
@@ -211,13 +219,19 @@ class Outbox:
             )
         self.notify()
 
+    async def announce(self, body: str) -> None:
+        """A notice for the default officials' group (the bot's own state, no case)."""
+        async with self.database.transaction() as db:
+            await self._enqueue_alert(db, body)
+        self.notify()
+
     async def _enqueue_alert(self, db: Any, body: str, group: str | None = None) -> None:
         envelope: dict[str, Any] = {"payload": {"reply": reply_to_dict(Reply(body))}}
         envelope.update(recipient=None, group=group)
         await db.execute(
             "INSERT INTO outbox (report_id, role, recipient_hash, payload, created_at, priority) "
             "VALUES (NULL, 'alert', ?, ?, ?, 0)",
-            (group_hash(group), self.cipher.encrypt(envelope), now()),
+            (group_hash(group), self.cipher.encrypt(envelope), stamp(self.clock())),
         )
 
     async def watch(self) -> bool:
@@ -236,7 +250,7 @@ class Outbox:
             if current - self._last_alert.get(recipient, -ALERT_EVERY) < ALERT_EVERY:
                 continue
             created = dt.datetime.fromisoformat(str(oldest))
-            age = (dt.datetime.now(dt.UTC) - created).total_seconds()
+            age = (self.clock() - created).total_seconds()
             if waiting < self.policy.alert_rows and age < self.policy.alert_minutes * 60:
                 continue
             self._last_alert[recipient] = current

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot import deadlines
+from bot.clock import stamp
 from bot.knowledge import KnowledgeBase
 from bot.messages import Reply, reply_to_dict
 from bot.reports import CaseHead, OutboxRow, Report, ReportStore
@@ -109,8 +110,8 @@ class Reminders:
             told = await self._told(one)
             if told is not None:
                 rows.append(told)
-        stamp = now.isoformat(timespec="seconds")
-        markers = [(one.case.id, kind, stamp) for one in batch for kind in one.kinds]
+        at = stamp(now)  # on the one clock, stored as every other time (bot.clock)
+        markers = [(one.case.id, kind, at) for one in batch for kind in one.kinds]
         if await self.store.deliver_once(MARK, markers, rows):
             return len(batch)
         return 0

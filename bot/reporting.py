@@ -17,7 +17,7 @@ from bot import deadlines
 from bot.cards import REPLY_ACTION
 from bot.flows.report import ACTION as FLOW_ACTION
 from bot.flows.report import ReportFlow
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Reply, keep_files
 from bot.officials import Desk
 from bot.reports import Report, ReportStore
 from bot.response import moment_of
@@ -258,9 +258,13 @@ class Reporting:
             count = str(sent)
             refusal = Reply(text("cap_messages", lang, code=code, count=count))
             return [*replies, refusal], session.with_changes(mode=None)
-        await self.desk.to_officials(
-            report, incoming.text.strip(), incoming.attachments, urgent=danger
-        )
+        # Files are fetched only now, past the hourly cap (a channel that stores them
+        # downloads here).
+        kept, refused = await keep_files(incoming.attachments, len(incoming.attachments))
+        replies += [Reply(text(f"media_{r.reason}", lang, limit=str(r.limit))) for r in refused]
+        if not incoming.text.strip() and not kept:
+            return replies, session.with_changes(mode=None)
+        await self.desk.to_officials(report, incoming.text.strip(), tuple(kept), urgent=danger)
         self.flow.on_commit()
         replies.append(
             Reply(text("reply_sent_urgent" if danger else "reply_sent", lang, code=code))

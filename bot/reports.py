@@ -21,9 +21,10 @@ from typing import Any
 import aiosqlite
 
 from bot.case_links import marks_of, quote_key
+from bot.clock import Clock, hour_stamp, stamp, utc_now
 from bot.crypto import Cipher
 from bot.messages import UserKey
-from bot.storage import Database, batched_writes, now, this_hour
+from bot.storage import Database, batched_writes
 
 STATUSES = ("baru", "diterima", "ditindaklanjuti", "selesai", "tidak_valid")
 CLOSED = frozenset({"selesai", "tidak_valid"})
@@ -131,9 +132,11 @@ class ReportStore:
         cipher: Cipher,
         code_prefix: str = "PRM",
         default_region: str = "",
+        clock: Clock = utc_now,
     ) -> None:
         self.database = database
         self.cipher = cipher
+        self.clock = clock  # dates cases, events, messages and drafts (bot.clock)
         self.code_prefix = code_prefix
         self.default_region = default_region  # the region of reports stored without one
         self.scope: frozenset[str] | None = None  # None: every region's reports are visible
@@ -158,6 +161,9 @@ class ReportStore:
         view.scope = regions
         return view
 
+    def _now(self) -> str:
+        return stamp(self.clock())
+
     def recipient_hash(self, recipient: UserKey | None, group: str | None = None) -> str:
         if recipient is None:
             return group_hash(group)
@@ -177,7 +183,7 @@ class ReportStore:
         return Draft(user, draft_id, step, dict(stored["answers"]), created, updated)
 
     async def save_draft(self, draft: Draft) -> None:
-        stamp = this_hour()
+        at = hour_stamp(self.clock())
         key = self.recipient_hash(draft.user)
         await self._draft_saves(
             key,
@@ -187,15 +193,18 @@ class ReportStore:
                 draft.step,
                 # The user key is kept inside, encrypted, for the idle-draft reminder.
                 self.cipher.encrypt({"user": _fields(draft.user), "answers": draft.answers}),
-                draft.created_at or stamp,
-                stamp,
+                draft.created_at or at,
+                at,
             ),
         )
 
     async def delete_draft(self, user: UserKey) -> None:
+        draft = await self.get_draft(user)
         await self.database.write(
             "DELETE FROM drafts WHERE user_key = ?", (self.recipient_hash(user),)
         )
+        if draft is not None:
+            self._forget(draft)
 
     # --- reports ---------------------------------------------------------------------
 
@@ -216,7 +225,7 @@ class ReportStore:
         Submitting the same draft twice (a re-delivered button press) returns
         the first report instead of making a second one.
         """
-        stamp = now()
+        at = self._now()
         await self._known_reporters()
         async with self.database.transaction() as db:
             existing = await self._by(db, "draft_id = ?", draft.draft_id)
@@ -237,8 +246,8 @@ class ReportStore:
                     risk,
                     area,
                     destination,
-                    stamp,
-                    stamp,
+                    at,
+                    at,
                     region or None,
                 ),
             )
@@ -323,11 +332,11 @@ class ReportStore:
 
     async def since(self, user: UserKey, hours: float) -> list[Report]:
         """This reporter's reports created in the last `hours`."""
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+        cutoff = stamp(self.clock() - dt.timedelta(hours=hours))
         return [r for r in await self.of_reporter(user) if r.created_at >= cutoff]
 
     async def messages_since(self, report: Report, direction: str, hours: float) -> int:
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours)).isoformat(timespec="seconds")
+        cutoff = stamp(self.clock() - dt.timedelta(hours=hours))
         rows = await self.database.fetchall(
             "SELECT COUNT(*) FROM report_messages WHERE report_id = ? AND direction = ? "
             "AND at >= ?",
@@ -347,7 +356,7 @@ class ReportStore:
         async with self.database.transaction() as db:
             cursor = await db.execute(
                 "INSERT INTO relay_drafts (report_id, body, created_at) VALUES (?, ?, ?)",
-                (report.id, self.cipher.encrypt(body), now()),
+                (report.id, self.cipher.encrypt(body), self._now()),
             )
             return int(cursor.lastrowid or 0)
 
@@ -403,20 +412,20 @@ class ReportStore:
         who and when, plus its deliveries; `message`: (direction, text) for the case thread,
         e.g. the reason a case was closed. A status notice to the reporter replaces one that
         has not gone out yet: one notice per change, not one per press."""
-        stamp = now()
+        at = self._now()
         async with self.database.transaction() as db:
             if status is not None:
-                closed = stamp if status in CLOSED else None
+                closed = at if status in CLOSED else None
                 await db.execute(
                     "UPDATE reports SET status = ?, closed_at = ?, updated_at = ? WHERE id = ?",
-                    (status, closed, stamp, report.id),
+                    (status, closed, at, report.id),
                 )
                 await self._event(db, report.id, actor, "status", status)
             if assign:
                 await db.execute(
                     "UPDATE reports SET assigned_to = ?, assigned_name = ?, updated_at = ? "
                     "WHERE id = ?",
-                    (self.cipher.seal(actor), self.cipher.seal(name), stamp, report.id),
+                    (self.cipher.seal(actor), self.cipher.seal(name), at, report.id),
                 )
                 # who took it is the (encrypted) actor; the value must not repeat it in clear
                 await self._event(db, report.id, actor, "assign", "tangani")
@@ -424,7 +433,7 @@ class ReportStore:
                 await db.execute(
                     "INSERT INTO report_messages (report_id, direction, body, at) "
                     "VALUES (?, ?, ?, ?)",
-                    (report.id, message[0], self.cipher.encrypt(message[1]), stamp),
+                    (report.id, message[0], self.cipher.encrypt(message[1]), at),
                 )
             for row in deliveries:
                 if row.role == "notice":
@@ -450,7 +459,7 @@ class ReportStore:
         async with self.database.transaction() as db:
             await db.execute(
                 "UPDATE reports SET forwarded = ?, updated_at = ? WHERE id = ?",
-                ("\n".join((*report.forwarded, agency)), now(), report.id),
+                ("\n".join((*report.forwarded, agency)), self._now(), report.id),
             )
             await self._event(db, report.id, actor, "forward", agency)
             updated = await self._by(db, "id = ?", report.id) or report
@@ -510,7 +519,7 @@ class ReportStore:
         async with self.database.transaction() as db:
             await db.execute(
                 "INSERT INTO report_messages (report_id, direction, body, at) VALUES (?, ?, ?, ?)",
-                (report.id, direction, self.cipher.encrypt(body), now()),
+                (report.id, direction, self.cipher.encrypt(body), self._now()),
             )
             if sent_by is not None:
                 await self._event(db, report.id, sent_by, "pesan", "dikirim ke pelapor")
@@ -550,15 +559,14 @@ class ReportStore:
         return [(str(a), str(self.cipher.unseal(b)), str(c), str(d)) for a, b, c, d in rows]
 
     def on_purge(self, listener: Callable[[list[str]], None]) -> None:
-        """`listener` gets the evidence references of every case purged from now on: a
-        channel that keeps evidence outside the database (WhatsApp's files) deletes them."""
+        """`listener` gets the evidence references of every case purged and every draft
+        dropped from now on: a channel that keeps evidence outside the database (WhatsApp's
+        files) deletes them."""
         self._purge_listeners.append(listener)
 
     async def purge_closed(self, older_than_days: int) -> int:
         """Delete cases closed before the retention period; secure_delete overwrites them."""
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=older_than_days)).isoformat(
-            timespec="seconds"
-        )
+        cutoff = stamp(self.clock() - dt.timedelta(days=older_than_days))
         where = "closed_at IS NOT NULL AND closed_at < ?"
         async with self.database.transaction() as db:
             async with db.execute(f"SELECT content FROM reports WHERE {where}", (cutoff,)) as rows:
@@ -587,9 +595,7 @@ class ReportStore:
 
     async def idle_drafts(self, idle_hours: float, reminded: bool) -> list[Draft]:
         """Drafts untouched for `idle_hours`, either not yet reminded or already reminded."""
-        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=idle_hours)).isoformat(
-            timespec="seconds"
-        )
+        cutoff = stamp(self.clock() - dt.timedelta(hours=idle_hours))
         condition = "reminded_at IS NOT NULL" if reminded else "reminded_at IS NULL"
         rows = await self.database.fetchall(
             f"SELECT draft_id, step, content, created_at, updated_at FROM drafts "
@@ -607,13 +613,36 @@ class ReportStore:
         async with self.database.transaction() as db:
             await db.execute(
                 "UPDATE drafts SET reminded_at = ? WHERE draft_id = ?",
-                (this_hour(), draft.draft_id),
+                (hour_stamp(self.clock()), draft.draft_id),
             )
             for row in deliveries:
                 await self._enqueue(db, row)
 
     async def discard_draft(self, draft: Draft) -> None:
         await self.database.write("DELETE FROM drafts WHERE draft_id = ?", (draft.draft_id,))
+        self._forget(draft)
+
+    def _forget(self, draft: Draft) -> None:
+        """A dropped draft's evidence files go at once."""
+        self.forget_evidence([str(ref) for _, ref in draft.answers.get("evidence", [])])
+
+    def forget_evidence(self, refs: list[str]) -> None:
+        """Evidence nothing will send any more (a dropped draft's, a deleted message's):
+        the purge listeners delete the files a channel keeps for it."""
+        for listener in self._purge_listeners:
+            listener(refs)
+
+    async def referenced_media(self) -> set[str]:
+        """Every file reference something still needs: a draft's evidence, and the media of
+        outbox rows not yet delivered. A stored file that is in neither belongs to nobody."""
+        drafts = await self.database.fetchall("SELECT content FROM drafts")
+        waiting = await self.database.fetchall("SELECT payload FROM outbox WHERE status != 'sent'")
+        refs = {
+            str(ref)
+            for (content,) in drafts
+            for _, ref in self.cipher.decrypt(content)["answers"].get("evidence", [])
+        }
+        return refs | {ref for (payload,) in waiting for ref in self._media(payload)}
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -635,13 +664,14 @@ class ReportStore:
     ) -> None:
         await db.execute(
             "INSERT INTO report_events (report_id, actor, kind, value, at) VALUES (?, ?, ?, ?, ?)",
-            (report_id, self.cipher.seal(actor), kind, value, now()),
+            (report_id, self.cipher.seal(actor), kind, value, self._now()),
         )
 
     async def _enqueue(self, db: aiosqlite.Connection, row: OutboxRow) -> None:
         if row.once is not None:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO group_notices (slot, at) VALUES (?, ?)", (row.once, now())
+                "INSERT OR IGNORE INTO group_notices (slot, at) VALUES (?, ?)",
+                (row.once, self._now()),
             )
             if not cursor.rowcount:
                 return  # already shown in this slot
@@ -657,7 +687,7 @@ class ReportStore:
                 row.role,
                 self.recipient_hash(row.recipient, row.group),
                 self.cipher.encrypt(envelope),
-                now(),
+                self._now(),
                 int(row.urgent),
                 row.report_id,
             ),

@@ -22,13 +22,8 @@ from bot import deadlines
 from bot.regions import Regions
 from bot.reports import ReportStore
 
-Clock = Callable[[], dt.datetime]
 ACKNOWLEDGING = ("diterima",)  # status events that acknowledge (and the "assign" event)
 ACTING = ("ditindaklanjuti", "selesai", "tidak_valid")
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -140,13 +135,14 @@ def _hours(span: dt.timedelta) -> float:
 class Responses:
     """Timings of cases, read from their history, against `times_for`."""
 
-    def __init__(self, store: ReportStore, times_for: TimesFor, clock: Clock = utc_now) -> None:
+    def __init__(self, store: ReportStore, times_for: TimesFor) -> None:
         self.store = store
         self.times_for = times_for
-        self.clock = clock
 
     def now(self) -> dt.datetime:
-        return self.clock()
+        """The store's clock: a case's deadlines and its age are read on the one clock
+        that dated it (bot.clock)."""
+        return self.store.clock()
 
     async def timings(self, reports: Collection[Case]) -> dict[int, Timing]:
         if not reports:

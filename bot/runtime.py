@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot import logredact
 from bot.backup import in_use
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.digest import Schedule
 from bot.engine import Engine
@@ -31,7 +32,7 @@ from bot.outbox import Outbox, Policy
 from bot.reminders import Reminders
 from bot.reporting import Caps, Reporting
 from bot.reports import ReportStore
-from bot.response import Clock, Responses, ResponseTimes, by_region, utc_now
+from bot.response import Responses, ResponseTimes, by_region
 from bot.roster import Roster
 from bot.sessions import MemorySessionStore, SessionStore
 from bot.storage import Database, SqliteSessionStore, UsageLog
@@ -67,6 +68,7 @@ class Services:
     desk: Desk | None
     group_desk: GroupDesk | None = None
     watch: Watch | None = None  # reminders and the weekly digest for the officials
+    clock: Clock = utc_now  # the one "now" the parts were given; channels take it too
 
 
 @asynccontextmanager
@@ -78,8 +80,8 @@ async def open_services(
     clock: Clock = utc_now,
 ) -> AsyncIterator[Services]:
     """`officials_present`: someone receives the cards (default: an officials' chat is
-    configured); the receipt promises forwarding only then. `clock`: what response times
-    and the digest take as now (tests move it instead of waiting)."""
+    configured); the receipt promises forwarding only then. `clock`: the one "now" of
+    everything that dates or schedules (bot.clock); tests set or move it instead of waiting."""
     logredact.install()
     kb = serving_places(kb, (region.name for region in settings.regions.regions))
     with in_use(settings.database_path):  # `python main.py restore` refuses meanwhile
@@ -98,12 +100,12 @@ async def _serving(
     database = await Database.open(settings.database_path)
     try:
         matcher = matcher or Matcher(kb, cache_dir=settings.model_cache_dir)
-        usage = UsageLog(database)
+        usage = UsageLog(database, clock)
         keys = await open_keys(database, settings.reports_key.value, settings.hash_key.value)
         cipher = keys.cipher
         sessions: SessionStore
         if keys.hasher is not None:
-            sessions = SqliteSessionStore(database, keys.hasher, cipher)
+            sessions = SqliteSessionStore(database, keys.hasher, cipher, clock)
         else:
             sessions = MemorySessionStore()
             log.warning(
@@ -114,16 +116,18 @@ async def _serving(
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             regions = settings.regions
-            reports = ReportStore(database, cipher, regions.default.code_prefix, regions.default_id)
+            reports = ReportStore(
+                database, cipher, regions.default.code_prefix, regions.default_id, clock
+            )
             policy = Policy(
                 max_tries=settings.outbox_max_tries,
                 max_backoff=settings.outbox_max_backoff,
                 alert_rows=settings.outbox_alert_rows,
                 alert_minutes=settings.outbox_alert_minutes,
             )
-            outbox = Outbox(database, cipher, policy)
+            outbox = Outbox(database, cipher, policy, clock)
             times_for = by_region(regions, response_times(settings))
-            responses = Responses(reports, times_for, clock)
+            responses = Responses(reports, times_for)
             roster = Roster(database, cipher, regions, settings.urgent_mention_user_ids)
             await roster.load()
             desk = Desk(
@@ -152,7 +156,6 @@ async def _serving(
                 settings.evidence_per_report,
                 province=regions.province_chat_id is not None,
                 mentions=roster.mentions,
-                clock=clock,
             )
             if officials_present is None:
                 officials_present = regions.default.officials_chat_id is not None
@@ -174,7 +177,7 @@ async def _serving(
         # out of the garbage collector's sight, a full collection no longer walks it and
         # stops the event loop for a tenth of a second (webhooks and answers wait).
         gc.freeze()
-        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch)
+        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch, clock)
     finally:
         await database.close()
 

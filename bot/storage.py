@@ -8,7 +8,6 @@ interleave inside one.
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
 import sqlite3
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.batching import Batcher
+from bot.clock import Clock, day_stamp, hour_stamp, stamp, utc_now
 from bot.crypto import Cipher, Hasher
 from bot.messages import UserKey
 from bot.sessions import Session
@@ -27,7 +27,8 @@ from bot.turns import Turns
 
 BUSY_TIMEOUT_MS = 10_000
 Row = tuple[object, ...]  # one row's statement parameters
-# strftime formats of the rounded times stored on rows about a person, as now()'s ISO form.
+# strftime formats of the rounded times stored on rows about a person, in the ISO form of
+# bot.clock's hour_stamp() and day_stamp() (used by a migration that rounds old rows).
 HOUR = "%Y-%m-%dT%H:00:00+00:00"
 DAY = "%Y-%m-%dT00:00:00+00:00"
 # Folders beside the database holding evidence files, each encrypted with the report key
@@ -299,21 +300,6 @@ def media_folders(database_path: Path) -> list[Path]:
     return [database_path.parent / name for name in MEDIA_FOLDERS]
 
 
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def this_hour() -> str:
-    """For rows tied to a person (sessions, drafts, WhatsApp's inbox): an exact time would
-    match the `created_at` of the report they led to, and so link the person to the case."""
-    return dt.datetime.now(dt.UTC).strftime(HOUR)
-
-
-def today() -> str:
-    """For what people asked (unanswered questions): the day is all the editors need."""
-    return dt.datetime.now(dt.UTC).strftime(DAY)
-
-
 class Database:
     def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
         self.connection = connection
@@ -462,10 +448,17 @@ class SqliteSessionStore:
     CACHE_SIZE = 10_000
     READ_CHUNK = 500  # user keys per SELECT ... IN (...), well below SQLite's limit
 
-    def __init__(self, database: Database, hasher: Hasher, cipher: Cipher | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        hasher: Hasher,
+        cipher: Cipher | None = None,
+        clock: Clock = utc_now,
+    ) -> None:
         self.database = database
         self.hasher = hasher
         self.cipher = cipher
+        self.clock = clock  # a session's time, to the hour (bot.clock)
         self._cache: OrderedDict[UserKey, Session] = OrderedDict()
         self._reads: Batcher[str, None, Session] = Batcher(self._read_many)
         self._writes = batched_writes(
@@ -494,7 +487,9 @@ class SqliteSessionStore:
     async def put(self, user: UserKey, session: Session) -> None:
         key = self.hasher.session_key(str(user))
         mode = self.cipher.seal(session.mode) if self.cipher else session.mode
-        await self._writes(key, (key, session.language, session.last_language, mode, this_hour()))
+        await self._writes(
+            key, (key, session.language, session.last_language, mode, hour_stamp(self.clock()))
+        )
         self._remember(user, session)
 
     async def _read_many(self, wanted: dict[str, None]) -> dict[str, Session]:
@@ -530,8 +525,9 @@ class UsageLog:
     Rows from many users at once are inserted in batches (bot.batching), one commit each.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
         self.database = database
+        self.clock = clock  # when a question was asked (to the day) or feedback given
         self._numbers = itertools.count()  # batch keys: every row is a new one
         self._unanswered = batched_writes(
             database, "INSERT INTO unanswered (question, language, asked_at) VALUES (?, ?, ?)"
@@ -543,10 +539,10 @@ class UsageLog:
     async def unanswered(self, question: str, lang: str) -> None:
         # The day only: an exact time would match the message that asked it (a name kept
         # in the question then leads to a person).
-        await self._unanswered(next(self._numbers), (question[:500], lang, today()))
+        await self._unanswered(next(self._numbers), (question[:500], lang, day_stamp(self.clock())))
 
     async def feedback(self, topic: str, helpful: bool) -> None:
-        await self._feedback(next(self._numbers), (topic, int(helpful), now()))
+        await self._feedback(next(self._numbers), (topic, int(helpful), stamp(self.clock())))
 
     async def summary(self, limit: int = 20) -> UsageSummary:
         unanswered = await self.database.fetchall(

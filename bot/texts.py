@@ -203,6 +203,29 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
             "text of the offer and send it as a message."
         ),
     },
+    "offer_image_not_screenshot": {
+        "id": (
+            "Gambar ini tidak saya baca: bentuknya terlalu panjang dan sempit untuk sebuah "
+            "screenshot. Kirim screenshot biasa dari layar HP (boleh beberapa gambar), atau "
+            "salin teks tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "I did not read this picture: it is far too long and narrow for a screenshot. "
+            "Send ordinary screenshots of your phone's screen (several are fine), or copy "
+            "the text of the offer and send it as a message."
+        ),
+    },
+    "offer_image_too_large": {
+        "id": (
+            "Gambar ini terlalu besar untuk saya baca. Kirim screenshot biasa dari layar HP "
+            "(boleh beberapa gambar), atau salin teks tawarannya lalu kirim sebagai pesan."
+        ),
+        "en": (
+            "This picture is too large for me to read. Send ordinary screenshots of your "
+            "phone's screen (several are fine), or copy the text of the offer and send it "
+            "as a message."
+        ),
+    },
     "offer_image_not_image": {
         "id": "Untuk cek tawaran, kirim teksnya atau screenshot (gambar) iklannya.",
         "en": "To check an offer, send its text or a screenshot (picture) of the advert.",
@@ -242,6 +265,18 @@ _TEXTS: Final[dict[str, dict[str, str]]] = {
         "(misalnya tangkapan layar), atau lanjutkan tanpa file ini.",
         "en": "This file is over {limit} MB, too large for me to receive. Send a smaller one "
         "(a screenshot, for example), or go on without it.",
+    },
+    "media_disk_full": {
+        "id": "Maaf, tempat penyimpanan bukti sedang penuh, jadi file ini tidak bisa saya terima "
+        "sekarang. Ceritakan buktinya dengan kata-kata, atau kirim lagi nanti.",
+        "en": "Sorry, the storage for evidence is full, so I cannot receive this file now. "
+        "Describe the evidence in words, or send it again later.",
+    },
+    "media_too_many": {
+        "id": "Sudah banyak file yang Anda kirim dalam satu jam terakhir; file ini tidak saya "
+        "terima. Kirim lagi nanti, atau ceritakan buktinya dengan kata-kata.",
+        "en": "You have sent many files in the last hour; I did not receive this one. Send it "
+        "again later, or describe the evidence in words.",
     },
     "media_failed": {
         "id": "Maaf, file ini tidak bisa saya terima sekarang. Coba kirim sekali lagi.",

@@ -31,6 +31,26 @@ SHARED_EVAL = PROJECT_ROOT.parent / "shared" / "eval"
 MODEL_CACHE = Path(tempfile.gettempdir()) / "migran-aman-tests" / "model-cache"
 os.environ.setdefault("MODEL_CACHE_DIR", str(MODEL_CACHE))  # for bots the tests start
 
+# TEST_MOMENT=2026-12-31T23:59:00+07:00 runs the suite as if it started then, in this
+# process and every Python process it starts (tests/timetravel/sitecustomize.py): the
+# tests must pass whatever the date and hour.
+CLOCK_OFFSET = "MIGRAN_AMAN_TEST_CLOCK_OFFSET"
+if os.environ.get("TEST_MOMENT") and CLOCK_OFFSET not in os.environ:
+    import datetime as dt
+
+    import time_machine
+
+    moment = dt.datetime.fromisoformat(os.environ["TEST_MOMENT"])
+    if moment.tzinfo is None:
+        raise SystemExit("TEST_MOMENT needs its time zone, e.g. 2026-11-30T08:30:00+07:00")
+    offset = (moment - dt.datetime.now(dt.UTC)).total_seconds()
+    os.environ[CLOCK_OFFSET] = repr(offset)
+    travel = PROJECT_ROOT / "tests" / "timetravel"
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        filter(None, [str(travel), os.environ.get("PYTHONPATH")])
+    )
+    time_machine.travel(moment, tick=True).start()  # this process started before the path
+
 
 def run_main(
     *args: str, env: Mapping[str, str], stdin: str = ""
@@ -42,9 +62,16 @@ def run_main(
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,
-        env={"MODEL_CACHE_DIR": str(MODEL_CACHE), **env},
+        env={**_clock_environ(), "MODEL_CACHE_DIR": str(MODEL_CACHE), **env},
         timeout=60,
     )
+
+
+def _clock_environ() -> dict[str, str]:
+    """What keeps a subprocess on the run's moment, for commands started with a minimal
+    environment."""
+    names = (CLOCK_OFFSET, "PYTHONPATH")
+    return {name: os.environ[name] for name in names if name in os.environ}
 
 
 @pytest.fixture(scope="session")

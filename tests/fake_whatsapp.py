@@ -147,6 +147,8 @@ class FakeWhatsApp:
         self._ids = itertools.count(1)
         self.media: dict[str, tuple[bytes, str, int]] = {}  # id -> (content, type, told size)
         self.media_downloads = 0
+        self.media_bytes_sent = 0  # of padded files (add_media(padding=...))
+        self._paddings: dict[str, int] = {}
 
     # --- running ---------------------------------------------------------------------
 
@@ -162,7 +164,25 @@ class FakeWhatsApp:
 
             def do_GET(self) -> None:
                 status, data, kind = fake._media(self.path, self.headers.get("Authorization"))
-                self._reply(status, data, kind)
+                padding = fake._padding(self.path) if status == 200 else 0
+                if not padding:
+                    self._reply(status, data, kind)
+                    return
+                # A file larger than Meta said: sent in chunks, counted, until the bot
+                # stops reading.
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data) + padding))
+                self.end_headers()
+                chunk = bytes(64 * 1024)
+                try:
+                    self.wfile.write(data)
+                    for _ in range(0, padding, len(chunk)):
+                        self.wfile.write(chunk)
+                        with fake._lock:
+                            fake.media_bytes_sent += len(chunk)
+                except OSError:  # the bot hung up
+                    pass
 
             def _reply(self, status: int, data: bytes, kind: str) -> None:
                 self.send_response(status)
@@ -266,17 +286,28 @@ class FakeWhatsApp:
     # --- media (what users send: fetched by the bot by id, then by URL) ------------------
 
     def add_media(
-        self, content: bytes, mime_type: str = "image/jpeg", told_size: int | None = None
+        self,
+        content: bytes,
+        mime_type: str = "image/jpeg",
+        told_size: int | None = None,
+        padding: int = 0,
     ) -> str:
         """Store a file a user sent; returns its media id. `told_size`: the size Meta
-        reports for it (default: the real one)."""
+        reports for it (default: the real one); `padding`: that many zero bytes more are
+        served after `content`, streamed (`media_bytes_sent` counts how many went out)."""
         media_id = str(900_000_000 + len(self.media))
         self.media[media_id] = (
             content,
             mime_type,
             len(content) if told_size is None else told_size,
         )
+        if padding:
+            self._paddings[media_id] = padding
         return media_id
+
+    def _padding(self, path: str) -> int:
+        parts = path.split("?", 1)[0].strip("/").split("/")
+        return self._paddings.get(parts[-1], 0) if parts[0] == "media-file" else 0
 
     def _media(self, path: str, authorization: str | None) -> tuple[int, bytes, str]:
         if authorization != f"Bearer {self.token}":

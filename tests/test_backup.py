@@ -48,6 +48,8 @@ async def test_a_backup_during_a_burst_restores_every_receipted_report(
             while not copying.is_set() or len(receipted) < 8:
                 await asyncio.gather(*(one() for _ in range(4)))
 
+        # A download being written when the copy is made: not evidence yet, not copied.
+        (live / "whatsapp-media" / f".{'cd' * 16}.part").write_bytes(b"half a file")
         reporting = asyncio.create_task(burst())
         while len(receipted) < 4:
             await asyncio.sleep(0.01)
@@ -80,6 +82,7 @@ async def test_a_backup_during_a_burst_restores_every_receipted_report(
         for ref in refs:  # the evidence files came back, readable with the keys
             data = (fresh / "whatsapp-media" / ref.removeprefix("wa-file:")).read_bytes()
             assert back.reports.cipher.decrypt_bytes(data).startswith(PHOTO)
+    assert len(list((fresh / "whatsapp-media").iterdir())) == 2  # and nothing half-written
 
 
 async def test_restore_refuses_a_running_bots_database_and_keeps_what_it_replaces(

@@ -55,12 +55,15 @@ async def desk(
     kb: KnowledgeBase,
     matcher: Matcher,
     clock: Clock | None = None,
+    key: str | None = None,
     **extra: str,
 ) -> AsyncIterator[Running]:
+    """The bot with this test's officials on `clock`; `key`: the report key of an earlier
+    run in `folder`, to start it again on the same database."""
     env = environ(
         tg,
         folder,
-        generate_key(),
+        key or generate_key(),
         **{
             "OFFICIAL_USER_IDS": f"{OFFICIAL},{COLLEAGUE}",
             "RESPONSE_CHECK_SECONDS": CHECK_SECONDS,
@@ -87,7 +90,8 @@ def relayed(tg: FakeTelegram, text: str) -> list[dict[str, object]]:
 async def test_the_mothers_own_words_reach_the_case_and_a_question_is_still_answered(
     tg: FakeTelegram, tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    async with desk(tg, tmp_path, kb, matcher) as bot:
+    clock = Clock()
+    async with desk(tg, tmp_path, kb, matcher, clock) as bot:
         code = await file_report(bot, REPORTER)
         await balas(bot, code, "Apakah paspor anak Ibu masih dipegang agen?")
         # Typed, not quoted, after the official wrote: offered to the case, not answered
@@ -111,6 +115,13 @@ async def test_the_mothers_own_words_reach_the_case_and_a_question_is_still_answ
         await say(bot, "/status", "Laporan Anda")
         status = str(tg.history(REPORTER)[-1]["text"])
         assert code in status and "paspor anak Ibu" in status and "WIB" in status
+        # Eight days after the officials last wrote (on the bot's clock), her typed words
+        # are questions again: the offer is for a conversation still going on.
+        clock.ahead += dt.timedelta(days=8)
+        before = len(tg.history(REPORTER))
+        await say(bot, "gimana cara cek PT resmi?", "SISKOP2MI")
+        offers = [m for m in tg.history(REPORTER)[before:] if "untuk laporan" in str(m["text"])]
+        assert not offers
 
 
 async def test_danger_words_from_a_reporter_with_an_open_case_reach_the_group_at_once(
@@ -205,16 +216,26 @@ async def test_a_takeover_asks_first_and_tells_the_previous_holder(
 async def test_an_urgent_case_not_acknowledged_is_reminded_at_its_promised_time(
     tg: FakeTelegram, tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    clock = Clock()
+    clock, key = Clock(), generate_key()
     # The check runs hourly here: only the promised time itself can bring the reminder.
-    # The clock is set so that the two urgent hours end 6 seconds after the report.
-    clock.ahead = dt.timedelta(hours=2, seconds=-6)
-    async with desk(tg, tmp_path, kb, matcher, clock, RESPONSE_CHECK_SECONDS="3600") as bot:
+    hourly = {"RESPONSE_CHECK_SECONDS": "3600"}
+    async with desk(tg, tmp_path, kb, matcher, clock, key, **hourly) as bot:
         code = await file_report(bot, REPORTER, urgent=True)
         card = await card_of(bot, code)
         assert MENTION in str(card["text"])  # the urgent card names the officials
+        assert bot.services.reports is not None and bot.services.desk is not None
+        report = await bot.services.reports.by_code(code)
+        assert report is not None
+        timings = await bot.services.desk.responses.timings([report])
+        promised = timings[report.id].ack_by
+    # The case was dated on the bot's one clock, so hours pass only by moving it: the bot
+    # comes back 6 seconds before the two urgent hours end (the hourly check is then an
+    # hour away).
+    clock.move_to(promised - dt.timedelta(seconds=6))
+    async with desk(tg, tmp_path, kb, matcher, clock, key, **hourly):
         assert not group(tg, "⏰ Pengingat")
         [reminder] = await tg.async_wait_for_message(OFFICIALS, contains="⏰ Pengingat", timeout=12)
+        assert clock() >= promised  # at the promised time, not before
         assert code in shown(reminder) and "Belum diterima" in shown(reminder)
         assert MENTION in str(reminder["text"])  # named again
         [told] = await tg.async_wait_for_message(REPORTER, contains="belum merespons")
@@ -283,6 +304,9 @@ async def test_a_quieter_group_one_reminder_message_and_the_how_to_once_a_day(
         await asyncio.sleep(0.3)
         assert len(group(tg, "⏰ Pengingat")) == 1 and "2 kasus" in shown(reminder)
         assert all(code in shown(reminder) for code in codes)
+        # The next day (on the bot's clock, whatever day the suite runs) it comes once more.
+        await card_of(bot, await file_report(bot, 4103))
+        await tg.async_wait_for(lambda _: len(group(tg, "Cara kerja meja kasus")) == 2)
 
 
 async def test_forwarding_to_an_agency_and_a_repeated_recruiter_number(
@@ -318,6 +342,8 @@ async def test_forwarding_to_an_agency_and_a_repeated_recruiter_number(
         [upload] = await tg.async_wait_for_call("sendDocument")
         rows = csv.DictReader(io.StringIO(upload.files["document"].content.decode("utf-8-sig")))
         assert {row["kode"]: row["diteruskan ke"] for row in rows}[first] == "Polres Pariaman"
+        # Named after the day on the bot's clock (a Wednesday in December 2026 here).
+        assert upload.files["document"].filename == "kasus-tppo-20261202.csv"
     # Compared on keyed hashes: the number is nowhere in the database file in clear.
     stored = b"".join(path.read_bytes() for path in tmp_path.glob("bot.sqlite3*"))
     for written in (b"81234567890", b"0812-3456-7890", b"812 3456 7890"):

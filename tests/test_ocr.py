@@ -221,4 +221,50 @@ def test_a_picture_too_big_to_decode_is_refused_before_decoding() -> None:
     assert len(out.getvalue()) < 100_000
     with pytest.raises(ocr.OcrError) as refused:
         ocr.read_image(out.getvalue())
-    assert refused.value.reason == "unreadable"
+    assert refused.value.reason == "too_large"
+
+
+def test_the_reading_size_is_known_before_anything_is_decoded_or_scaled() -> None:
+    assert ocr.reading_size(1080, 2400) == (1080, 2400)  # a phone screen, as it is
+    assert ocr.reading_size(1080, 23_000) == (1080, 23_000)  # a scrolling screenshot
+    assert ocr.reading_size(500, 10_000) == (1000, 20_000)  # small letters enlarged
+    assert ocr.reading_size(8000, 3000) == (4000, 1500)  # a wide desktop, reduced
+    for not_a_screenshot in ((40, 625_000), (300, 80_000)):  # 15.6 GB, 267 screens
+        with pytest.raises(ocr.OcrError) as refused:
+            ocr.reading_size(*not_a_screenshot)
+        assert refused.value.reason == "not_screenshot"
+
+
+def test_only_screenshot_formats_are_decoded() -> None:
+    for kind in ("BMP", "TIFF", "GIF"):
+        out = io.BytesIO()
+        Image.new("L", (800, 600), 255).save(out, kind)
+        with pytest.raises(ocr.OcrError) as refused:
+            ocr.read_image(out.getvalue())
+        assert refused.value.reason == "unreadable", kind
+
+
+@needs_tesseract
+@needs_freetype
+def test_a_long_scrolling_screenshot_is_read_tile_by_tile_top_to_bottom(
+    kb: KnowledgeBase,
+) -> None:
+    # Three screens of a chat, 720 pixels wide (read enlarged to 1000): several tiles.
+    screens = [
+        chat_screenshot("Lowongan kerja kebun sawit Malaysia gaji 5 juta", width=720),
+        chat_screenshot("Berangkat lewat Dumai naik kapal ke Malaka", width=720),
+        chat_screenshot("Paspor nanti dipegang agen, japri aja", width=720),
+    ]
+    parts = [Image.open(io.BytesIO(screen)) for screen in screens]
+    tall = Image.new("RGB", (720, sum(p.height for p in parts) + 2400), (236, 229, 221))
+    top = 0
+    for part in parts:
+        tall.paste(part, (0, top))
+        top += part.height + 1200
+    out = io.BytesIO()
+    tall.save(out, "PNG")
+    assert ocr.reading_size(*tall.size)[1] > 2 * ocr.TILE_HEIGHT
+    read = ocr.read_image(out.getvalue())
+    for words in ("kebun sawit", "lewat Dumai", "dipegang agen"):
+        assert words in read, read
+    assert read.index("kebun sawit") < read.index("lewat Dumai") < read.index("dipegang agen")

@@ -10,17 +10,18 @@ import asyncio
 import csv
 import datetime as dt
 import io
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot.clock import Clock
 from bot.config import WEEKDAYS, Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import UserKey
-from bot.response import utc_now
+from tests.clocks import MovingClock
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import report_steps
 from tests.test_telegram_reports import Running, play, press, say, serving
@@ -56,7 +57,7 @@ async def regions_bot(
     tmp_path: Path,
     kb: KnowledgeBase,
     matcher: Matcher,
-    clock: Callable[[], dt.datetime] = utc_now,
+    clock: Clock | None = None,
     **extra: str,
 ) -> AsyncIterator[Running]:
     path = tmp_path / "regions.yaml"
@@ -237,17 +238,15 @@ async def test_typed_places_with_typos_shared_names_outside_and_unknown_text(
 async def test_reminders_and_digests_go_to_the_cases_own_region_and_the_province(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
-    ahead = dt.timedelta(0)
+    clock = MovingClock()
     # The digest is due two days from now, so the report below falls in its week.
-    due = (dt.datetime.now(dt.UTC) + dt.timedelta(days=2)).astimezone(WIB)
+    due = (clock() + dt.timedelta(days=2)).astimezone(WIB)
     schedule = {
         "DIGEST_WEEKDAY": WEEKDAYS[due.weekday()][0],
         "DIGEST_TIME": due.strftime("%H:%M"),
         "RESPONSE_CHECK_SECONDS": "0.05",
     }
-    async with regions_bot(
-        tmp_path, kb, matcher, lambda: dt.datetime.now(dt.UTC) + ahead, **schedule
-    ) as bot:
+    async with regions_bot(tmp_path, kb, matcher, clock, **schedule) as bot:
         tg = bot.tg
         await play(bot, in_dua_hulu(), REPORTER)
         await press(bot, "✅ Kirim", "Kode kasus", REPORTER)
@@ -255,11 +254,11 @@ async def test_reminders_and_digests_go_to_the_cases_own_region_and_the_province
         code = next(w for w in receipt.split() if w.startswith("DUA-"))
         await tg.async_wait_for_message(GROUP_DUA, contains=f"Kode: {code}")
 
-        ahead = dt.timedelta(hours=25)  # past the 24 hours to acknowledge
+        clock.ahead = dt.timedelta(hours=25)  # past the 24 hours to acknowledge
         [reminder] = await tg.async_wait_for_message(GROUP_DUA, contains="⏰ Pengingat")
         assert code in reminder["text"]
 
-        ahead = dt.timedelta(days=2, minutes=1)
+        clock.ahead = dt.timedelta(days=2, minutes=1)
         title = "Ringkasan mingguan"
         [dua] = await tg.async_wait_for_message(GROUP_DUA, contains=title)
         [satu] = await tg.async_wait_for_message(GROUP_SATU, contains=title)

@@ -25,6 +25,7 @@ from bot.digest import Schedule
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.response import RESPONSE_COLUMNS, ResponseTimes
+from tests.clocks import MovingClock as Clock
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER
 from tests.test_officials_queue import environ, file_report, group, official_says
@@ -40,16 +41,6 @@ from tests.test_telegram_reports import (
 
 CHECK_SECONDS = "0.05"
 SETTLE = 0.3  # several checks' time: long enough for a wrong reminder to show up
-
-
-class Clock:
-    """Real time moved forward by `ahead`: a deadline a day away passes within a test."""
-
-    def __init__(self) -> None:
-        self.ahead = dt.timedelta(0)
-
-    def __call__(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC) + self.ahead
 
 
 @asynccontextmanager
@@ -295,10 +286,10 @@ async def test_weekly_digest_at_its_time_once_with_the_weeks_numbers_and_nobody_
         for code, steps in ((acted, 2), (closed, 3)):
             for status in ("diterima", "ditindaklanjuti", "selesai")[:steps]:
                 await set_status(bot, code, status)
-        clock.ahead = slot - dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+        clock.move_to(slot - dt.timedelta(minutes=1))
         await asyncio.sleep(SETTLE)
         assert not group(tg, "Ringkasan mingguan")  # not before its time
-        clock.ahead = slot - dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30)
+        clock.move_to(slot + dt.timedelta(seconds=30))
         [digest] = await tg.async_wait_for_message(OFFICIALS, contains="Ringkasan mingguan")
         text = shown(digest)
         for line in (
@@ -322,9 +313,10 @@ async def test_weekly_digest_at_its_time_once_with_the_weeks_numbers_and_nobody_
         assert all(str(user) not in text for user in (4401, 4402, 4403, 4404))
         assert urgent and acted and closed
     async with timed_bot(tg, tmp_path, kb, matcher, clock, key, **when) as bot:
-        # After a restart within the digest's day: a new late case is reminded (so the check
-        # ran), and the digest is not posted again.
-        later = await file_report(bot, 4405)
+        # After a restart within the digest's day: a new urgent case is reminded two hours
+        # on (so the check ran), and the digest is not posted again.
+        later = await file_report(bot, 4405, urgent=True)
+        clock.ahead += dt.timedelta(hours=2, minutes=10)
         await tg.async_wait_for(lambda _: reminders(tg, later))
         await asyncio.sleep(SETTLE)
         assert len(group(tg, "Ringkasan mingguan")) == 1

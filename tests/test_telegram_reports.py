@@ -16,12 +16,13 @@ from telegram.ext import AIORateLimiter
 
 from bot.channels.telegram.app import serve
 from bot.channels.telegram.channel import TelegramChannel
+from bot.clock import Clock
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from bot.response import Clock, utc_now
 from bot.runtime import Services, open_services
+from tests.clocks import MovingClock
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.report_script import Action, report_steps
 
@@ -62,12 +63,13 @@ async def serving(
     settings: Settings,
     kb: KnowledgeBase,
     matcher: Matcher,
-    clock: Clock = utc_now,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Services]:
     """The real Application polling the fake Bot API until the block ends, then stopped.
     Telegram's pacing is lifted so tests run fast; the outbox logic is the same. `clock`:
-    the time response deadlines and the digest see (tests move it instead of waiting)."""
-    async with open_services(settings, kb, matcher, clock=clock) as services:
+    the bot's one clock (bot.clock); by default a fixed Wednesday morning that runs on, so
+    no test depends on the day it runs (tests move it instead of waiting)."""
+    async with open_services(settings, kb, matcher, clock=clock or MovingClock()) as services:
         channel = TelegramChannel.for_services(services, settings)
         stop = asyncio.Event()
         limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)

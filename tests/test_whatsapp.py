@@ -23,6 +23,7 @@ from bot.channels.whatsapp.delivery import RateLimiter
 from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.updates import InboxEntry
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
@@ -98,10 +99,15 @@ async def bot(
 
 @asynccontextmanager
 async def whatsapp_alone(
-    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    clock: Clock = utc_now,
+    **extra: str,
 ) -> AsyncIterator[tuple[Bot, Services]]:
     """The WhatsApp channel alone on a fake Cloud API (no officials' channel: the core
-    outbox stays queued), until the block ends; `extra`: settings (the keys, say)."""
+    outbox stays queued), until the block ends, on `clock`; `extra`: settings (the keys,
+    say)."""
     with FakeWhatsApp() as fake:
         port = free_port()
         environ = {
@@ -114,7 +120,7 @@ async def whatsapp_alone(
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
         stop = asyncio.Event()
-        async with runtime.open_services(settings, kb, matcher) as services:
+        async with runtime.open_services(settings, kb, matcher, clock=clock) as services:
             task = asyncio.create_task(serve(settings.whatsapp, services, stop, backoff=0.05))
             await wait_listening(port)
             try:

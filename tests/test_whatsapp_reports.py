@@ -44,6 +44,7 @@ class Both:
     tg: FakeTelegram
     media_folder: Path
     services: Services
+    whatsapp: WhatsAppService
 
 
 @pytest.fixture
@@ -56,8 +57,8 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
 async def both_channels(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
 ) -> AsyncIterator[Both]:
-    """Telegram (the officials' group) and WhatsApp in one process until the block ends;
-    `extra`: settings (the keys, say)."""
+    """WhatsApp and Telegram (the officials' group) in one process, as `python main.py`
+    runs them; `extra`: settings on top (the keys, say)."""
     with FakeTelegram() as tg, FakeWhatsApp() as fake:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         port = free_port()
@@ -88,7 +89,7 @@ async def both_channels(
             await tg.async_wait_for_call("getUpdates")
             try:
                 bot = Bot(fake, f"http://127.0.0.1:{port}/whatsapp", settings, environ)
-                yield Both(bot, tg, tmp_path / "whatsapp-media", services)
+                yield Both(bot, tg, tmp_path / "whatsapp-media", services, whatsapp)
             finally:
                 stop.set()
                 await asyncio.wait_for(asyncio.gather(*tasks), 15)
@@ -349,13 +350,21 @@ async def test_rotate_key_takes_the_evidence_waiting_on_disk_along(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     """Evidence not yet delivered is a file encrypted with the report key. rotate-key says
-    the old key is no longer needed only once the files, too, open with the new one."""
+    the old key is no longer needed only once the files, too, open with the new one. A
+    download still being written (`.<name>.part`, half a token) is not evidence yet: it is
+    neither re-encrypted nor taken for a file no key opens."""
     old, new, hashed = generate_key(), generate_key(), generate_hash_key()
     keys = {"REPORTS_ENCRYPTION_KEY": old, "REPORTS_HASH_KEY": hashed}
     async with whatsapp_alone(tmp_path, kb, matcher, **keys) as (wa, _):  # no officials yet
         for kind, what, expected in [*report_steps(photos=2), SUBMIT]:
             await step(wa, kind, what, expected)
-    assert len(list((tmp_path / "whatsapp-media").iterdir())) == 2
+    folder = tmp_path / "whatsapp-media"
+    evidence = sorted(folder.iterdir())
+    assert len(evidence) == 2
+    arrived = [path.stat().st_mtime_ns for path in evidence]
+    writing = folder / f".{'cd' * 16}.part"
+    half = Fernet(old.encode()).encrypt(b"a download")[:40]
+    writing.write_bytes(half)
 
     env = environ(tmp_path, REPORTS_ENCRYPTION_KEY=f"{new},{old}", REPORTS_HASH_KEY=hashed)
     env["DATABASE_PATH"] = str(tmp_path / "bot.sqlite3")
@@ -364,6 +373,10 @@ async def test_rotate_key_takes_the_evidence_waiting_on_disk_along(
     assert "2 evidence files" in rotated.stdout and "remove them" in rotated.stdout, rotated.stdout[
         -300:
     ]
+    assert writing.read_bytes() == half  # left to the download writing it
+    # Each keeps the time it arrived: the hourly sweep counts from then, not from the rotation.
+    assert [path.stat().st_mtime_ns for path in evidence] == arrived
+    assert sorted(folder.iterdir()) == sorted([*evidence, writing])  # no .rotating left
 
     keys["REPORTS_ENCRYPTION_KEY"] = new  # the old key removed, as rotate-key said
     async with both_channels(tmp_path, kb, matcher, **keys) as both:

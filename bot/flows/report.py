@@ -58,7 +58,7 @@ from bot.flows.steps import (
 )
 from bot.knowledge import PHONE_LIKE, KnowledgeBase
 from bot.matching import Matcher
-from bot.messages import Attachment, Button, Incoming, Reply, UserKey
+from bot.messages import Attachment, Button, Incoming, Reply, UserKey, keep_files
 from bot.normalize import clean
 from bot.ocr import ImageReader, OcrError
 from bot.offers import check_offer
@@ -195,10 +195,12 @@ class ReportFlow:
         sources = draft.answers.get(SOURCES, {}) if draft is not None else {}
         if draft is None or message_id not in sources:
             return
+        dropped: list[str] = []
         for step, value in sources.pop(message_id):
             if step == "evidence":
                 kept = [item for item in draft.answers.get("evidence", []) if item[1] != value]
                 draft.answers["evidence"] = kept
+                dropped.append(value)
                 continue
             answer = draft.answers.get(step)
             if isinstance(answer, str) and value and value in answer:
@@ -208,6 +210,7 @@ class ReportFlow:
                 else:
                     draft.answers.pop(step)
         await self.store.save_draft(draft)
+        self.store.forget_evidence(dropped)  # a stored file goes now, not at the next sweep
 
     def _remember_source(
         self, draft: Draft, incoming: Incoming, step: str, value: str | None = None
@@ -216,13 +219,13 @@ class ReportFlow:
         chose), so deleting a "lanjut" or a "makasih" never takes words out of a story."""
         if incoming.message_id is None:
             return
-        given: list[list[str]] = []
-        kept = value or incoming.text.strip()[:MAX_ANSWER]
-        if kept:
-            given.append([step, kept])
-        given += [["evidence", a.ref] for a in incoming.attachments]
         sources: dict[str, Any] = draft.answers.setdefault(SOURCES, {})
-        sources[incoming.message_id] = given
+        # The files a message brought are added where they are kept (_keep_evidence), under
+        # the references the channel gave them then.
+        given: list[list[str]] = sources.setdefault(incoming.message_id, [])
+        kept = value or incoming.text.strip()[:MAX_ANSWER]
+        if kept and [step, kept] not in given:
+            given.append([step, kept])
         for old in list(sources)[:-MAX_SOURCES]:
             sources.pop(old)
 
@@ -306,7 +309,9 @@ class ReportFlow:
             if not incoming.attachments and self._not_an_answer(draft, step, typed):
                 return self._not_stored(draft, step, typed, lang)
             self._remember_source(draft, incoming, "evidence_note")
-            return await self._collect(draft, incoming.attachments, typed, danger, lang)
+            return await self._collect(
+                draft, incoming.attachments, typed, danger, lang, incoming.message_id
+            )
         if step.place and typed and not incoming.attachments:
             if self._not_an_answer(draft, step, typed):
                 return self._not_stored(draft, step, typed, lang)
@@ -332,12 +337,16 @@ class ReportFlow:
                 Reply(text("report_use_buttons", lang, options=labels)),
                 self.screens.prompt(draft, lang),
             ]
+        notes: list[Reply] = []
         if step.name == "offer" and incoming.attachments:
-            typed = await self._offer_picture(draft, incoming.attachments, typed)
+            self._remember_source(draft, incoming, step.name)  # the picture is kept anyway
+            typed, notes = await self._offer_picture(
+                draft, incoming.attachments, typed, lang, incoming.message_id
+            )
         if not typed:
-            return [self.screens.prompt(draft, lang)]
+            return [*notes, self.screens.prompt(draft, lang)]
         self._remember_source(draft, incoming, step.name)
-        return await self._store_text(draft, step, typed, danger, lang)
+        return notes + await self._store_text(draft, step, typed, danger, lang)
 
     def _not_an_answer(self, draft: Draft, step: Step, typed: str) -> bool:
         """Words that are never this step's answer: commands, thanks, "selesai" where it
@@ -408,20 +417,39 @@ class ReportFlow:
         return [self.screens.prompt(draft, lang)]
 
     async def _offer_picture(
-        self, draft: Draft, attachments: tuple[Attachment, ...], typed: str
-    ) -> str:
+        self,
+        draft: Draft,
+        attachments: tuple[Attachment, ...],
+        typed: str,
+        lang: str,
+        source: str | None,
+    ) -> tuple[str, list[Reply]]:
         """A screenshot of the advert at the offer step: kept as evidence, and the text read
         from it (where OCR is installed) answers the step, after anything typed with it."""
-        evidence: list[Any] = draft.answers.setdefault("evidence", [])
-        evidence.extend([a.kind, a.ref] for a in attachments[: MAX_EVIDENCE - len(evidence)])
+        notes = await self._keep_evidence(draft, attachments, lang, source)
         await self.store.save_draft(draft)
         if self.reader is None:
-            return typed
+            return typed, notes
         try:
             read = await self.reader.read_attachments(attachments)
         except OcrError:
-            return typed
-        return f"{typed}\n{read}".strip()
+            return typed, notes
+        return f"{typed}\n{read}".strip(), notes
+
+    async def _keep_evidence(
+        self, draft: Draft, attachments: tuple[Attachment, ...], lang: str, source: str | None
+    ) -> list[Reply]:
+        """Files join the draft's evidence while there is room; only these are fetched
+        (a channel that stores files downloads here). What could not be kept is said.
+        `source`: the message they came in, which the user may still delete (`forget`):
+        remembered with the references kept, which a channel that stores files changes."""
+        evidence: list[Any] = draft.answers.setdefault("evidence", [])
+        kept, refused = await keep_files(attachments, MAX_EVIDENCE - len(evidence))
+        evidence.extend([a.kind, a.ref] for a in kept)
+        given = draft.answers.get(SOURCES, {}).get(source) if source is not None else None
+        if given is not None:
+            given += [["evidence", a.ref] for a in kept]
+        return [Reply(text(f"media_{r.reason}", lang, limit=str(r.limit))) for r in refused]
 
     async def _store_text(
         self, draft: Draft, step: Step, typed: str, danger: bool, lang: str
@@ -628,13 +656,17 @@ class ReportFlow:
         note: str,
         danger: bool,
         lang: str,
+        source: str | None,
     ) -> list[Reply]:
         """Files and typed notes ("ada screenshot nya tp di hp anak sy") both count."""
         if not attachments and not note:
             return [Reply(text("report_send_media", lang)), self.screens.prompt(draft, lang)]
-        evidence: list[Any] = draft.answers.setdefault("evidence", [])
-        room = MAX_EVIDENCE - len(evidence)
-        evidence.extend([a.kind, a.ref] for a in attachments[:room])
+        held = len(draft.answers.get("evidence", []))
+        refused = await self._keep_evidence(draft, attachments, lang, source)
+        evidence: list[Any] = draft.answers["evidence"]
+        if refused and not note and len(evidence) == held:  # nothing kept: say why, only
+            buttons = self.screens.step_buttons(draft, lang)
+            return [*refused[:-1], replace(refused[-1], buttons=buttons)]
         cut = 0
         if note:
             earlier = str(draft.answers.get("evidence_note", ""))
@@ -652,7 +684,7 @@ class ReportFlow:
             lines.append(text("report_more_or_done", lang))
         if danger:
             lines.append(self.screens.safe_line(draft, lang))
-        return [Reply("\n".join(lines), buttons=self.screens.step_buttons(draft, lang))]
+        return [*refused, Reply("\n".join(lines), buttons=self.screens.step_buttons(draft, lang))]
 
     async def _decline(self, draft: Draft, lang: str) -> list[Reply]:
         """ "Tidak" to consent sets the draft aside (deleted with idle drafts) instead of

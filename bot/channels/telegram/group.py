@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from dataclasses import dataclass
 
 from telegram import Bot, CallbackQuery, InputFile, Message, ReplyParameters, Update
@@ -18,6 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ContextTypes
 
 from bot.channels.telegram.render import edit_in_place, keyboard, to_html
+from bot.deadlines import WIB
 from bot.messages import Reply
 from bot.officials import Desk
 from bot.officials_chat import GroupDesk, Post
@@ -101,7 +101,8 @@ class OfficialsGroup:
         if self.desk is None:
             return
         data = await self.desk.scoped(scope.regions, scope.read_only).export_csv()
-        stamp = time.strftime("%Y%m%d")
+        # The day in Pariaman on the bot's one clock, not the server's zone and wall clock.
+        stamp = self.desk.responses.now().astimezone(WIB).strftime("%Y%m%d")
         try:
             await context.bot.send_document(
                 official,

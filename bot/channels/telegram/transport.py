@@ -9,7 +9,7 @@ import datetime as dt
 import logging
 from typing import Any
 
-from telegram import Bot, InputMediaPhoto, InputMediaVideo, ReplyParameters
+from telegram import Bot, InputFile, InputMediaPhoto, InputMediaVideo, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -155,6 +155,11 @@ class TelegramTransport:
     ) -> int:
         kind, ref = payload["media"]["kind"], payload["media"]["ref"]
         caption = payload.get("caption")
+        if isinstance(ref, bytes):  # from another channel, cleaned there (bot.delivery)
+            ref = InputFile(ref, filename=payload["media"].get("filename") or "bukti")
+        elif kind == "document":  # without EXIF and the original file name
+            ref, note = await cleaned_document(self.bot, ref)
+            caption = f"{caption}\n{note}" if caption and note else caption or note
         sender = _MEDIA_SENDERS.get(kind)
         if sender is None:  # location, contact: described in words
             text_body = f"{caption}: {kind} {ref}"
@@ -163,8 +168,6 @@ class TelegramTransport:
             method, takes_caption = sender
             extra = {"caption": caption} if takes_caption else {}
             send = getattr(self.bot, method)
-            if kind == "document":  # without EXIF and the original file name
-                ref = await cleaned_document(self.bot, ref)
             sent = await send(chat_id, ref, **where, **extra)
         return sent.message_id
 

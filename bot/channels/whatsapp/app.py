@@ -12,16 +12,12 @@ import logging
 import weakref
 from collections import OrderedDict
 from dataclasses import replace
+from functools import partial
 
 from bot.channels.flood import FloodGuard
 from bot.channels.whatsapp import delivery, http, webhook
 from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
-from bot.channels.whatsapp.media import (
-    FETCHED_KINDS,
-    MediaStore,
-    MediaTooLarge,
-    MediaUnavailable,
-)
+from bot.channels.whatsapp.media import FETCHED_KINDS, MediaStore
 from bot.channels.whatsapp.optout import OFF, UpdatesSwitch
 from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import Option, offered, to_messages
@@ -30,8 +26,8 @@ from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
 from bot.channels.whatsapp.updates import InboxEntry, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
-from bot.messages import Attachment, Incoming, Reply
-from bot.reporting import REPLY_MODE, REPORT_MODE
+from bot.messages import Incoming, Reply
+from bot.reports import ReportStore
 from bot.runtime import Services
 from bot.storage import WHATSAPP_MEDIA
 from bot.texts import text
@@ -122,9 +118,7 @@ class Processor:
 
     async def _replies(self, incoming: Incoming) -> list[Reply]:
         try:
-            incoming, replies = await self._fetch_media(incoming)
-            if incoming.text or incoming.attachments or incoming.choice or not replies:
-                replies = [*replies, *await self.engine.handle(incoming)]
+            replies = await self.engine.handle(self._keepable(incoming))
         except Exception as error:  # a bug must not make the message come back forever
             log.error("error while handling a WhatsApp message", exc_info=error)
             replies = [Reply(text("failure", "id"))]
@@ -139,32 +133,21 @@ class Processor:
         await self.store.handled(entry.wamid, entry.user_id, messages)
         self.deliverer.notify()
 
-    async def _fetch_media(self, incoming: Incoming) -> tuple[Incoming, list[Reply]]:
-        """Evidence for a report or for the officials is fetched now (Meta's links expire);
-        a file too large or unavailable is left out, with a word to the sender."""
-        if self.media is None or not incoming.attachments:
-            return incoming, []
-        session = await self.engine.sessions.get(incoming.user)
-        mode = session.mode or ""
-        # A file quoting one of the bot's messages may be an answer to the officials.
-        quoting = incoming.reply_to is not None
-        if mode != REPORT_MODE and not mode.startswith(REPLY_MODE) and not quoting:
-            return incoming, []  # the engine says evidence belongs in a report
-        lang = session.reply_language
-        kept: list[Attachment] = []
-        notes: list[Reply] = []
-        for attachment in incoming.attachments:
-            if attachment.kind not in FETCHED_KINDS or not attachment.ref:
-                kept.append(attachment)
-                continue
-            try:
-                kept.append(Attachment(attachment.kind, await self.media.fetch(attachment.ref)))
-            except MediaTooLarge:
-                limit = str(self.media.max_bytes // (1024 * 1024))
-                notes.append(Reply(text("media_too_large", lang, limit=limit)))
-            except MediaUnavailable:
-                notes.append(Reply(text("media_failed", lang)))
-        return replace(incoming, attachments=tuple(kept)), notes
+    def _keepable(self, incoming: Incoming) -> Incoming:
+        """A file is downloaded only if the core keeps it (Attachment.keep): evidence at a
+        step that takes it, within the report's cap, a message to the officials within the
+        hourly cap. Meta's links expire, so it is fetched while this message is handled."""
+        media = self.media
+        if media is None or not incoming.attachments:
+            return incoming
+        account = incoming.user.user_id
+        attachments = tuple(
+            replace(a, keep=partial(media.keep, account, a.ref))
+            if a.kind in FETCHED_KINDS and a.ref
+            else a
+            for a in incoming.attachments
+        )
+        return replace(incoming, attachments=attachments)
 
     def _numbered_choice(self, incoming: Incoming) -> Incoming:
         typed = incoming.text.strip()
@@ -197,7 +180,7 @@ class WhatsAppService:
     ) -> None:
         self.settings = settings
         cipher = services.reports.cipher if services.reports is not None else None
-        self.store = WhatsAppStore(services.database, cipher)
+        self.store = WhatsAppStore(services.database, cipher, services.clock)
         self.session = http.http_session(settings)
         wa = delivery.client(settings, self.session)
         sender = send or PywaSender(wa, settings.template_case_update)
@@ -206,11 +189,21 @@ class WhatsAppService:
         preferences = switch = None
         if cipher is not None:  # evidence is kept only encrypted, so only with the report key
             folder = services.database.path.parent / WHATSAPP_MEDIA  # evidence waiting
-            self.media = MediaStore(wa, folder, cipher, settings.max_media_mb * 1024 * 1024)
-            preferences = UpdatePreferences(services.database, cipher)
+            notice = services.outbox.announce if services.outbox is not None else None
+            self.media = MediaStore(
+                wa,
+                folder,
+                cipher,
+                settings.max_media_mb * 1024 * 1024,
+                settings.media_budget_mb * 1024 * 1024,
+                notice,
+            )
+            preferences = UpdatePreferences(services.database, cipher, services.clock)
             switch = UpdatesSwitch(preferences, services.engine.sessions)
+        self.reports = services.reports
         if services.reports is not None and self.media is not None:
-            services.reports.on_purge(self.media.forget)  # a purged case's files go with it
+            # A purged case's files and a dropped draft's go with them.
+            services.reports.on_purge(self.media.forget)
         self.processor = Processor(services.engine, self.store, self.deliverer, self.media, switch)
         self.transport = WhatsAppTransport(
             self.store,
@@ -229,7 +222,7 @@ class WhatsAppService:
         if resumed:
             log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
         worker = asyncio.create_task(self.deliverer.run(stop))
-        cleaner = asyncio.create_task(_purge_hourly(self.store, self.media, stop))
+        cleaner = asyncio.create_task(_purge_hourly(self.store, self.media, self.reports, stop))
         try:
             runner = await webhook.start(self.settings, self.store, self.processor.submit)
         except BaseException:
@@ -265,13 +258,19 @@ async def serve(
 
 
 async def _purge_hourly(
-    store: WhatsAppStore, media: MediaStore | None, stop: asyncio.Event
+    store: WhatsAppStore,
+    media: MediaStore | None,
+    reports: ReportStore | None,
+    stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
         try:
             await store.purge()
-            if media is not None:
-                await asyncio.to_thread(media.sweep)
+            if media is not None and reports is not None:  # files nothing refers to any more
+                referenced = await reports.referenced_media()
+                swept = await asyncio.to_thread(media.sweep, referenced)
+                if swept:
+                    log.info("deleted %d WhatsApp media file(s) nothing refers to", swept)
         except Exception as error:  # housekeeping must not stop the channel
             log.error("WhatsApp housekeeping failed: %s", type(error).__name__)
         with contextlib.suppress(TimeoutError):

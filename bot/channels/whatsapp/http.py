@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Iterator
+
 import aiohttp
 import httpx
 
@@ -9,6 +12,7 @@ from bot.config import WhatsAppSettings
 
 GRAPH_HOST = "graph.facebook.com"
 REQUEST_TIMEOUT = 15.0  # seconds for one Cloud API call
+CHUNK = 64 * 1024  # bytes of a response body read at a time
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
@@ -39,27 +43,51 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 path=self._target.path.rstrip("/") + url.path,
             )
         headers = {k: v for k, v in request.headers.items() if k.lower() != "host"}
-        try:
-            async with self._session.request(
+        with _as_httpx_errors(request):
+            response = await self._session.request(
                 request.method,
                 str(url),
                 data=await request.aread(),
                 headers=headers,
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT),
-            ) as response:
-                content = await response.read()
-                return httpx.Response(
-                    response.status, headers=list(response.headers.items()), content=content
-                )
-        # "from None": aiohttp's messages may quote the URL; httpx errors mean "try again".
-        except TimeoutError:
-            raise httpx.TimeoutException("Cloud API request timed out", request=request) from None
-        except aiohttp.ClientError as error:
-            raise httpx.NetworkError(f"aiohttp: {type(error).__name__}", request=request) from None
+            )
+        return httpx.Response(
+            response.status,
+            headers=list(response.headers.items()),
+            stream=_Body(response, request),
+        )
 
     async def aclose(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+class _Body(httpx.AsyncByteStream):
+    """aiohttp's response body as httpx reads it: chunk by chunk, so that a download (a
+    reporter's file) can stop at its size cap instead of being read whole first."""
+
+    def __init__(self, response: aiohttp.ClientResponse, request: httpx.Request) -> None:
+        self._response = response
+        self._request = request
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors(self._request):
+            async for chunk in self._response.content.iter_chunked(CHUNK):
+                yield chunk
+
+    async def aclose(self) -> None:
+        self._response.release()
+
+
+@contextlib.contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    # "from None": aiohttp's messages may quote the URL; httpx errors mean "try again".
+    try:
+        yield
+    except TimeoutError:
+        raise httpx.TimeoutException("Cloud API request timed out", request=request) from None
+    except aiohttp.ClientError as error:
+        raise httpx.NetworkError(f"aiohttp: {type(error).__name__}", request=request) from None
 
 
 def http_session(settings: WhatsAppSettings) -> httpx.AsyncClient:

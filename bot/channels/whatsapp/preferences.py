@@ -12,14 +12,16 @@ the WhatsApp id (a phone number) is inside it only encrypted.
 
 from __future__ import annotations
 
+from bot.clock import Clock, hour_stamp, utc_now
 from bot.crypto import Cipher
-from bot.storage import Database, this_hour
+from bot.storage import Database
 
 
 class UpdatePreferences:
-    def __init__(self, database: Database, cipher: Cipher) -> None:
+    def __init__(self, database: Database, cipher: Cipher, clock: Clock = utc_now) -> None:
         self.database = database
         self.cipher = cipher
+        self.clock = clock  # since when, to the hour (bot.clock)
 
     async def is_off(self, user_id: str) -> bool:
         rows = await self.database.fetchall(
@@ -32,7 +34,7 @@ class UpdatePreferences:
         async with self.database.transaction() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO wa_updates_off (user_hash, user, since) VALUES (?, ?, ?)",
-                (key, self.cipher.encrypt(user_id), this_hour()),
+                (key, self.cipher.encrypt(user_id), hour_stamp(self.clock())),
             )
             await db.execute(
                 "UPDATE wa_outgoing SET status = 'paused' "

@@ -24,9 +24,10 @@ from bot.batching import Batcher
 from bot.case_links import quote_key
 from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.updates import CHANNEL, InboxEntry
+from bot.clock import Clock, hour_stamp, stamp, utc_now
 from bot.crypto import Cipher, message_key
 from bot.messages import UserKey
-from bot.storage import Database, now, this_hour
+from bot.storage import Database
 
 ACCEPT_CHUNK = 200  # rows in one INSERT (4 values each, far below SQLite's variable limit)
 READ_LIMIT = 50  # due outgoing rows taken (and sent concurrently) at once
@@ -60,9 +61,15 @@ class Outgoing:
 
 
 class WhatsAppStore:
-    def __init__(self, database: Database, cipher: Cipher | None = None) -> None:
+    def __init__(
+        self, database: Database, cipher: Cipher | None = None, clock: Clock = utc_now
+    ) -> None:
         self.database = database
         self.cipher = cipher
+        # The bot's one clock (bot.clock): what rows are dated by, what the 14 days of
+        # remembered wamids count from, and what a message's own timestamp is compared with.
+        # Retries wait on the machine's time.time(): they measure how long, not when.
+        self.clock = clock
         # Webhook posts arriving together share one transaction (one fsync).
         self._accepts: Batcher[str, InboxEntry, bool] = Batcher(self._accept_many)
         # Under load many messages are answered and sent at once: one commit for a batch.
@@ -81,13 +88,13 @@ class WhatsAppStore:
         return message_key(wamid, self.cipher.hasher if self.cipher else None)
 
     async def _accept_many(self, batch: dict[str, InboxEntry]) -> dict[str, bool]:
-        stamp = this_hour()
+        received = hour_stamp(self.clock())
         keys = {self.key(wamid): wamid for wamid in batch}
         rows = [
             (
                 key,
                 self._seal({"wamid": w, "user_id": batch[w].user_id, "message": batch[w].message}),
-                stamp,
+                received,
             )
             for key, w in keys.items()
         ]
@@ -125,10 +132,10 @@ class WhatsAppStore:
         await self._handled(wamid, (recipient, messages))
 
     async def _handled_many(self, batch: dict[str, tuple[str, list[Message]]]) -> dict[str, None]:
-        stamp = now()
-        handled = this_hour()
+        now = self.clock()
+        at, handled = stamp(now), hour_stamp(now)
         rows = [
-            self._outgoing_row(recipient, m, stamp)
+            self._outgoing_row(recipient, m, at)
             for recipient, messages in batch.values()
             for m in messages
         ]
@@ -154,12 +161,12 @@ class WhatsAppStore:
         paused instead while the recipient has case updates off (.preferences); one
         statement, so a choice made meanwhile cannot leave a message in the wrong state.
         `report_id`: the case they are about; they are deleted with it."""
-        stamp = now()
+        at = stamp(self.clock())
         await self.database.write_many(
             "INSERT INTO wa_outgoing (recipient_hash, content, created_at, report_id, status) "
             "VALUES (?1, ?2, ?3, ?4, CASE WHEN EXISTS (SELECT 1 FROM wa_updates_off "
             "WHERE user_hash = ?1) THEN 'paused' ELSE 'pending' END)",
-            [(*self._outgoing_row(recipient, m, stamp), report_id) for m in messages],
+            [(*self._outgoing_row(recipient, m, at), report_id) for m in messages],
         )
 
     async def due(self, limit: int = READ_LIMIT) -> list[Outgoing]:
@@ -198,19 +205,20 @@ class WhatsAppStore:
         await self._sent(row.id, quote)
 
     async def _sent_many(self, batch: dict[int, tuple[str, int] | None]) -> dict[int, None]:
-        stamp = now()
-        quotes = [(key, report_id, this_hour()) for key, report_id in filter(None, batch.values())]
+        now = self.clock()
+        at, linked = stamp(now), hour_stamp(now)
+        quotes = [(key, report_id) for key, report_id in filter(None, batch.values())]
         await self.database.write_steps(
             [
                 (
                     "UPDATE wa_outgoing SET status = 'sent', content = '', recipient_hash = '', "
                     "sent_at = ? WHERE id = ?",
-                    [(stamp, row_id) for row_id in batch],
+                    [(at, row_id) for row_id in batch],
                 ),
                 (
                     "INSERT OR IGNORE INTO case_quotes (quote_hash, report_id, at) "
                     "SELECT ?, id, ? FROM reports WHERE id = ?",
-                    [(key, at, report_id) for key, report_id, at in quotes],
+                    [(key, linked, report_id) for key, report_id in quotes],
                 ),
             ]
         )
@@ -274,9 +282,9 @@ class WhatsAppStore:
             (error, row_id),
         )
 
-    def _outgoing_row(self, recipient: str, message: Message, stamp: str) -> tuple[object, ...]:
+    def _outgoing_row(self, recipient: str, message: Message, at: str) -> tuple[object, ...]:
         key = self.cipher.lookup_hash(recipient) if self.cipher else recipient
-        return key, self._seal({"recipient": recipient, "message": message.to_dict()}), stamp
+        return key, self._seal({"recipient": recipient, "message": message.to_dict()}), at
 
     def _seal(self, value: dict[str, Any]) -> bytes | str:
         return self.cipher.encrypt(value) if self.cipher else json.dumps(value)
@@ -301,14 +309,12 @@ class WhatsAppStore:
         async with self.database.transaction() as db:
             await db.execute(
                 "DELETE FROM wa_inbox WHERE handled_at IS NOT NULL AND handled_at < ?",
-                (_days_ago(KEEP_HANDLED_DAYS),),
+                (self._days_ago(KEEP_HANDLED_DAYS),),
             )
             await db.execute(
                 "DELETE FROM wa_outgoing WHERE status = 'sent' AND sent_at < ?",
-                (_days_ago(KEEP_SENT_DAYS),),
+                (self._days_ago(KEEP_SENT_DAYS),),
             )
 
-
-def _days_ago(days: int) -> str:
-    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
-    return moment.isoformat(timespec="seconds")
+    def _days_ago(self, days: int) -> str:
+        return stamp(self.clock() - dt.timedelta(days=days))

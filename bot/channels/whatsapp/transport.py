@@ -13,7 +13,7 @@ from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.updates import CHANNEL
 from bot.delivery import Delivery, PermanentFailure, Sent
 from bot.messages import UserKey, reply_from_dict
-from bot.metadata import without_metadata
+from bot.metadata import Cleaned, clean
 from bot.reports import ReportStore
 from bot.sessions import SessionStore
 
@@ -42,10 +42,11 @@ class WhatsAppTransport:
     def owns_media(self, ref: str) -> bool:
         return self.media is not None and self.media.owns(ref)
 
-    def open_media(self, ref: str) -> bytes:
-        """The file for the officials, without its metadata (a photo's GPS position)."""
+    def open_media(self, ref: str) -> Cleaned:
+        """Blocking: the file for the officials, without its metadata (a photo's GPS
+        position), or marked as not cleaned."""
         assert self.media is not None
-        return without_metadata(self.media.load(ref))
+        return clean(self.media.load(ref))
 
     def media_delivered(self, ref: str) -> None:
         if self.media is not None:
