@@ -99,8 +99,9 @@ def test_eval_without_files_reports_every_set_per_category_with_calibration() ->
     assert "=== dev-questions.yaml" in result.stdout or "dev-questions.yaml: not measured" in (
         result.stdout
     )
-    for category in ("short", "story", "offtopic", "english", "minang"):
+    for category in ("short", "story", "statement", "plea", "lang:en", "lang:id"):
         assert f"\n{category} " in result.stdout
+    assert "-- collected" in result.stdout and "-- written" in result.stdout
     assert "Maksud Anda" in result.stdout
     assert ">=  95:" in result.stdout
 

@@ -85,7 +85,7 @@ async def test_danger_always_comes_first(chat: Chat) -> None:
 async def test_danger_answer_offers_the_topic_the_message_also_asked_about(chat: Chat) -> None:
     replies = await chat.say("sy disekap agen di kamboja, paspor sy ditahan")
     assert replies[0].title and "bahaya" in replies[0].title.casefold()
-    assert _labels(replies)[0] == "Paspor atau dokumen ditahan"
+    assert _labels(replies)[0] == "Mungkin juga: Paspor atau dokumen ditahan"
     answer = await chat.press("Paspor atau dokumen ditahan")
     assert answer[0].title == "Paspor atau dokumen ditahan"
 

@@ -48,7 +48,9 @@ async def test_a_story_about_a_recruiter_gets_the_report_button(engine: Engine) 
     assert "cmd:lapor" in actions(reply)
 
 
-async def test_a_story_about_a_relative_out_of_reach_gets_the_missing_report(engine: Engine) -> None:
+async def test_a_story_about_a_relative_out_of_reach_gets_the_missing_report(
+    engine: Engine,
+) -> None:
     story = (
         "Kakak saya berangkat ke Arab Saudi lewat sponsor tiga tahun lalu, sejak lebaran kemarin "
         "nomornya tidak aktif dan kami tidak tahu dia di mana sekarang"
