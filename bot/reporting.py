@@ -206,8 +206,10 @@ class Reporting:
         `status CODE`: one case with all of them. Times in WIB, as the receipt gives them."""
         mine = await self.store.of_reporter(incoming.user)
         if not code:
-            if not mine:
-                return Reply(text("status_none", lang))
+            if not mine:  # a way on, not a dead end: report, or the menu
+                begin = Button(text("report_button", lang), "cmd:lapor")
+                menu = Button(text("main_menu", lang), "menu")
+                return Reply(text("status_none", lang), buttons=((begin,), (menu,)))
             lines = [text("status_list", lang)]
             for case in reversed(mine):  # newest first
                 status = text(f"case_status_{case.status}", lang)
