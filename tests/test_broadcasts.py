@@ -177,6 +177,15 @@ async def test_citizens_subscribe_and_unsubscribe_every_way(
         assert "dihentikan" in said and "/langganan" in said
         off = await both.services.database.fetchall("SELECT COUNT(*) FROM updates_off")
         assert off[0][0] == 1 and await subscribers(both) == 0
+        # Blocking the bot ends the subscription at once.
+        await tg_say(both, 5002, "/langganan", "kecamatan")
+        await tg_say(both, 5002, "lewati", "sudah berlangganan")
+        both.tg.block_bot(5002)
+        for _ in range(200):
+            if not await subscribers(both):
+                break
+            await asyncio.sleep(0.025)
+        assert await subscribers(both) == 0
 
 
 async def subscribe(both: Both, user: UserKey, area: str | None = NORTH) -> None:

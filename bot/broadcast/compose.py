@@ -19,12 +19,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from bot.broadcast.message import MAX_PARAMETER, template_parameter
 from bot.broadcast.targets import Target, parse_regions
 from bot.deadlines import WIB
 from bot.regions import Regions
 from bot.safe_text import clean_text
 
-MAX_TEXT = 900  # a WhatsApp template parameter with the template's own words stays < 1,024
+MAX_TEXT = 900  # as WhatsApp's template parameter (bot.broadcast.message), with the choices
 MAX_OPTION = 40
 MIN_OPTIONS, MAX_OPTIONS = 2, 5
 MAX_AHEAD = dt.timedelta(days=90)
@@ -113,6 +114,14 @@ def compose(
             problems.append(f"pilihan «{option[:20]}…» lebih dari {MAX_OPTION} huruf")
     if len({o.casefold() for o in options}) < len(options):
         problems.append("dua pilihan sama")
+    flat = max(
+        len(template_parameter(text, tuple(options), lang, fit=False)) for lang in ("id", "en")
+    )
+    if text and len(text) <= MAX_TEXT and flat > MAX_PARAMETER:
+        problems.append(
+            f"teks dan pilihan {flat} huruf sebagai template WhatsApp; paling banyak "
+            f"{MAX_PARAMETER}: singkatkan"
+        )
     if "wilayah" in found:
         targets, wrong = parse_regions(found["wilayah"], regions, own_regions, province)
         problems += wrong

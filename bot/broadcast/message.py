@@ -14,7 +14,7 @@ from bot.texts import text
 
 POLL = "poll"  # button data "poll:<campaign>:<choice>"
 UNSUBSCRIBE = "langganan:berhenti"
-MAX_PARAMETER = 1000  # Meta's body text: the template's own words come on top
+MAX_PARAMETER = 900  # of Meta's 1,024 for the body: the template's own words come on top
 _SPACES = re.compile(r"\s+")
 
 
@@ -32,11 +32,14 @@ def broadcast_reply(campaign_id: int, body: str, options: tuple[str, ...], lang:
     )
 
 
-def template_parameter(body: str, options: tuple[str, ...], lang: str) -> str:
+def template_parameter(body: str, options: tuple[str, ...], lang: str, fit: bool = True) -> str:
     """The text on one line (WhatsApp refuses line breaks, tabs and runs of spaces in a
-    parameter), a poll's choices numbered after it."""
+    parameter), a poll's choices numbered after it. `/siaran` refuses what does not fit;
+    `fit` cuts it all the same, should anything longer ever be stored."""
     flat = _SPACES.sub(" ", body).strip()
     if options:
         numbered = ", ".join(f"{n} = {option}" for n, option in enumerate(options, 1))
         flat += " " + text("broadcast_template_poll", lang, options=numbered)
-    return flat if len(flat) <= MAX_PARAMETER else flat[: MAX_PARAMETER - 1] + "…"
+    if not fit or len(flat) <= MAX_PARAMETER:
+        return flat
+    return flat[: MAX_PARAMETER - 1] + "…"
