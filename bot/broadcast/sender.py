@@ -149,7 +149,9 @@ class Sender:
                         continue
                     await slots.acquire()
                     await channel.pace()
-                    if self.campaigns.is_cancelled(row.campaign) or stop.is_set():
+                    # Cancelled, or unsubscribed, while it waited for its turn: not sent.
+                    gone = not await self.subscribers.known(row.key or "")
+                    if self.campaigns.is_cancelled(row.campaign) or gone or stop.is_set():
                         slots.release()
                         continue
                     sending[row.id] = row.key or ""

@@ -132,6 +132,10 @@ class SubscriberStore:
         self._seen.pop(key, None)
         return existed
 
+    async def known(self, key: str) -> bool:
+        """Still subscribed (from memory: no query)."""
+        return key in await self._keys()
+
     async def seen(self, user: UserKey) -> None:
         """They wrote (WhatsApp): a normal message reaches them for 24 hours. Stored to the
         hour, at most once an hour per subscriber."""
