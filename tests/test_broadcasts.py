@@ -275,7 +275,7 @@ async def test_a_poll_reaches_its_region_once_paced_and_counts_the_answers(
         inside = [s for s in wa.messages(WA_USER) if "Kamboja" in s.text]
         assert [s.kind for s in inside] == ["interactive"]
         # A 403 (whatever its text) and WhatsApp's 131050 unsubscribe at once, no retries.
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         refused_403 = [c for c in tg.calls_to("sendMessage") if c.params.get("chat_id") == 5004]
         assert len(refused_403) == 1
         assert len([r for r in wa.refused if r[1]["error"]["code"] == 131050]) == 1
@@ -339,14 +339,14 @@ async def test_a_campaign_waits_for_its_time_a_day_between_two_and_131049_the_ne
             OFFICIAL, int(str(preview["message_id"])), f"siaran:{first}:kirim", OFFICIALS
         )
         await tg.async_wait_for(lambda _: any("disetujui" in t for t in texts(tg, OFFICIALS)))
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         assert not broadcasts_to(tg, 5001) and not wa.refused
         clock.move_to(at + dt.timedelta(minutes=1))
         sender.notify()
         await until(lambda: broadcasts_to(tg, 5001) and broadcasts_to(tg, 5002))
         await until(lambda: wa.refused)
         # 131049: again the next day, not at once.
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         assert [r[1]["error"]["code"] for r in wa.refused] == [131049]
 
         # A second campaign the same day waits a day for those who got the first.
@@ -356,7 +356,7 @@ async def test_a_campaign_waits_for_its_time_a_day_between_two_and_131049_the_ne
         tg.press_button(
             OFFICIAL, int(str(preview["message_id"])), f"siaran:{second}:kirim", OFFICIALS
         )
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         assert len(broadcasts_to(tg, 5001)) == 1
         listing = texts_of(await official(both, "/siaran", "Siaran terbaru"))
         assert f"#{second}" in listing and "menunggu 3" in listing, listing
@@ -371,7 +371,7 @@ async def test_a_campaign_waits_for_its_time_a_day_between_two_and_131049_the_ne
         assert "dihentikan oleh Rina" in texts_of(stopped)
         clock.ahead += dt.timedelta(days=2)
         sender.notify()
-        await asyncio.sleep(0.5)
+        await asyncio.sleep(0.3)
         assert not any("Info kedua" in s.text for s in wa.messages(WA_OTHER))
         done = await official(both, f"/siaran batal {first}", "Siaran #")
         assert "sudah selesai" in texts_of(done)
