@@ -379,10 +379,8 @@ class Engine:
             if topic not in alternatives and topic not in also:
                 rows.append((self._topic_button(topic, lang),))
         bell = self.subscriptions.offer_button(entry.id, lang) if self.subscriptions else None
-        if (
-            bell is not None and len(rows) > related
-        ):  # 🔔 instead of the least relevant related topic
-            rows[-1] = (bell,)
+        if bell is not None and len(rows) > related:
+            rows[-1] = (bell,)  # 🔔 instead of the least relevant related topic
         rows.append(self._main_menu_row(lang))
         rows.append(
             (
