@@ -777,6 +777,12 @@ _TEXTS.update(
             "en": "Which kecamatan or city/regency do you live in? Choose below or type its "
             "name. Rather not say? Press Skip.",
         },
+        "subscribe_kecamatan": {
+            "id": "Di kecamatan mana Anda tinggal? Pilih di bawah atau ketik namanya. Tidak "
+            "ingin menyebutkan? Tekan Lewati.",
+            "en": "Which kecamatan do you live in? Choose below or type its name. Rather not "
+            "say? Press Skip.",
+        },
         "subscribe_place_unknown": {
             "id": "Tempat itu tidak saya kenal. Pilih dari tombol, atau ketik lewati.",
             "en": "I do not know that place. Choose from the buttons, or type skip.",

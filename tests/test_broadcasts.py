@@ -121,25 +121,26 @@ async def test_citizens_subscribe_and_unsubscribe_every_way(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:
     async with running(tmp_path, kb, matcher, MovingClock()) as both:
-        # /langganan: what they will get, in two lines, then the place question.
-        asked = await tg_say(both, 5001, "/langganan", "kecamatan atau kota/kabupaten")
+        # /langganan: what they will get, in two lines, then the place question (one
+        # region here: its kecamatan at once).
+        asked = await tg_say(both, 5001, "/langganan", "Di kecamatan mana")
         assert "beberapa pesan sebulan" in asked and "peringatan lowongan palsu" in asked
         assert "sudah berlangganan" not in asked
         done = await tg_press(both, 5001, NORTH, "Anda sudah berlangganan")
         assert NORTH in done
         # Typed, with "lewati" at the place: the default region's and the province's.
-        await tg_say(both, 5002, "langganan", "kecamatan atau kota/kabupaten")
+        await tg_say(both, 5002, "langganan", "Di kecamatan mana")
         done = await tg_say(both, 5002, "lewati", "Anda sudah berlangganan")
         assert "Kota Pariaman dan seluruh provinsi" in done
         # The menu's 🔔 button, and a kecamatan's seat typed with a typo.
         await tg_say(both, 5003, "/menu", "Pilih topik")
-        await tg_press(both, 5003, "🔔 Info & peringatan", "kecamatan atau kota/kabupaten")
+        await tg_press(both, 5003, "🔔 Info & peringatan", "Di kecamatan mana")
         assert NORTH in await tg_say(both, 5003, "naras", "Anda sudah berlangganan")
         # In English, by the English command: "You are subscribed".
         await tg_say(both, 5004, "/subscribe", "Which kecamatan", lang="en")
         await tg_press(both, 5004, "Skip", "You are subscribed")
         # On WhatsApp, typed, and the kecamatan from the list.
-        await wa_say(both, WA_USER, "langganan", "kecamatan atau kota/kabupaten")
+        await wa_say(both, WA_USER, "langganan", "Di kecamatan mana")
         await press_label(both.wa, NORTH)
         await wa_answer(both, WA_USER, "Anda sudah berlangganan", 0)
         assert await subscribers(both) == 5

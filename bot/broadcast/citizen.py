@@ -118,7 +118,9 @@ class Subscriptions:
     def _ask(
         self, answers: dict[str, Any], lang: str, intro: bool = False, note: str | None = None
     ) -> Reply:
-        prompt = {key: text("subscribe_place", key) for key in ("id", "en")}
+        # The city/regency first where there are several, then its kecamatan.
+        which = "subscribe_kecamatan" if self.place.chosen(answers) else "subscribe_place"
+        prompt = {key: text(which, key) for key in ("id", "en")}
         parts = [text("subscribe_intro", lang)] if intro else []
         parts += [note] if note else []
         parts.append(self.place.prompt(prompt, answers, lang))

@@ -50,15 +50,12 @@ class Reach:
 
 @dataclass(frozen=True)
 class Audience:
+    total: int
     telegram: int
     whatsapp: int
     by_region: tuple[tuple[str, int], ...]  # (region name, or "tanpa tempat", count)
     whatsapp_in_window: int  # of `whatsapp`: a normal message still reaches them
     resting: int  # had a broadcast in the last day: theirs waits until the day is over
-
-    @property
-    def total(self) -> int:
-        return self.telegram + self.whatsapp
 
 
 def chosen(subscribers: Iterable[Listed], reach: Reach, default_region: str) -> list[Listed]:
@@ -86,6 +83,7 @@ def audience(
         if open_ and s.channel == "whatsapp"
     )
     return Audience(
+        total=len(subscribers),
         telegram=by_channel["telegram"],
         whatsapp=by_channel["whatsapp"],
         by_region=tuple(sorted(names.items(), key=lambda item: (-item[1], item[0]))),
