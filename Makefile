@@ -77,6 +77,7 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python -m benchmarks.ocr
 	$(BIN)/python -m benchmarks.chaos
 	$(BIN)/python -m benchmarks.whatsapp_load
+	$(BIN)/python -m benchmarks.broadcast_load
 
 
 clean:

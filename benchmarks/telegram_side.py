@@ -14,6 +14,12 @@ from a ``multiprocessing`` Pipe, one at a time:
     ("talk", plan, seconds)             every user of ``plan`` ({user id: questions}) asks
                                         at once; answer a Conversation when all questions
                                         are answered or ``seconds`` have passed
+    ("ask_every", plan, every, seconds) each user of ``plan`` asks a question every
+                                        ``every`` seconds (not waiting for the answer), the
+                                        users spread over the interval, for ``seconds``;
+                                        answer a Conversation once the last is answered
+    ("reached", low, high)              (chats in range(low, high) that got a sendMessage,
+                                        sendMessage calls to them): a broadcast's progress
     ("stop",)                           stop the fake and exit
 
 A simulated user asks the next question the moment the bot's answer to the previous one
@@ -111,12 +117,68 @@ class Users:
             )
 
 
+class Askers:
+    """Users who ask on a timetable, whether or not the last answer came: the k-th answer
+    in a chat answers its k-th question."""
+
+    def __init__(self, tg: FakeTelegram, plan: dict[int, list[str]]) -> None:
+        self.tg = tg
+        self.plan = {user: deque(questions) for user, questions in plan.items()}
+        self.total = sum(len(questions) for questions in plan.values())
+        self.waits: list[float] = []
+        self.extra = 0
+        self.finished = threading.Event()
+        self._asked: dict[int, deque[float]] = {user: deque() for user in plan}
+        self._lock = threading.Lock()
+
+    def run(self, every: float) -> float:
+        """Ask on the timetable (blocking: a thread of the child); returns the start."""
+        started = time.monotonic()
+        users = list(self.plan)
+        rounds = max(len(q) for q in self.plan.values()) if users else 0
+        for round_number in range(rounds):
+            for number, user in enumerate(users):
+                at = started + (round_number + number / len(users)) * every
+                time.sleep(max(0.0, at - time.monotonic()))
+                if self.plan[user]:
+                    with self._lock:
+                        self._asked[user].append(time.monotonic())
+                    self.tg.send_text(user, self.plan[user].popleft())
+        return started
+
+    def on_call(self, call: Call) -> None:
+        if call.method != "sendMessage" or not call.ok:
+            return
+        chat_id = call.params["chat_id"]
+        with self._lock:
+            asked = self._asked.get(chat_id)
+            if asked is None:
+                return  # not one of the askers (a broadcast's subscriber)
+            if not asked:
+                self.extra += 1
+                return
+            self.waits.append(call.at - asked.popleft())
+            if len(self.waits) == self.total:
+                self.finished.set()
+
+    def conversation(self, started: float, cpu: float) -> Conversation:
+        with self._lock:
+            return Conversation(
+                waits=list(self.waits),
+                seconds=time.monotonic() - started,
+                unanswered=self.total - len(self.waits),
+                extra=self.extra,
+                cpu=cpu,
+            )
+
+
 def serve(conn: Connection) -> None:
     """The child process: run the fake and answer the parent's commands until "stop"."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     from tests.fake_telegram import FakeTelegram
 
-    with FakeTelegram() as tg:
+    # Chats the bot writes to first (a broadcast's subscribers) exist without add_chat.
+    with FakeTelegram(auto_create_chats=True) as tg:
         conn.send((tg.token, tg.base_url, tg.base_file_url))
         while True:
             try:
@@ -139,6 +201,22 @@ def serve(conn: Connection) -> None:
                 started = users.start()
                 users.finished.wait(seconds)
                 conn.send(users.conversation(started, time.process_time() - cpu))
+            elif command == "ask_every":
+                plan, every, seconds = args
+                askers = Askers(tg, plan)
+                tg.watch(askers.on_call)
+                cpu = time.process_time()
+                started = askers.run(every)
+                askers.finished.wait(seconds)
+                conn.send(askers.conversation(started, time.process_time() - cpu))
+            elif command == "reached":
+                low, high = args
+                calls = [
+                    c
+                    for c in tg.calls_to("sendMessage")
+                    if c.ok and low <= int(c.params["chat_id"]) < high
+                ]
+                conn.send((len({c.params["chat_id"] for c in calls}), len(calls)))
             elif command == "stop":
                 break
             else:
@@ -214,6 +292,22 @@ class TelegramSide:
         """Let the users ask their questions; see the module docstring."""
         conversation: Conversation = await self._ask(seconds + 30, "talk", plan, seconds)
         return conversation
+
+    async def ask_every(
+        self, plan: dict[int, list[str]], every: float, seconds: float
+    ) -> Conversation:
+        """Users asking on a timetable; see the module docstring. `seconds`: allowed for
+        the answers after the last question."""
+        rounds = max((len(questions) for questions in plan.values()), default=0)
+        conversation: Conversation = await self._ask(
+            rounds * every + seconds + 30, "ask_every", plan, every, seconds
+        )
+        return conversation
+
+    async def reached(self, low: int, high: int) -> tuple[int, int]:
+        """(chats in range(low, high) that got a message, messages sent to them)."""
+        found: tuple[int, int] = await self._ask(60, "reached", low, high)
+        return found
 
     async def _ask(self, timeout: float, *command: Any) -> Any:
         self._conn.send(command)

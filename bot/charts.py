@@ -1,5 +1,6 @@
 """The /statistik picture: reports per week by status, top destinations, by kecamatan
-(by city/regency for someone who sees several).
+(by city/regency for someone who sees several); and a poll's answers per choice, by
+region (`/siaran hasil`).
 
 matplotlib's object API on the Agg canvas (a Figure of our own, no pyplot and its global
 figure registry), imported only when a chart is drawn: the bot's start and the CLI do not
@@ -77,6 +78,34 @@ def _draw(stats: Statistics) -> bytes:
     else:
         _ranking(figure.add_subplot(grid[1, 1]), "Kecamatan", "kecamatan", stats.by_area)
 
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def poll_png(title: str, options: tuple[str, ...], by_region: dict[str, list[int]]) -> bytes:
+    """One bar per choice, its answers stacked by region: counts only."""
+    with _one_at_a_time:
+        return _draw_poll(title, options, by_region)
+
+
+def _draw_poll(title: str, options: tuple[str, ...], by_region: dict[str, list[int]]) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    figure = Figure(figsize=(8, 1.6 + 0.7 * len(options)), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    figure.suptitle(_plain(title, 120))
+    labels = [_plain(option) for option in reversed(options)]
+    left = [0] * len(options)
+    for region, counts in sorted(by_region.items(), key=lambda item: -sum(item[1])):
+        widths = list(reversed(counts))
+        axes.barh(labels, widths, left=left, label=_plain(region))
+        left = [a + b for a, b in zip(left, widths, strict=True)]
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, title="Wilayah")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()

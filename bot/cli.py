@@ -216,7 +216,7 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
     if username is not None:
         base = f"https://t.me/{username.lstrip('@')}?start="
         print(f"{'start':<28} https://t.me/{username.lstrip('@')}")
-        for payload in ("lapor", "lapor_hilang", "cek"):
+        for payload in ("lapor", "lapor_hilang", "cek", "langganan"):
             print(f"{payload:<28} {base}{payload}")
         for group in kb.groups:
             for topic in group.entry_ids:
@@ -225,7 +225,7 @@ def _links(kb: KnowledgeBase, settings: Settings, username: str | None) -> int:
         # WhatsApp has no start payloads: the link fills in a first message, a command word.
         chat = f"https://wa.me/{settings.whatsapp_number}"
         print(f"{'whatsapp':<28} {chat}")
-        for word in ("lapor", "cek"):
+        for word in ("lapor", "cek", "langganan"):
             print(f"{'whatsapp ' + word:<28} {chat}?text={word}")
     return 0
 

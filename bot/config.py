@@ -90,6 +90,10 @@ class Settings:
     # Agencies a case may be marked as handed to (↪️ Teruskan on the card).
     forward_agencies: tuple[str, ...] = DEFAULT_AGENCIES
     officials_topics: bool = False  # a forum group: each case gets its own topic
+    # Awareness broadcasts (bot/broadcast): officials who must press ✅ Kirim before one
+    # goes out, and how many broadcast messages a second Telegram may carry at most.
+    broadcast_approvers: int = 1
+    telegram_broadcast_per_second: float = 25.0
 
     @cached_property
     def regions(self) -> Regions:
@@ -180,7 +184,21 @@ class Settings:
             ),
             forward_agencies=_agencies(get("FORWARD_AGENCIES", ",".join(DEFAULT_AGENCIES))),
             officials_topics=_switch("OFFICIALS_TOPICS", get("OFFICIALS_TOPICS", "0")),
+            broadcast_approvers=_positive("BROADCAST_APPROVERS", get("BROADCAST_APPROVERS", "1")),
+            telegram_broadcast_per_second=_broadcast_rate(
+                get("TELEGRAM_BROADCAST_PER_SECOND", "25"),
+                get("TELEGRAM_MESSAGES_PER_SECOND", "30"),
+            ),
         )
+
+
+def _broadcast_rate(value: str, overall: str) -> float:
+    """At most the bot's own rate: broadcasts share it with the answers, which go first."""
+    name = "TELEGRAM_BROADCAST_PER_SECOND"
+    rate = _seconds(name, value)
+    if overall.isdigit() and rate > int(overall):
+        raise ConfigError(f"{name} must be at most TELEGRAM_MESSAGES_PER_SECOND ({overall})")
+    return rate
 
 
 MAX_AGENCIES = 8  # buttons in the ↪️ menu
@@ -255,6 +273,12 @@ class WhatsAppSettings:
     template_case_update: str = "case_update"
     max_media_mb: int = 16
     media_budget_mb: int = 2048  # all evidence files waiting for the officials, together
+    # Awareness broadcasts: the marketing template outside the 24-hour window, Meta's limit
+    # on people reached outside it in any 24 hours (None: unlimited), and the broadcasts'
+    # share of the number's throughput (answers keep the rest).
+    template_broadcast: str = "info_peringatan"
+    messaging_limit: int | None = 250
+    broadcast_per_second: float = 60.0
 
 
 # The settings without which the channel cannot work; the rest have defaults.
@@ -295,7 +319,19 @@ def _whatsapp(get: Callable[..., str]) -> WhatsAppSettings | None:
         media_budget_mb=_positive(
             "WHATSAPP_MEDIA_BUDGET_MB", get("WHATSAPP_MEDIA_BUDGET_MB", "2048")
         ),
+        template_broadcast=get("WHATSAPP_TEMPLATE_BROADCAST", "info_peringatan"),
+        messaging_limit=_limit("WHATSAPP_MESSAGING_LIMIT", get("WHATSAPP_MESSAGING_LIMIT", "250")),
+        broadcast_per_second=_seconds(
+            "WHATSAPP_BROADCAST_PER_SECOND", get("WHATSAPP_BROADCAST_PER_SECOND", "60")
+        ),
     )
+
+
+def _limit(name: str, value: str) -> int | None:
+    """A whole number of people, or "unlimited" (Meta's highest tier)."""
+    if value.casefold() in ("unlimited", "off", "tanpa batas"):
+        return None
+    return _positive(name, value)
 
 
 def _regions(value: str) -> Regions | None:

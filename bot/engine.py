@@ -14,6 +14,8 @@ from typing import Protocol
 from rapidfuzz import fuzz, process
 
 from bot import language
+from bot.broadcast.citizen import Subscriptions
+from bot.case_updates import UpdatesSwitch
 from bot.countries import Country
 from bot.courtesy import closing_of
 from bot.emergency import (
@@ -25,7 +27,7 @@ from bot.emergency import (
 from bot.flows.replies import intent_of, words_of
 from bot.knowledge import PHONE_LIKE, Entry, KnowledgeBase
 from bot.matching import Match, Matcher
-from bot.messages import Button, Incoming, Reply
+from bot.messages import Button, Incoming, Reply, UserKey
 from bot.normalize import MAX_CHARS, clean, normalize
 from bot.ocr import ImageReader, OcrError
 from bot.offers import ACTION as OFFER_ACTION
@@ -76,6 +78,11 @@ COMMANDS = {
     "batal": "cancel",
     "cancel": "cancel",
     "status": "status",
+    # Broadcasts (bot/broadcast/citizen.py answers these when they are on).
+    "langganan": "broadcasts",
+    "subscribe": "broadcasts",
+    "berhenti_langganan": "broadcasts",
+    "unsubscribe": "broadcasts",
 }
 # Whole typed messages that mean a command outside a report ("batal" alone is not the
 # topic about withdrawing before departure: there is nothing to cancel).
@@ -119,6 +126,8 @@ class Engine:
         usage: UsageRecorder | None = None,
         reporting: Reporting | None = None,
         reader: ImageReader | None = None,
+        subscriptions: Subscriptions | None = None,
+        switch: UpdatesSwitch | None = None,
     ) -> None:
         self.kb = kb
         self.matcher = matcher or Matcher(kb)
@@ -126,6 +135,8 @@ class Engine:
         self.usage = usage
         self.reporting = reporting  # None: reports are not configured (no key / no database)
         self.reader = reader or ImageReader()  # screenshots of job adverts, for the offer check
+        self.subscriptions = subscriptions  # None: broadcasts are off (no key)
+        self.switch = switch  # case updates off/on ("berhenti", "aktifkan"); None: no key
         self.vocabulary = _vocabulary(kb)  # for messages without common words ("bantuan")
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
@@ -142,6 +153,12 @@ class Engine:
         routed = asked = None
         if _menu_in_report(incoming, session):
             routed = [self._report_paused(lang)], session.with_changes(mode=None)
+        elif (switched := await self._switched(incoming, session)) is not None:
+            routed = [switched], session
+        elif self.subscriptions is not None and (
+            subscribed := await self.subscriptions.route(incoming, lang, session)
+        ):
+            routed = subscribed
         elif self.reporting is not None:
             asked = self.reporting.held_question(incoming, session)
             if asked is None:
@@ -165,6 +182,22 @@ class Engine:
         if session != stored:  # most messages change nothing: spare the database a write
             await self.sessions.put(incoming.user, session)
         return turn
+
+    async def _switched(self, incoming: Incoming, session: Session) -> Reply | None:
+        """ "berhenti" / "aktifkan" and their buttons: case updates off (and the broadcasts
+        with them) or on again."""
+        if self.switch is None:
+            return None
+        wanted = self.switch.wanted(incoming, session)
+        if wanted is None:
+            return None
+        return await self.switch.switch(incoming.user, *wanted)
+
+    async def busy(self, user: UserKey) -> bool:
+        """Writing a report: a broadcast waits until it is sent or cancelled."""
+        if self.reporting is None or (await self.sessions.get(user)).mode != REPORT_MODE:
+            return False
+        return await self.reporting.flow.is_active(user)
 
     # --- language --------------------------------------------------------------------
 
@@ -243,6 +276,7 @@ class Engine:
             "report": lambda: self._no_reporting(lang),
             "cancel": lambda: Reply(text("nothing_to_cancel", lang)),
             "status": lambda: self._no_reporting(lang),
+            "broadcasts": lambda: Reply(text("broadcasts_unavailable", lang)),
         }[action]()
         return [reply], session.with_changes(mode=None)
 
@@ -358,6 +392,9 @@ class Engine:
             rows.append((Button(label, f"cmd:{report}"),))
         related = [t for t in entry.related if t not in also][: MAX_RELATED_BUTTONS - len(also)]
         rows += [(self._topic_button(topic, lang),) for topic in related]
+        bell = self.subscriptions.offer_button(entry.id, lang) if self.subscriptions else None
+        if bell is not None and related:
+            rows[-1] = (bell,)  # 🔔 instead of the least relevant related topic
         rows.append(self._main_menu_row(lang))
         rows.append(
             (
@@ -422,6 +459,8 @@ class Engine:
         ]
         rows.append((Button(text("check_offer_button", lang), "cmd:cek"),))
         rows.append((Button(text("report_button", lang), "cmd:lapor"),))
+        if self.subscriptions is not None:
+            rows.append((self.subscriptions.button(lang),))
         rows.append((Button(text("language_button", lang), "cmd:bahasa"),))
         return tuple(rows)
 

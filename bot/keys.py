@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot.broadcast.subscribers import subscriber_key
 from bot.case_links import marks_of
 from bot.crypto import Cipher, EncryptionKeyError, Hasher, is_token, message_key, split_keys
 from bot.messages import UserKey
@@ -173,6 +174,23 @@ async def _rehash(
                             (who, old_key),
                         )
                     )
+            async with db.execute("SELECT user_hash, user FROM updates_off") as cursor:
+                async for old_key, user in cursor:
+                    who = hasher.lookup_hash(str(_user(cipher.decrypt(user))))
+                    updates.append(
+                        ("UPDATE updates_off SET user_hash = ? WHERE user_hash = ?", (who, old_key))
+                    )
+            # Broadcast subscribers, and the campaigns' rows that still know them.
+            async with db.execute("SELECT subscriber_hash, address FROM subscribers") as cursor:
+                async for old_key, address in cursor:
+                    who = subscriber_key(cipher, _user(cipher.decrypt(address)))
+                    for table in ("subscribers", "campaign_recipients"):
+                        updates.append(
+                            (
+                                f"UPDATE {table} SET subscriber_hash = ? WHERE subscriber_hash = ?",
+                                (who, old_key),
+                            )
+                        )
             async with db.execute(
                 "SELECT id, actor, kind FROM report_events WHERE typeof(actor) = 'text'"
             ) as cursor:
@@ -200,8 +218,10 @@ async def _rehash(
             for sql, parameters in updates:
                 await db.execute(sql, parameters)
         # Hashes of what is not kept at all (the message a reporter may quote, an official's
-        # id beside their name) cannot be computed again: a quote then still reaches the
-        # case by "Kirim ke petugas?", and a name is learned again at the next press.
+        # id beside their name, WhatsApp's id of a broadcast, who answered a poll) cannot be
+        # computed again: a quote then still reaches the case by "Kirim ke petugas?", a name
+        # is learned again at the next press, a broadcast's late delivery report is not
+        # counted, and a poll answer changed after the rotation counts as a new one.
         await db.execute("DELETE FROM case_quotes")
         await db.execute("DELETE FROM official_names")
         if forget_sessions:  # hashed with a lost key: they cannot be found again

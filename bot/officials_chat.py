@@ -15,6 +15,7 @@ import copy
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from bot import charts
 from bot.cards import (
@@ -56,6 +57,8 @@ HELP = (
     "/balas KODE pesan — pesan ke pelapor (pratinjau dulu; nama Anda tidak terlihat)\n"
     "/statistik [30 | 2026-11] — grafik dan angka\n"
     "/ekspor — semua kasus sebagai CSV, dikirim secara pribadi kepada Anda\n"
+    "/siaran teks — info & peringatan untuk pelanggan (pratinjau dulu); /siaran — daftar "
+    "siaran, /siaran bantuan — caranya\n"
     "/help atau /bantuan — daftar ini\n\n"
     "Di kartu kasus: 🙋 ambil kasus · Diterima / Ditindaklanjuti · ✅ Selesai / 🚫 Tidak "
     "valid (dengan alasan, dibaca pelapor) · ✉️ pesan ke pelapor · 🔎 detail · 🏷️ kategori "
@@ -65,6 +68,7 @@ HELP = (
 READ_ONLY_HELP = (
     "Grup provinsi hanya melihat:\n/kasus — kasus terbuka semua wilayah\n"
     "/kasus KODE — satu kasus\n/statistik [30 | 2026-11] — grafik dan angka\n"
+    "/siaran teks — info & peringatan untuk pelanggan semua wilayah (pratinjau dulu)\n"
     "Kasus ditangani di grup petugas wilayahnya."
 )
 
@@ -111,12 +115,25 @@ class Pressed:
     delete: bool = False
 
 
+class Broadcasting(Protocol):
+    """The awareness broadcasts' desk (bot/broadcast/desk.py): `/siaran` and its buttons."""
+
+    async def command(self, official: str, chat_id: int, argument: str, scope: Scope) -> Post: ...
+
+    async def press(self, official: str, chat_id: int, data: str, scope: Scope) -> Pressed: ...
+
+
+BROADCAST_ACTION = "siaran"  # the broadcasts' buttons: "siaran:<id>:kirim"
+
+
 class GroupDesk:
     def __init__(self, desk: Desk, store: ReportStore, on_commit: Callable[[], None]) -> None:
         self.desk = desk
         self.store = store
         self.on_commit = on_commit  # wakes the outbox worker
         self.read_only = False
+        self.scope = Scope(frozenset())
+        self.broadcasts: Broadcasting | None = None  # None: broadcasts are off
         # Whether a reporter has turned case updates off (WhatsApp's "berhenti"), set by a
         # channel that offers it: the official is then told the message is kept, not sent.
         self.updates_off: Callable[[UserKey], Awaitable[bool]] | None = None
@@ -129,6 +146,7 @@ class GroupDesk:
         view.desk = self.desk.scoped(scope.regions, scope.read_only)
         view.store = view.desk.store
         view.read_only = scope.read_only
+        view.scope = scope
         return view
 
     async def text(
@@ -161,6 +179,10 @@ class GroupDesk:
             return Said([Post(shown)])
         if command == "/statistik":
             return Said([await self.statistics(argument)])
+        if command == "/siaran" and self.broadcasts is not None:
+            # The text keeps its lines: options come on lines of their own.
+            body = message.partition(first)[2].strip() if first else ""
+            return Said([await self.broadcasts.command(official, chat_id, body, self.scope)])
         if self.read_only:
             return Said()  # the province's group looks; the region's group acts
         if command == "/balas":
@@ -235,9 +257,14 @@ class GroupDesk:
             )
         )
 
-    async def press(self, official: str, data: str, name: str = "") -> Pressed:
+    async def press(
+        self, official: str, data: str, name: str = "", chat_id: int | None = None
+    ) -> Pressed:
         """A button under a card, a menu, a question or a preview; every press gets an
         answer. `name`: the official's display name, kept when they take a case."""
+        if data.startswith(f"{BROADCAST_ACTION}:") and self.broadcasts and chat_id is not None:
+            await self.desk.roster.saw(official, name)
+            return await self.broadcasts.press(official, chat_id, data, self.scope)
         found = CASE_DATA.fullmatch(data)
         if found is None or self.read_only:
             return Pressed("Tombol tidak dikenal.")

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.case_links import quote_key
+from bot.case_updates import PAUSED_ROLES
 from bot.clock import Clock, hour_stamp, stamp, utc_now
 from bot.crypto import Cipher
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure, Transport
@@ -37,6 +38,7 @@ from bot.storage import Database
 
 log = logging.getLogger(__name__)
 
+_PAUSED = ", ".join(f"'{role}'" for role in PAUSED_ROLES)
 IDLE_WAIT = 1.0  # how often an idle worker looks for due rows without being woken
 WATCH_EVERY = 30.0  # seconds between looks at the length and age of the officials' queue
 ALERT_EVERY = 3600.0  # at most one "the queue is long" alert an hour
@@ -100,7 +102,8 @@ class Outbox:
             "WHERE status = 'pending' AND NOT EXISTS ("
             "  SELECT 1 FROM outbox p WHERE p.status = 'pending' "
             "  AND p.recipient_hash = o.recipient_hash AND p.report_id IS o.report_id "
-            "  AND p.id < o.id)"
+            f"  AND p.id < o.id) AND NOT (o.role IN ({_PAUSED}) AND o.recipient_hash IN "
+            "  (SELECT user_hash FROM updates_off))"  # kept while they have updates off
         )
         current = time.time()
         first: dict[str, _Head] = {}
@@ -219,10 +222,11 @@ class Outbox:
             )
         self.notify()
 
-    async def announce(self, body: str) -> None:
-        """A notice for the default officials' group (the bot's own state, no case)."""
+    async def announce(self, body: str, group: str | None = None) -> None:
+        """A notice for an officials' group (default: the default region's) about the
+        bot's own state or a broadcast: no case."""
         async with self.database.transaction() as db:
-            await self._enqueue_alert(db, body)
+            await self._enqueue_alert(db, body, group)
         self.notify()
 
     async def _enqueue_alert(self, db: Any, body: str, group: str | None = None) -> None:

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 
 from bot import logredact
 from bot.backup import in_use
+from bot.broadcast.campaigns import CampaignStore
+from bot.broadcast.citizen import Subscriptions
+from bot.broadcast.desk import BroadcastDesk, Rates
+from bot.broadcast.sender import Sender
+from bot.broadcast.subscribers import SubscriberStore
+from bot.case_updates import OutboxUpdates, UpdatesSwitch
 from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.digest import Schedule
@@ -59,6 +65,16 @@ def configure_logging(level: str) -> None:
 
 
 @dataclass
+class Broadcasts:
+    """The awareness broadcasts' parts: each channel runs `sender` with its own pacing."""
+
+    subscribers: SubscriberStore
+    campaigns: CampaignStore
+    sender: Sender
+    desk: BroadcastDesk
+
+
+@dataclass
 class Services:
     database: Database
     engine: Engine
@@ -69,6 +85,7 @@ class Services:
     group_desk: GroupDesk | None = None
     watch: Watch | None = None  # reminders and the weekly digest for the officials
     clock: Clock = utc_now  # the one "now" the parts were given; channels take it too
+    broadcasts: Broadcasts | None = None  # None: no encryption key, broadcasts are off
 
 
 @asynccontextmanager
@@ -113,6 +130,7 @@ async def _serving(
                 "not on disk (make one with: python main.py gen-key)"
             )
         reports = outbox = desk = group_desk = reporting = watch = None
+        subscribers = campaigns = subscriptions = switch = roster = None
         reader = ImageReader()  # one for the offer check and the report's offer step
         if cipher is not None:
             regions = settings.regions
@@ -168,18 +186,71 @@ async def _serving(
                 settings.reports_per_day, settings.relays_per_hour, settings.evidence_per_report
             )
             reporting = Reporting(flow, desk, reports, caps)
+            subscribers = SubscriberStore(database, cipher, clock)
+            campaigns = CampaignStore(database, cipher, subscribers, regions.default_id, clock)
+            subscriptions = Subscriptions(subscribers, campaigns, regions)
+            updates = OutboxUpdates(database, cipher, clock, outbox.notify)
+            switch = UpdatesSwitch(updates, subscribers.unsubscribe)
+            group_desk.updates_off = switch.is_off
         else:
             log.warning("REPORTS_ENCRYPTION_KEY is not set: reporting is switched off")
         engine = Engine(
-            kb, sessions, matcher=matcher, usage=usage, reporting=reporting, reader=reader
+            kb,
+            sessions,
+            matcher=matcher,
+            usage=usage,
+            reporting=reporting,
+            reader=reader,
+            subscriptions=subscriptions,
+            switch=switch,
         )
+        broadcasts = None
+        if subscribers and campaigns and outbox and group_desk and roster:
+            broadcasts = _broadcasts(
+                settings, subscribers, campaigns, engine, outbox, roster, clock
+            )
+            group_desk.broadcasts = broadcasts.desk
         # What start-up loaded (knowledge base, matcher, model) lives as long as the process:
         # out of the garbage collector's sight, a full collection no longer walks it and
         # stops the event loop for a tenth of a second (webhooks and answers wait).
         gc.freeze()
-        yield Services(database, engine, usage, reports, outbox, desk, group_desk, watch, clock)
+        yield Services(
+            database, engine, usage, reports, outbox, desk, group_desk, watch, clock, broadcasts
+        )
     finally:
         await database.close()
+
+
+def _broadcasts(
+    settings: Settings,
+    subscribers: SubscriberStore,
+    campaigns: CampaignStore,
+    engine: Engine,
+    outbox: Outbox,
+    roster: Roster,
+    clock: Clock,
+) -> Broadcasts:
+    async def notice(group: str | None, body: str) -> None:
+        await outbox.announce(body, group)
+
+    sender = Sender(campaigns, subscribers, engine.busy, notice, clock)
+    whatsapp = settings.whatsapp
+    rates = Rates(
+        telegram=settings.telegram_broadcast_per_second,
+        whatsapp=whatsapp.broadcast_per_second if whatsapp else Rates.whatsapp,
+        whatsapp_limit=whatsapp.messaging_limit if whatsapp else Rates.whatsapp_limit,
+    )
+    desk = BroadcastDesk(
+        campaigns,
+        subscribers,
+        settings.regions,
+        roster,
+        settings.broadcast_approvers,
+        rates,
+        sender.notify,
+        clock,
+    )
+    return Broadcasts(subscribers, campaigns, sender, desk)
 
 
 def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:

@@ -289,6 +289,69 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # Notices a group gets at most once per slot (the how-to: once a day per group).
         "CREATE TABLE group_notices (slot TEXT PRIMARY KEY, at TEXT NOT NULL)",
     ),
+    (
+        # Subscribers of the awareness broadcasts (bot/broadcast/subscribers.py): a keyed
+        # hash of who they are, the address only encrypted; their place, language and
+        # channel in clear (they name nobody), the day they subscribed, the hour before
+        # which no further broadcast reaches them, and on WhatsApp the hour they last wrote.
+        """CREATE TABLE subscribers (
+            subscriber_hash TEXT PRIMARY KEY,
+            address BLOB NOT NULL,
+            channel TEXT NOT NULL,
+            region TEXT,
+            area TEXT,
+            language TEXT NOT NULL,
+            since TEXT NOT NULL,
+            rest_until TEXT,
+            seen_at TEXT
+        )""",
+        # Officials' campaigns (bot/broadcast/campaigns.py): text, poll options, regions,
+        # language and the officials who composed, approved or cancelled it, encrypted.
+        """CREATE TABLE campaigns (
+            id INTEGER PRIMARY KEY,
+            chat_id INTEGER NOT NULL,
+            content BLOB NOT NULL,
+            status TEXT NOT NULL,
+            scheduled_at TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            started_at TEXT,
+            finished_at TEXT
+        )""",
+        # A campaign's queue: one row per subscriber it reaches, pending until the platform
+        # took it. The subscriber's hash goes when they unsubscribe (left_since: after it
+        # reached them); message_key is a keyed hash of WhatsApp's id, for its reports.
+        """CREATE TABLE campaign_recipients (
+            id INTEGER PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+            subscriber_hash TEXT,
+            channel TEXT NOT NULL,
+            region TEXT,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            due_at TEXT NOT NULL,
+            template INTEGER NOT NULL DEFAULT 0,
+            via TEXT,
+            message_key TEXT,
+            delivered INTEGER NOT NULL DEFAULT 0,
+            left_since INTEGER NOT NULL DEFAULT 0,
+            sent_at TEXT,
+            last_error TEXT
+        )""",
+        "CREATE INDEX campaign_recipients_due ON campaign_recipients (channel, status, due_at)",
+        "CREATE INDEX campaign_recipients_subscriber ON campaign_recipients (subscriber_hash)",
+        "CREATE INDEX campaign_recipients_message ON campaign_recipients (message_key)",
+        "CREATE INDEX campaign_recipients_campaign ON campaign_recipients (campaign_id, status)",
+        # One answer per subscriber and poll, under a keyed hash of both: never their key.
+        """CREATE TABLE poll_answers (
+            answer_key TEXT PRIMARY KEY,
+            campaign_id INTEGER NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+            choice INTEGER NOT NULL,
+            region TEXT
+        )""",
+        # Reporters outside WhatsApp who turned case updates off (bot/case_updates.py):
+        # keyed like the outbox's recipients, the user key only encrypted (for rotate-key).
+        "CREATE TABLE updates_off (user_hash TEXT PRIMARY KEY, user BLOB NOT NULL, since TEXT NOT NULL)",
+    ),
 )
 
 

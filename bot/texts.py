@@ -709,7 +709,7 @@ _TEXTS.update(
     }
 )
 
-# --- WhatsApp: case updates off and on (bot/channels/whatsapp/optout.py) ---------------
+# --- Case updates off and on (bot/case_updates.py), WhatsApp's typed navigation ------
 _TEXTS.update(
     {
         # A question's Back / Cancel as words to type (bot/channels/whatsapp/render.py).
@@ -740,6 +740,115 @@ _TEXTS.update(
         "updates_kept": {
             "id": " {count} pesan yang disimpan selama kabar dimatikan kami kirim sekarang.",
             "en": " The {count} message(s) kept while they were off are on their way now.",
+        },
+    }
+)
+
+
+# --- Awareness broadcasts: subscribing, unsubscribing, polls (bot/broadcast) ------------
+_TEXTS.update(
+    {
+        "updates_off_and_broadcasts": {
+            "id": "🔕 Kabar kasus dimatikan, dan langganan info & peringatan dihentikan.\n\n"
+            "Pesan petugas dan perubahan status laporan Anda tidak hilang: kami simpan, dan "
+            "kami kirim semuanya begitu Anda mengetik AKTIFKAN (hanya kabar kasus). Untuk "
+            "menerima info & peringatan lagi, ketik /langganan. Sampai saat itu kami hanya "
+            "menjawab pesan Anda. Status kasus tetap bisa ditanyakan kapan saja: ketik status "
+            "lalu kode kasus Anda.",
+            "en": "🔕 Case updates are off, and your subscription to news & warnings has "
+            "ended.\n\nOfficials' messages and status changes on your report are not lost: "
+            "we keep them and send them all as soon as you type RESUME (case updates only). "
+            "To get news & warnings again, type /langganan. Until then we only answer your "
+            "messages. You can still ask for your case's status at any time: type status and "
+            "your case code.",
+        },
+        "subscribe_button": {"id": "🔔 Info & peringatan", "en": "🔔 News & warnings"},
+        "subscribe_intro": {
+            "id": "🔔 Info & peringatan: beberapa pesan sebulan, berisi peringatan lowongan "
+            "palsu di daerah Anda, kabar migrasi aman, dan sesekali satu pertanyaan singkat.\n"
+            "Berhenti kapan saja: ketik /berhenti_langganan.",
+            "en": "🔔 News & warnings: a few messages a month, with warnings about fake job "
+            "offers in your area, safe-migration news, and now and then one short question.\n"
+            "Stop at any time: type /berhenti_langganan.",
+        },
+        "subscribe_place": {
+            "id": "Di kecamatan atau kota/kabupaten mana Anda tinggal? Pilih di bawah atau "
+            "ketik namanya. Tidak ingin menyebutkan? Tekan Lewati.",
+            "en": "Which kecamatan or city/regency do you live in? Choose below or type its "
+            "name. Rather not say? Press Skip.",
+        },
+        "subscribe_kecamatan": {
+            "id": "Di kecamatan mana Anda tinggal? Pilih di bawah atau ketik namanya. Tidak "
+            "ingin menyebutkan? Tekan Lewati.",
+            "en": "Which kecamatan do you live in? Choose below or type its name. Rather not "
+            "say? Press Skip.",
+        },
+        "subscribe_place_unknown": {
+            "id": "Tempat itu tidak saya kenal. Pilih dari tombol, atau ketik lewati.",
+            "en": "I do not know that place. Choose from the buttons, or type skip.",
+        },
+        "subscribe_skip_button": {"id": "Lewati", "en": "Skip"},
+        "subscribed": {
+            "id": "✅ Anda sudah berlangganan info & peringatan ({place}). Berhenti kapan "
+            "saja: ketik /berhenti_langganan.",
+            "en": "✅ You are subscribed to news & warnings ({place}). Stop at any time: type "
+            "/berhenti_langganan.",
+        },
+        "subscribed_already": {
+            "id": "Anda sudah berlangganan info & peringatan ({place}).",
+            "en": "You are already subscribed to news & warnings ({place}).",
+        },
+        "subscribed_anywhere": {
+            "id": "info untuk {region} dan seluruh provinsi",
+            "en": "news for {region} and the whole province",
+        },
+        "subscribe_change_place_button": {"id": "📍 Ganti tempat", "en": "📍 Change place"},
+        # Within WhatsApp's 20 characters of a reply button.
+        "unsubscribe_button": {"id": "🔕 Stop langganan", "en": "🔕 Unsubscribe"},
+        "unsubscribed": {
+            "id": "🔕 Langganan info & peringatan dihentikan; data langganan Anda sudah "
+            "dihapus. Untuk berlangganan lagi, ketik /langganan.",
+            "en": "🔕 Your subscription to news & warnings has ended and its record is "
+            "deleted. To subscribe again, type /langganan.",
+        },
+        "unsubscribed_not": {
+            "id": "Anda tidak berlangganan info & peringatan. Untuk berlangganan, ketik "
+            "/langganan.",
+            "en": "You are not subscribed to news & warnings. To subscribe, type /langganan.",
+        },
+        "broadcasts_unavailable": {
+            "id": "Info & peringatan belum tersedia di sini.",
+            "en": "News & warnings are not available here yet.",
+        },
+        "broadcast_title": {"id": "📢 Info & peringatan", "en": "📢 News & warnings"},
+        "broadcast_poll": {
+            "id": "Pilih jawaban Anda (satu pilihan; boleh diganti):",
+            "en": "Choose your answer (one choice; you may change it):",
+        },
+        "broadcast_note": {
+            "id": "Dikirim petugas kepada pelanggan. Berhenti: /berhenti_langganan",
+            "en": "Sent by the officials to subscribers. Stop: /berhenti_langganan",
+        },
+        # The template's one parameter: WhatsApp takes no line breaks there.
+        "broadcast_template_poll": {
+            "id": "Jawab dengan mengetik angkanya: {options}.",
+            "en": "Answer by typing its number: {options}.",
+        },
+        "poll_thanks": {
+            "id": "Terima kasih, jawaban Anda tercatat: «{choice}».",
+            "en": "Thank you, your answer is counted: «{choice}».",
+        },
+        "poll_changed": {
+            "id": "Jawaban Anda diganti menjadi «{choice}». Satu jawaban per orang.",
+            "en": "Your answer is now «{choice}». One answer per person.",
+        },
+        "poll_not_yours": {
+            "id": "Jajak pendapat ini hanya untuk pelanggan yang menerimanya.",
+            "en": "This poll is only for the subscribers who received it.",
+        },
+        "poll_gone": {
+            "id": "Jajak pendapat ini tidak ada lagi.",
+            "en": "This poll no longer exists.",
         },
     }
 )

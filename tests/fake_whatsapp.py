@@ -10,7 +10,11 @@ The fake checks what Meta checks and a test would otherwise miss: the bearer tok
 phone number id, and WhatsApp's limits (text 4,096; interactive body 1,024; at most 3
 reply buttons of at most 20 characters; at most 10 list rows, title 24, description 72;
 list button 20). A message breaking them is refused (400, code 100) and recorded in
-``violations``. ``fail_next`` makes the next sends fail with Meta's error codes.
+``violations``. ``fail_next`` makes the next sends fail with Meta's error codes;
+``refuse(to, code)`` makes every send to one person fail (131050: they stopped marketing
+messages; 131049: too many marketing messages lately); ``close_window(to)`` refuses
+anything but a template to someone who has not written for 24 hours (131047).
+``status_update`` builds the delivery reports Meta posts about sent messages.
 """
 
 from __future__ import annotations
@@ -142,6 +146,8 @@ class FakeWhatsApp:
         self.delay = 0.0  # seconds before each answer
         self._failures: list[tuple[int, int]] = []  # (HTTP status, Meta code), next first
         self._fail_always: tuple[int, int] | None = None
+        self._refused_to: dict[str, tuple[int, int]] = {}  # recipient -> (status, code)
+        self._closed: set[str] = set()  # recipients outside the 24-hour window
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._ids = itertools.count(1)
@@ -239,10 +245,27 @@ class FakeWhatsApp:
     def fail_always(self, code: int = 131000, status: int = 500) -> None:
         self._fail_always = (status, code)
 
+    def refuse(self, to: str, code: int, status: int = 400) -> None:
+        """Every send to `to` fails with Meta's `code` until `recover()`."""
+        with self._lock:
+            self._refused_to[to] = (status, code)
+
+    def close_window(self, to: str) -> None:
+        """`to` last wrote more than 24 hours ago: only templates reach them (else 131047)."""
+        with self._lock:
+            self._closed.add(to)
+
+    def open_window(self, to: str) -> None:
+        """`to` wrote: anything reaches them for 24 hours."""
+        with self._lock:
+            self._closed.discard(to)
+
     def recover(self) -> None:
         with self._lock:
             self._failures.clear()
             self._fail_always = None
+            self._refused_to.clear()
+            self._closed.clear()
 
     # --- the API -----------------------------------------------------------------------
 
@@ -260,15 +283,18 @@ class FakeWhatsApp:
             body = json.loads(raw)
         except ValueError:
             return 400, _error(100, "Invalid JSON")
+        to = str(body.get("to") or body.get("recipient") or "")
         with self._lock:
             failure = self._failures.pop(0) if self._failures else self._fail_always
+            failure = failure or self._refused_to.get(to)
+            if failure is None and to in self._closed and body.get("type") != "template":
+                failure = (400, 131047)
         if failure is not None:
             status, code = failure
             error = _error(code, f"fake failure {code}")
             self.refused.append((status, error))
             return status, error
         problems = limit_problems(body)
-        to = str(body.get("to") or body.get("recipient") or "")
         if not to:
             problems.append("no recipient")
         if problems:
@@ -427,6 +453,30 @@ def update(
                 ],
             }
         ],
+    }
+
+
+def status_update(
+    wamid: str, status: str, recipient: str, code: int | None = None, phone_id: str = FAKE_PHONE_ID
+) -> JSON:
+    """Meta's report on a message the bot sent: "sent", "delivered", "read", or "failed"
+    with Meta's error `code` (131050, 131049, ...)."""
+    report: JSON = {
+        "id": wamid,
+        "status": status,
+        "timestamp": str(int(time.time())),
+        "recipient_id": recipient,
+    }
+    if code is not None:
+        report["errors"] = [{"code": code, "title": f"fake error {code}"}]
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": FAKE_NUMBER, "phone_number_id": phone_id},
+        "statuses": [report],
+    }
+    return {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": value}]}],
     }
 
 

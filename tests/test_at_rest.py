@@ -2,7 +2,8 @@
 
 Both channels run in one process against the fake Bot API and the fake Cloud API, with a
 real SQLite file. After a full report on each channel, status changes, relayed messages
-both ways (also a reporter's own words, quoted or typed), a template send and a reminder,
+both ways (also a reporter's own words, quoted or typed), a template send, a reminder, a
+subscription to the broadcasts with a poll's answer, and case updates stopped,
 the reporter's Telegram id and WhatsApp number are searched for everywhere: every column of every table (as text, as an integer, in ASCII
 and UTF-16), the database file, its write-ahead log, the evidence files and the log lines,
 and the number also as base64 (WhatsApp's message ids are base64 of data holding it).
@@ -191,9 +192,27 @@ async def test_no_table_file_or_log_line_holds_a_reporters_id_or_number(
     await wa.fake.async_wait_for(USER, told + 1)
     await wait_until(lambda: all_delivered(services), "empty queues")
 
+    # Both subscribe to the broadcasts (issue 20), get one and answer its poll; then the
+    # Telegram reporter stops case updates and the subscription with one word.
+    await say(on_telegram, "/langganan", "kecamatan", TELEGRAM_REPORTER)
+    await press(on_telegram, "Pariaman Utara", "sudah berlangganan", TELEGRAM_REPORTER)
+    await step(wa, "say", "/langganan", "kecamatan")
+    await step(wa, "say", "Pariaman Utara", "sudah berlangganan")
+    tg.send_text(
+        OFFICIAL, "/siaran Waspada calo.\npilihan:\n- Ya\n- Tidak", OFFICIALS, "supergroup"
+    )
+    await tg.async_wait_for_message(OFFICIALS, contains="Pratinjau siaran")
+    tg.press_button_with_text(OFFICIAL, "✅ Kirim", chat_id=OFFICIALS)
+    await tg.async_wait_for_message(TELEGRAM_REPORTER, contains="Waspada calo")
+    await press(on_telegram, "Ya", "tercatat", TELEGRAM_REPORTER)
+    await wait_until(lambda: any("Waspada" in s.text for s in wa.fake.messages(USER)), "news")
+    await step(wa, "press", "Tidak", "tercatat")
+    await say(on_telegram, "berhenti", "dimatikan", TELEGRAM_REPORTER)
+
     # Nothing names either reporter: not a column, not a byte on disk, not a log line;
-    # issue 21's tables hold rows, so the search below covers them.
-    for table in ("case_quotes", "report_marks", "official_names"):
+    # issue 21's and 20's tables hold rows, so the search below covers them.
+    for table in ("case_quotes", "report_marks", "official_names", "subscribers",
+                  "campaign_recipients", "poll_answers", "updates_off"):  # fmt: skip
         assert await services.database.fetchall(f"SELECT 1 FROM {table}"), table
     assert any(both.media_folder.iterdir()) and list(folder.glob("*-wal"))
     for reporter in (TELEGRAM_REPORTER, int(USER)):

@@ -162,6 +162,9 @@ def test_links_print_wa_me_links_that_start_a_report_or_an_offer_check() -> None
     both = run("links", "--username", "migran_aman_bot", env={"WHATSAPP_NUMBER": "6281234567890"})
     assert "https://t.me/migran_aman_bot?start=lapor" in both.stdout
     assert "https://wa.me/6281234567890?text=lapor" in both.stdout
+    # Posters inviting people to subscribe to the warnings (issue 20).
+    assert "https://t.me/migran_aman_bot?start=langganan" in both.stdout
+    assert "https://wa.me/6281234567890?text=langganan" in both.stdout
 
 
 def test_ask_json_answers_each_line_through_the_chat_s_own_engine() -> None:

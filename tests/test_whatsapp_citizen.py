@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 
 from bot import housekeeping, runtime
+from bot.case_updates import OFF, ON, typed_switch
 from bot.channels.flood import FLOOD_LIMIT
-from bot.channels.whatsapp.optout import OFF, ON, typed_switch
 from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.crypto import generate_hash_key, generate_key
 from bot.evaluation import load_questions
 from bot.keys import open_keys
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
+from bot.messages import UserKey
 from bot.runtime import Services
 from bot.storage import Database
 from bot.texts import text
@@ -136,7 +137,7 @@ async def test_the_choice_survives_a_restart_and_a_new_hash_key(tmp_path: Path) 
     database = await Database.open(path)
     keys = await open_keys(database, key, generate_hash_key())
     assert keys.cipher is not None
-    await UpdatePreferences(database, keys.cipher).turn_off(USER)
+    await UpdatePreferences(database, keys.cipher).turn_off(UserKey("whatsapp", USER, USER))
     await database.close()
 
     database = await Database.open(path)  # restarted, and the hash key was rotated
@@ -144,7 +145,8 @@ async def test_the_choice_survives_a_restart_and_a_new_hash_key(tmp_path: Path) 
         keys = await open_keys(database, key, generate_hash_key(), rehash=True)
         assert keys.cipher is not None
         preferences = UpdatePreferences(database, keys.cipher)
-        assert await preferences.is_off(USER) and not await preferences.is_off(OTHER)
+        off = [await preferences.is_off(UserKey("whatsapp", who, who)) for who in (USER, OTHER)]
+        assert off == [True, False]
         [(stored,)] = await database.fetchall("SELECT user FROM wa_updates_off")
         assert USER.encode() not in stored  # the number only encrypted
     finally:

@@ -18,6 +18,7 @@ from bot import housekeeping
 from bot.channels.telegram.app import serve as serve_telegram
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.whatsapp.app import WhatsAppService
+from bot.clock import Clock, utc_now
 from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.delivery import Sent
@@ -55,10 +56,16 @@ async def both(tmp_path: Path, kb: KnowledgeBase, matcher: Matcher) -> AsyncIter
 
 @asynccontextmanager
 async def both_channels(
-    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher, **extra: str
+    tmp_path: Path,
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    clock: Clock = utc_now,
+    paced: bool = False,
+    **extra: str,
 ) -> AsyncIterator[Both]:
     """WhatsApp and Telegram (the officials' group) in one process, as `python main.py`
-    runs them; `extra`: settings on top (the keys, say)."""
+    runs them, on `clock`; `paced`: with Telegram's real pacing (lifted by default, so
+    tests run fast); `extra`: settings on top (the keys, say)."""
     with FakeTelegram() as tg, FakeWhatsApp() as fake:
         tg.add_chat(OFFICIALS, "supergroup", title="Gugus Tugas TPPO")
         port = free_port()
@@ -74,13 +81,13 @@ async def both_channels(
         }
         settings = Settings.from_environ(environ)
         assert settings.whatsapp is not None
-        async with open_services(settings, kb, matcher) as services:
+        async with open_services(settings, kb, matcher, clock=clock) as services:
             stop = asyncio.Event()
             whatsapp = WhatsAppService(settings.whatsapp, services, backoff=0.05)
             channel = TelegramChannel.for_services(
                 services, settings, {"whatsapp": whatsapp.transport}
             )
-            limiter = AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+            limiter = None if paced else AIORateLimiter(overall_max_rate=0, group_max_rate=0)
             tasks = [
                 asyncio.create_task(whatsapp.run(stop)),
                 asyncio.create_task(serve_telegram(settings, channel, stop, 1, limiter)),

@@ -153,6 +153,10 @@ class PlaceQuestion:
         answers.pop(CHOICES, None)
         answers.pop(CHOSEN, None)
 
+    def chosen(self, answers: dict[str, Any]) -> str | None:
+        """The region whose kecamatan are asked now (None: the city/regency is asked)."""
+        return self._chosen(answers)
+
     def _chosen(self, answers: dict[str, Any]) -> str | None:
         if not self.regions.many:
             return self.regions.default_id

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor
 
 from bot import logredact
+from bot.channels.telegram.broadcast import SharedRateLimiter
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.http import AiohttpRequest
 from bot.channels.telegram.intake import (
@@ -76,7 +77,7 @@ def build_application(
         request=AiohttpRequest(),
         get_updates_request=AiohttpRequest(pool_size=1),
         rate_limiter=rate_limiter
-        or AIORateLimiter(
+        or SharedRateLimiter(
             overall_max_rate=settings.messages_per_second,
             group_max_rate=settings.officials_chat_per_minute,
         ),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
+from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -27,9 +27,10 @@ from telegram.ext import (
 from bot import housekeeping
 from bot.cards import CASE_ACTION
 from bot.channels.flood import FloodGuard
+from bot.channels.telegram.broadcast import SharedRateLimiter, TelegramBroadcast
 from bot.channels.telegram.group import OfficialsGroup
 from bot.channels.telegram.transport import TelegramTransport
-from bot.channels.telegram.updates import CHANNEL, PrivateChat
+from bot.channels.telegram.updates import CHANNEL, PrivateChat, user_key
 from bot.config import Settings
 from bot.delivery import ChannelRouter, Transport
 from bot.engine import Engine
@@ -38,7 +39,7 @@ from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox
 from bot.regions import Regions, single_region
 from bot.reports import ReportStore
-from bot.runtime import Services
+from bot.runtime import Broadcasts, Services
 from bot.texts import text
 from bot.watch import Watch
 
@@ -62,6 +63,8 @@ class TelegramChannel:
     # Each region's group and officials; None: officials_chat_id and official_ids, one region.
     regions: Regions | None = None
     topics: bool = False  # OFFICIALS_TOPICS: a forum group, a topic per case
+    broadcasts: Broadcasts | None = None  # None: no awareness broadcasts (no key)
+    broadcast_rate: float = 25.0  # TELEGRAM_BROADCAST_PER_SECOND
 
     private: PrivateChat = field(init=False)
     group: OfficialsGroup = field(init=False)
@@ -93,17 +96,30 @@ class TelegramChannel:
             other_channels=other_channels or {},
             regions=settings.regions,
             topics=settings.officials_topics,
+            broadcasts=services.broadcasts,
+            broadcast_rate=settings.telegram_broadcast_per_second,
         )
 
     def install(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         app.add_handler(TypeHandler(Update, self.private.guard), group=-1)
-        app.add_handler(ChatMemberHandler(self.group.membership, ChatMemberHandler.MY_CHAT_MEMBER))
+        app.add_handler(ChatMemberHandler(self._membership, ChatMemberHandler.MY_CHAT_MEMBER))
         app.add_handler(CallbackQueryHandler(self._button))
         app.add_handler(MessageHandler(filters.ChatType.PRIVATE, self.private.message))
         # New messages only: an official's edit never becomes a note, command or relay.
         new = filters.UpdateType.MESSAGE
         app.add_handler(MessageHandler(filters.ChatType.GROUPS & new, self.group.message))
         app.add_error_handler(self._error)
+
+    async def _membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The bot joined or left a group, or a person blocked it: a subscriber who blocks
+        the bot is unsubscribed at once."""
+        change = update.my_chat_member
+        if change is not None and change.chat.type == ChatType.PRIVATE:
+            blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
+            if blocked and self.broadcasts is not None:
+                await self.broadcasts.subscribers.unsubscribe(user_key(update))
+            return
+        await self.group.membership(update, context)
 
     async def register_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.private.register_commands(app.bot)
@@ -130,6 +146,7 @@ class TelegramChannel:
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             *self._watch_worker(stop),
+            *self._broadcast_worker(app, stop),
             asyncio.create_task(self.outbox.run(transport, stop)),
             asyncio.create_task(
                 housekeeping.run(
@@ -141,6 +158,17 @@ class TelegramChannel:
                 )
             ),
         ]
+
+    def _broadcast_worker(
+        self, app: Application[Any, Any, Any, Any, Any, Any], stop: asyncio.Event
+    ) -> list[asyncio.Task[None]]:
+        """Campaigns' rows for Telegram subscribers, in the room the answers leave."""
+        if self.broadcasts is None:
+            return []
+        limiter = app.bot.rate_limiter
+        counted = limiter.sent_lately if isinstance(limiter, SharedRateLimiter) else None
+        channel = TelegramBroadcast(app.bot, counted, self.broadcast_rate)
+        return [asyncio.create_task(self.broadcasts.sender.run(CHANNEL, channel, stop))]
 
     def _watch_worker(self, stop: asyncio.Event) -> list[asyncio.Task[None]]:
         """Reminders and the digest, only when there is a group to remind."""

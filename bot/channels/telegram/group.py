@@ -20,7 +20,7 @@ from bot.channels.telegram.render import edit_in_place, keyboard, to_html
 from bot.deadlines import WIB
 from bot.messages import Reply
 from bot.officials import Desk
-from bot.officials_chat import GroupDesk, Post
+from bot.officials_chat import BROADCAST_ACTION, GroupDesk, Post
 from bot.regions import Regions, Scope
 from bot.reports import ReportStore
 
@@ -122,13 +122,18 @@ class OfficialsGroup:
         chat = update.effective_chat
         user = update.effective_user
         scope = self.regions.scope_for(chat.id, user.id) if chat and user else None
-        if scope is None or scope.read_only or self.group_desk is None:
+        data = query.data or ""
+        # The province's officials only look, except at their own broadcasts' buttons.
+        looking = (
+            scope is not None and scope.read_only and not data.startswith(f"{BROADCAST_ACTION}:")
+        )
+        if scope is None or looking or self.group_desk is None:
             return  # not answered: a stranger's (or the province's) press costs no call
         if chat is None or user is None:
             return
         try:
             pressed = await self.group_desk.scoped(scope).press(
-                str(user.id), query.data or "", user.full_name
+                str(user.id), data, user.full_name, chat.id
             )
         except Exception:
             # The official's button must not spin for ever; the error handler logs it.

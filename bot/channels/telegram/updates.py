@@ -48,6 +48,8 @@ COMMANDS = {
         ("bantuan", "Apa yang bisa dibantu"),
         ("bahasa", "Pilih bahasa"),
         ("privasi", "Kerahasiaan laporan"),
+        ("langganan", "Info & peringatan: berlangganan"),
+        ("berhenti_langganan", "Berhenti berlangganan info"),
     ],
     "en": [
         ("start", "Start and main menu"),
@@ -57,6 +59,8 @@ COMMANDS = {
         ("help", "What I can help with"),
         ("language", "Choose a language"),
         ("privacy", "Confidentiality of reports"),
+        ("subscribe", "News & warnings: subscribe"),
+        ("unsubscribe", "Stop news & warnings"),
     ],
 }
 

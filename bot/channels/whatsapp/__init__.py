@@ -8,7 +8,8 @@
 * `delivery`: sending the queue through the Cloud API, paced and retried, and the
   template when the 24-hour window has closed;
 * `media`: evidence fetched by media id and kept encrypted until the officials have it;
-* `optout`, `preferences`: a reporter turning case updates off and on, and that choice kept;
+* `preferences`: case updates kept in the queue while a reporter has them off;
+* `broadcast`: awareness broadcasts, in the window or as the marketing template;
 * `http`: pywa's network layer on aiohttp, pointed at WHATSAPP_API_URL;
 * `app`: wires these to the engine and runs them.
 """

@@ -14,16 +14,18 @@ from collections import OrderedDict
 from dataclasses import replace
 from functools import partial
 
+from bot.broadcast.subscribers import SubscriberStore
+from bot.case_updates import OFF, UpdatesSwitch
 from bot.channels.flood import FloodGuard
 from bot.channels.whatsapp import delivery, http, webhook
+from bot.channels.whatsapp.broadcast import MessagingLimit, WhatsAppBroadcast
 from bot.channels.whatsapp.delivery import Deliverer, PywaSender, RateLimiter, Sender
 from bot.channels.whatsapp.media import FETCHED_KINDS, MediaStore
-from bot.channels.whatsapp.optout import OFF, UpdatesSwitch
 from bot.channels.whatsapp.preferences import UpdatePreferences
 from bot.channels.whatsapp.render import Option, offered, to_messages
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.channels.whatsapp.transport import LIST_BUTTON, WhatsAppTransport
-from bot.channels.whatsapp.updates import InboxEntry, to_incoming
+from bot.channels.whatsapp.updates import CHANNEL, InboxEntry, StatusReport, to_incoming
 from bot.config import WhatsAppSettings
 from bot.engine import Engine
 from bot.messages import Incoming, Reply
@@ -51,6 +53,7 @@ class Processor:
         media: MediaStore | None = None,
         switch: UpdatesSwitch | None = None,
         flood: FloodGuard | None = None,
+        subscribers: SubscriberStore | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
@@ -58,6 +61,7 @@ class Processor:
         self.media = media  # None: reporting is off, evidence is never fetched
         self.switch = switch  # None: reporting is off, there are no case updates to stop
         self.flood = flood or FloodGuard()
+        self.subscribers = subscribers  # their 24-hour window, for the broadcasts
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -105,14 +109,15 @@ class Processor:
         if incoming is not None:
             incoming = self._numbered_choice(incoming)
             if self.switch is not None:
-                switching = await self.switch.wanted(incoming)
+                session = await self.engine.sessions.get(incoming.user)
+                switching = self.switch.wanted(incoming, session)
+            if self.subscribers is not None:
+                await self.subscribers.seen(incoming.user)
         # They wrote, so the window is open again; but "berhenti" keeps what waits waiting.
         if not (switching and switching[0] == OFF) and await self.store.release(entry.user_id):
             self.deliverer.notify()
         replies: list[Reply] = []
-        if switching is not None and self.switch is not None:
-            replies = [await self.switch.switch(entry.user_id, *switching)]
-        elif incoming is not None:
+        if incoming is not None:  # the engine switches case updates off or on, too
             replies = await self._replies(incoming)
         await self._answer(entry, replies)
 
@@ -156,6 +161,10 @@ class Processor:
             return Incoming(incoming.user, choice=options[int(typed) - 1].action)
         return incoming
 
+    def forget_choices(self, user_id: str) -> None:
+        """A typed number is no longer for the last list shown (a poll came as a template)."""
+        self._choices.pop(user_id, None)
+
     def _remember(self, user_id: str, choices: tuple[Option, ...]) -> None:
         if not choices:  # the last buttons shown carry no numbers
             self._choices.pop(user_id, None)
@@ -179,14 +188,16 @@ class WhatsAppService:
         backoff: float = 1.0,
     ) -> None:
         self.settings = settings
+        self._report_tasks: set[asyncio.Task[None]] = set()
         cipher = services.reports.cipher if services.reports is not None else None
         self.store = WhatsAppStore(services.database, cipher, services.clock)
         self.session = http.http_session(settings)
         wa = delivery.client(settings, self.session)
-        sender = send or PywaSender(wa, settings.template_case_update)
-        self.deliverer = Deliverer(self.store, sender, limiter, backoff)
+        sender = send or PywaSender(wa, settings.template_case_update, settings.template_broadcast)
+        self.limiter = limiter or RateLimiter(background_rate=settings.broadcast_per_second)
+        self.deliverer = Deliverer(self.store, sender, self.limiter, backoff)
         self.media = None
-        preferences = switch = None
+        preferences = None
         if cipher is not None:  # evidence is kept only encrypted, so only with the report key
             folder = services.database.path.parent / WHATSAPP_MEDIA  # evidence waiting
             notice = services.outbox.announce if services.outbox is not None else None
@@ -199,12 +210,35 @@ class WhatsAppService:
                 notice,
             )
             preferences = UpdatePreferences(services.database, cipher, services.clock)
-            switch = UpdatesSwitch(preferences, services.engine.sessions)
+        switch = services.engine.switch
+        if switch is not None and preferences is not None:
+            switch.register(CHANNEL, preferences)  # "berhenti" keeps WhatsApp's queue paused
         self.reports = services.reports
         if services.reports is not None and self.media is not None:
             # A purged case's files and a dropped draft's go with them.
             services.reports.on_purge(self.media.forget)
-        self.processor = Processor(services.engine, self.store, self.deliverer, self.media, switch)
+        self.broadcasts = services.broadcasts
+        subscribers = self.broadcasts.subscribers if self.broadcasts is not None else None
+        self.processor = Processor(
+            services.engine,
+            self.store,
+            self.deliverer,
+            self.media,
+            switch,
+            subscribers=subscribers,
+        )
+        self.broadcast: WhatsAppBroadcast | None = None
+        if self.broadcasts is not None:
+            limit = MessagingLimit(
+                settings.messaging_limit, self.broadcasts.campaigns.templates_since, services.clock
+            )
+            self.broadcast = WhatsAppBroadcast(
+                sender,
+                self.limiter,
+                limit,
+                self.processor.forget_choices,
+                settings.broadcast_per_second,
+            )
         self.transport = WhatsAppTransport(
             self.store,
             self.deliverer,
@@ -213,8 +247,30 @@ class WhatsAppService:
             self.media,
             preferences,
         )
-        if services.group_desk is not None:
-            services.group_desk.updates_off = self.transport.updates_off
+
+    def reported(self, reports: list[StatusReport]) -> None:
+        """Meta's reports on what was sent: a broadcast's delivery, or why it failed. Read
+        after the webhook's 200, one at a time."""
+        if self.broadcasts is None:
+            return
+        wanted = [r for r in reports if r.status in ("delivered", "failed")]
+        if wanted:
+            task = asyncio.create_task(self._read_reports(wanted))
+            self._report_tasks.add(task)
+            task.add_done_callback(self._report_tasks.discard)
+
+    async def _read_reports(self, reports: list[StatusReport]) -> None:
+        assert self.broadcasts is not None
+        for report in reports:
+            try:
+                outcome = await self.broadcasts.campaigns.reported(
+                    report.wamid, report.status, report.code
+                )
+            except Exception as error:  # a count lost, nothing more
+                log.error("WhatsApp status report not read: %s", type(error).__name__)
+                continue
+            if outcome in ("tomorrow", "template"):
+                self.broadcasts.sender.notify()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Serve the webhook and deliver until `stop` is set."""
@@ -223,11 +279,17 @@ class WhatsAppService:
             log.info("handling %d WhatsApp message(s) accepted before the last stop", resumed)
         worker = asyncio.create_task(self.deliverer.run(stop))
         cleaner = asyncio.create_task(_purge_hourly(self.store, self.media, self.reports, stop))
+        workers = [worker, cleaner]
+        if self.broadcasts is not None and self.broadcast is not None:
+            sending = self.broadcasts.sender.run(CHANNEL, self.broadcast, stop)
+            workers.append(asyncio.create_task(sending))
         try:
-            runner = await webhook.start(self.settings, self.store, self.processor.submit)
+            runner = await webhook.start(
+                self.settings, self.store, self.processor.submit, self.reported
+            )
         except BaseException:
             stop.set()
-            await asyncio.gather(worker, cleaner, return_exceptions=True)
+            await asyncio.gather(*workers, return_exceptions=True)
             await self.session.aclose()
             raise
         log.info(
@@ -240,7 +302,7 @@ class WhatsAppService:
             await runner.cleanup()
             await self.processor.drain()
             stop.set()
-            await asyncio.gather(worker, cleaner)
+            await asyncio.gather(*workers, *self._report_tasks)
             await self.session.aclose()
 
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import re
 import time
+from collections import deque
 from typing import Protocol
 
 import httpx
@@ -39,21 +40,37 @@ def client(settings: WhatsAppSettings, session: httpx.AsyncClient) -> WhatsApp:
 
 
 class RateLimiter:
-    """At most `rate` sends a second, spread evenly; None lifts the limit (benchmarks)."""
+    """At most `rate` sends a second, spread evenly; None lifts the limit (benchmarks).
 
-    def __init__(self, rate: float | None = MESSAGES_PER_SECOND) -> None:
+    A `background` send (a broadcast) goes only while fewer than `background_rate` sends
+    left in the last second, so answers always find room and go first."""
+
+    def __init__(
+        self, rate: float | None = MESSAGES_PER_SECOND, background_rate: float | None = None
+    ) -> None:
         self._interval = 1.0 / rate if rate else 0.0
+        self._background = background_rate or (rate * 0.75 if rate else None)
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._recent: deque[float] = deque()
 
-    async def wait(self) -> None:
-        if not self._interval:
-            return
-        async with self._lock:
-            moment = time.monotonic()
-            if self._next > moment:
-                await asyncio.sleep(self._next - moment)
-            self._next = max(moment, self._next) + self._interval
+    async def wait(self, background: bool = False) -> None:
+        while background and self._background and self._sent_lately() >= self._background:
+            await asyncio.sleep(0.02)
+        if self._interval:
+            async with self._lock:
+                moment = time.monotonic()
+                if self._next > moment:
+                    await asyncio.sleep(self._next - moment)
+                self._next = max(moment, self._next) + self._interval
+        if self._background:
+            self._recent.append(time.monotonic())
+
+    def _sent_lately(self) -> int:
+        edge = time.monotonic() - 1.0
+        while self._recent and self._recent[0] < edge:
+            self._recent.popleft()
+        return len(self._recent)
 
 
 def reason(error: WhatsAppError) -> str:
@@ -74,6 +91,9 @@ class Sender(Protocol):
     async def message(self, recipient: str, message: Message) -> object: ...
 
     async def template(self, recipient: str, case_code: str, lang: str) -> object: ...
+
+    async def broadcast(self, recipient: str, body: str, lang: str) -> object:
+        """The marketing template of the awareness broadcasts, `body` its one parameter."""
 
 
 class Deliverer:
@@ -156,9 +176,10 @@ class Deliverer:
 class PywaSender:
     """Typed messages and templates through pywa."""
 
-    def __init__(self, wa: WhatsApp, template_name: str) -> None:
+    def __init__(self, wa: WhatsApp, template_name: str, broadcast_name: str = "") -> None:
         self.wa = wa
         self.template_name = template_name
+        self.broadcast_name = broadcast_name
 
     async def message(self, recipient: str, message: Message) -> object:
         wa = self.wa
@@ -178,11 +199,17 @@ class PywaSender:
         return await wa.send_message(to=recipient, text=message.body)
 
     async def template(self, recipient: str, case_code: str, lang: str) -> object:
+        return await self._template(recipient, self.template_name, case_code, lang)
+
+    async def broadcast(self, recipient: str, body: str, lang: str) -> object:
+        return await self._template(recipient, self.broadcast_name, body, lang)
+
+    async def _template(self, recipient: str, name: str, parameter: str, lang: str) -> object:
         language = TemplateLanguage.ENGLISH if lang == "en" else TemplateLanguage.INDONESIAN
         return await self.wa.send_template(
             to=recipient,
-            name=self.template_name,
+            name=name,
             language=language,
             # Called on the class as pywa documents; its annotation only covers the bound call.
-            params=[BodyText.params(case_code)],  # type: ignore[arg-type]
+            params=[BodyText.params(parameter)],  # type: ignore[arg-type]
         )

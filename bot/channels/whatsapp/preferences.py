@@ -14,27 +14,30 @@ from __future__ import annotations
 
 from bot.clock import Clock, hour_stamp, utc_now
 from bot.crypto import Cipher
+from bot.messages import UserKey
 from bot.storage import Database
 
 
 class UpdatePreferences:
+    """WhatsApp's keeping of case news for bot.case_updates (a `CaseUpdates`)."""
+
     def __init__(self, database: Database, cipher: Cipher, clock: Clock = utc_now) -> None:
         self.database = database
         self.cipher = cipher
         self.clock = clock  # since when, to the hour (bot.clock)
 
-    async def is_off(self, user_id: str) -> bool:
+    async def is_off(self, user: UserKey) -> bool:
         rows = await self.database.fetchall(
-            "SELECT 1 FROM wa_updates_off WHERE user_hash = ?", (self._key(user_id),)
+            "SELECT 1 FROM wa_updates_off WHERE user_hash = ?", (self._key(user),)
         )
         return bool(rows)
 
-    async def turn_off(self, user_id: str) -> None:
-        key = self._key(user_id)
+    async def turn_off(self, user: UserKey) -> None:
+        key = self._key(user)
         async with self.database.transaction() as db:
             await db.execute(
                 "INSERT OR IGNORE INTO wa_updates_off (user_hash, user, since) VALUES (?, ?, ?)",
-                (key, self.cipher.encrypt(user_id), hour_stamp(self.clock())),
+                (key, self.cipher.encrypt(user.user_id), hour_stamp(self.clock())),
             )
             await db.execute(
                 "UPDATE wa_outgoing SET status = 'paused' "
@@ -42,9 +45,9 @@ class UpdatePreferences:
                 (key,),
             )
 
-    async def turn_on(self, user_id: str) -> int:
+    async def turn_on(self, user: UserKey) -> int:
         """Updates on again; returns how many kept messages go out now."""
-        key = self._key(user_id)
+        key = self._key(user)
         async with self.database.transaction() as db:
             await db.execute("DELETE FROM wa_updates_off WHERE user_hash = ?", (key,))
             cursor = await db.execute(
@@ -54,5 +57,5 @@ class UpdatePreferences:
             )
             return cursor.rowcount
 
-    def _key(self, user_id: str) -> str:
-        return self.cipher.lookup_hash(user_id)  # as WhatsAppStore keys the queue
+    def _key(self, user: UserKey) -> str:
+        return self.cipher.lookup_hash(user.user_id)  # as WhatsAppStore keys the queue

@@ -37,7 +37,8 @@ MAX_ID = 200  # a list row id (a reply button id may be 256)
 # Commands WhatsApp users type as plain words (bot/channels/whatsapp/updates.py).
 _SLASH = re.compile(
     r"(?<![\w/])/(?P<word>lapor_hilang|lapor|report|status|batal|cancel|cek|check|menu|mulai"
-    r"|start|bantuan|help|bahasa|language|privasi|privacy)\b"
+    r"|start|bantuan|help|bahasa|language|privasi|privacy|berhenti_langganan|langganan"
+    r"|subscribe|unsubscribe)\b"
     r"(?P<code> [A-Z]{2,5}-[A-Z0-9]{4}-[A-Z0-9]{4})?"
 )
 # A question's navigation buttons, typed as words instead when they would make a list.

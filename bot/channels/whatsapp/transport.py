@@ -76,4 +76,4 @@ class WhatsAppTransport:
         asks too, to say a message is kept rather than sent."""
         if self.preferences is None or user.channel != CHANNEL:
             return False
-        return await self.preferences.is_off(user.user_id)
+        return await self.preferences.is_off(user)

@@ -1,7 +1,9 @@
-"""Webhook posts in: Meta's signature, the messages in a post, and each as an `Incoming`.
+"""Webhook posts in: Meta's signature, the messages in a post, and each as an `Incoming`;
+and Meta's reports on what we sent (delivered, failed and why), which only the broadcasts
+read.
 
-Only what a user sent is taken (statuses of our own messages are ignored), only for our
-own phone number id, and every field is read defensively: a post is data from outside.
+Only posts for our own phone number id are taken, and every field is read defensively: a
+post is data from outside.
 """
 
 from __future__ import annotations
@@ -59,6 +61,34 @@ def entries(update: object, phone_id: str) -> list[InboxEntry]:
             wamid, user_id = message.get("id"), _user_id(message, contacts)
             if isinstance(wamid, str) and wamid and user_id:
                 found.append(InboxEntry(wamid, user_id, message))
+    return found
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """Meta's report on a message we sent: "sent", "delivered", "read" or "failed" (with
+    the first error's code)."""
+
+    wamid: str
+    status: str
+    code: int | None = None
+
+
+def status_reports(update: object, phone_id: str) -> list[StatusReport]:
+    found: list[StatusReport] = []
+    for value in _values(update):
+        metadata = value.get("metadata")
+        if not isinstance(metadata, dict) or str(metadata.get("phone_number_id")) != phone_id:
+            continue
+        for status in value.get("statuses") or []:
+            if not isinstance(status, dict):
+                continue
+            wamid, what = status.get("id"), status.get("status")
+            if not (isinstance(wamid, str) and wamid and isinstance(what, str)):
+                continue
+            errors = [e for e in status.get("errors") or [] if isinstance(e, dict)]
+            code = errors[0].get("code") if errors else None
+            found.append(StatusReport(wamid, what, code if isinstance(code, int) else None))
     return found
 
 

@@ -7,6 +7,10 @@ are committed to the inbox (bot.channels.whatsapp.store), keyed by wamid.
 A signed post can be captured and posted again: its messages are refused once they are
 older than the inbox remembers wamids (ACCEPT_WITHIN), so a replay is never handled twice.
 Refused posts are counted, and logged at most once a minute (bot.channels.throttled).
+
+Meta's reports on our own messages (statuses) are handed to `reported` after the 200, not
+kept: only the broadcasts read them (delivered counts, 131050 / 131049), and a report lost
+to a crash costs a count, nothing more.
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ from bot.channels.whatsapp.store import ACCEPT_WITHIN, WhatsAppStore
 from bot.channels.whatsapp.updates import (
     SIGNATURE_HEADER,
     InboxEntry,
+    StatusReport,
     entries,
     sent_at,
     signature_problem,
+    status_reports,
 )
 from bot.config import WhatsAppSettings
 
@@ -36,7 +42,10 @@ MAX_BODY_BYTES = 1024 * 1024  # Meta's posts are a few kilobytes; media come by 
 
 
 def application(
-    settings: WhatsAppSettings, store: WhatsAppStore, submit: Callable[[InboxEntry], None]
+    settings: WhatsAppSettings,
+    store: WhatsAppStore,
+    submit: Callable[[InboxEntry], None],
+    reported: Callable[[list[StatusReport]], None] | None = None,
 ) -> web.Application:
     forged = ThrottledWarning(log, "refused %d WhatsApp webhook post(s) so far: bad signature")
     wrong_token = ThrottledWarning(
@@ -83,6 +92,10 @@ def application(
                 continue
             if await store.accept(entry):
                 submit(entry)
+        if reported is not None:
+            reports = status_reports(update, settings.phone_id)
+            if reports:
+                reported(reports)
         return web.Response(text="ok")
 
     app = web.Application(client_max_size=MAX_BODY_BYTES)
@@ -92,10 +105,13 @@ def application(
 
 
 async def start(
-    settings: WhatsAppSettings, store: WhatsAppStore, submit: Callable[[InboxEntry], None]
+    settings: WhatsAppSettings,
+    store: WhatsAppStore,
+    submit: Callable[[InboxEntry], None],
+    reported: Callable[[list[StatusReport]], None] | None = None,
 ) -> web.AppRunner:
     # No access log: the verification request's query holds the verify token.
-    runner = web.AppRunner(application(settings, store, submit), access_log=None)
+    runner = web.AppRunner(application(settings, store, submit, reported), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.listen, settings.port).start()
     return runner
