@@ -52,8 +52,12 @@ audit: | $(TOOLS)/uv
 run: $(VENV)/.installed
 	$(BIN)/python main.py
 
+# Two test workers per core (up to 8): many tests spend most of their time waiting on a bot
+# process or a fake server, so one worker per core left the cores half idle.
+TEST_WORKERS ?= $(shell $(PYTHON) -c 'import os; print(min(8, 2 * (os.cpu_count() or 1)))')
+
 test: $(VENV)/.installed-dev lint
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

@@ -27,7 +27,6 @@ from bot.matching import Matcher
 from bot.messages import Attachment, Incoming, UserKey
 from bot.offers import FIRST_MESSAGE_LIMIT, check_offer
 from bot.runtime import open_services
-from bot.sessions import MemorySessionStore
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
 from tests.screenshots import CAN_DRAW, DUMAI_AD, chat_screenshot
@@ -88,8 +87,7 @@ def test_what_is_not_a_picture_is_refused_before_tesseract() -> None:
 
 @needs_tesseract
 @needs_freetype
-async def test_picture_after_cek_gets_the_verdict_and_the_text_read(kb: KnowledgeBase) -> None:
-    engine = Engine(kb, MemorySessionStore())
+async def test_picture_after_cek_gets_the_verdict_and_the_text_read(engine: Engine) -> None:
     user = UserKey("test", "ocr", "ocr")
     await engine.handle(Incoming(user, text="/cek"))
     verdict, read = await engine.handle(
@@ -103,8 +101,7 @@ async def test_picture_after_cek_gets_the_verdict_and_the_text_read(kb: Knowledg
     assert again.text.startswith("🔎 Hasil cek tawaran: risiko")
 
 
-async def test_a_voice_note_after_cek_asks_for_text_or_a_screenshot(kb: KnowledgeBase) -> None:
-    engine = Engine(kb, MemorySessionStore())
+async def test_a_voice_note_after_cek_asks_for_text_or_a_screenshot(engine: Engine) -> None:
     user = UserKey("test", "ocr3", "ocr3")
     await engine.handle(Incoming(user, text="/cek"))
     [reply] = await engine.handle(Incoming(user, attachments=(Attachment("voice", "v-1"),)))
@@ -115,8 +112,7 @@ async def test_a_voice_note_after_cek_asks_for_text_or_a_screenshot(kb: Knowledg
 
 
 @needs_tesseract
-async def test_a_broken_picture_is_answered_not_crashed(kb: KnowledgeBase) -> None:
-    engine = Engine(kb, MemorySessionStore())
+async def test_a_broken_picture_is_answered_not_crashed(engine: Engine) -> None:
     user = UserKey("test", "ocr2", "ocr2")
     [reply] = await engine.handle(
         Incoming(user, text="/cek", attachments=(_picture(b"\x89PNG broken"),))

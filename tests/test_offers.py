@@ -10,7 +10,6 @@ from bot.engine import Engine
 from bot.knowledge import KnowledgeBase
 from bot.messages import Incoming, Reply, UserKey
 from bot.offers import FIRST_MESSAGE_LIMIT, check_offer, offer_reply
-from bot.sessions import MemorySessionStore
 from tests.conftest import Chat, run_main
 
 
@@ -337,8 +336,7 @@ async def test_low_risk_verdict_still_says_no_check_guarantees_safety(chat: Chat
     assert any("Lapor" in label for label in labels)
 
 
-async def test_english_offer_gets_an_english_verdict(kb: KnowledgeBase) -> None:
-    engine = Engine(kb, MemorySessionStore())
+async def test_english_offer_gets_an_english_verdict(engine: Engine) -> None:
     user = UserKey("test", "en", "en")
     await engine.handle(Incoming(user, text="/check"))
     replies: list[Reply] = await engine.handle(

@@ -8,13 +8,27 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.knowledge import MESSAGES_FILE
 from bot.scorer import char_ngrams
 from tests.conftest import PROJECT_ROOT, run_main
 
 
 def _environ(cache: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "MODEL_CACHE_DIR": str(cache), **extra}
+
+
+@pytest.fixture
+def small_kb(kb_copy: Path) -> Path:
+    """The knowledge base with a tenth of its real messages: what these tests check (when the
+    model is trained, read or trained again) does not depend on its size, and it trains in a
+    fraction of the time."""
+    path = kb_copy / MESSAGES_FILE
+    messages = yaml.safe_load(path.read_text(encoding="utf-8"))
+    messages["questions"] = messages["questions"][::10]
+    path.write_text(yaml.safe_dump(messages, allow_unicode=True), encoding="utf-8")
+    return kb_copy
 
 
 def _questions(tmp_path: Path) -> Path:
@@ -27,18 +41,23 @@ def _questions(tmp_path: Path) -> Path:
 
 
 def test_only_the_first_start_trains_and_a_corrupt_cache_is_trained_again(
-    tmp_path: Path,
+    tmp_path: Path, small_kb: Path
 ) -> None:
     cache = tmp_path / "cache"
+    knowledge = str(small_kb)
     questions = _questions(tmp_path)
-    first = run_main("eval", str(questions), env=_environ(cache))
+    first = run_main("eval", str(questions), env=_environ(cache, KNOWLEDGE_DIR=knowledge))
     assert first.returncode == 0, first.stderr
     assert "topic model: trained" in first.stdout
     (saved,) = cache.glob("topic-model-*.npz")
     written = saved.stat().st_mtime_ns
 
     # PYTHONPROFILEIMPORTTIME lists every module imported on stderr
-    second = run_main("eval", str(questions), env=_environ(cache, PYTHONPROFILEIMPORTTIME="1"))
+    second = run_main(
+        "eval",
+        str(questions),
+        env=_environ(cache, KNOWLEDGE_DIR=knowledge, PYTHONPROFILEIMPORTTIME="1"),
+    )
     assert second.returncode == 0, second.stderr
     assert f"topic model: cache {saved}" in second.stdout
     assert saved.stat().st_mtime_ns == written  # read, not written again
@@ -46,17 +65,21 @@ def test_only_the_first_start_trains_and_a_corrupt_cache_is_trained_again(
     assert "in-scope top-1 accuracy: 1.000 (1/1)" in second.stdout
 
     saved.write_bytes(b"not a model\x00" * 10)
-    third = run_main("eval", str(questions), env=_environ(cache))
+    third = run_main("eval", str(questions), env=_environ(cache, KNOWLEDGE_DIR=knowledge))
     assert third.returncode == 0, third.stderr
     assert "topic model: trained" in third.stdout
     assert "Traceback" not in third.stderr
     assert saved.read_bytes().startswith(b"PK")  # a whole model file again (a zip)
 
 
-def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path) -> None:
+def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path, small_kb: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
-    result = run_main("ask", "paspor sy ditahan agen", env=_environ(blocker / "cache"))
+    result = run_main(
+        "ask",
+        "paspor sy ditahan agen",
+        env=_environ(blocker / "cache", KNOWLEDGE_DIR=str(small_kb)),
+    )
     assert result.returncode == 0, result.stderr
     assert "Paspor" in result.stdout
 
