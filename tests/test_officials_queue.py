@@ -91,10 +91,19 @@ async def file_report(
 
 def cards_accepted(tg: FakeTelegram) -> list[str]:
     """Codes of the cards Telegram accepted in the officials' chat, in order."""
+    return _cards(tg, accepted=True)
+
+
+def cards_refused(tg: FakeTelegram) -> list[str]:
+    """Codes of the cards Telegram refused in the officials' chat, in order."""
+    return _cards(tg, accepted=False)
+
+
+def _cards(tg: FakeTelegram, accepted: bool) -> list[str]:
     return [
         found.group(1)
         for call in tg.calls_to("sendMessage")
-        if call.status == 200 and call.params.get("chat_id") == OFFICIALS
+        if (call.status == 200) == accepted and call.params.get("chat_id") == OFFICIALS
         if (found := CARD_CODE.search(shown({"text": call.params["text"]})))
     ]
 
@@ -183,6 +192,9 @@ async def test_urgent_card_goes_before_the_ones_already_waiting(
         tg.fail("sendMessage", chat_id=OFFICIALS, status=500, times=None)
         calm = [await file_report(bot, user) for user in (4101, 4102, 4103)]
         urgent = await file_report(bot, 4104, urgent=True)
+        # Once the urgent card itself has been refused, no calm card chosen before it was
+        # queued can still be on its way (one request at a time): the group's queue is settled.
+        await tg.async_wait_for(lambda _: urgent in cards_refused(tg), timeout=10)
         tg.clear_failures()
         await tg.async_wait_for(lambda _: len(set(cards_accepted(tg))) == 4, timeout=10)
         assert cards_accepted(tg)[0] == urgent
