@@ -23,10 +23,17 @@ from bot.channels.console_officials import ConsoleOfficials
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.clock import utc_now
 from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, load_settings
+from bot.crossval import FOLDS, cross_validate
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
-from bot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge, load_messages
+from bot.knowledge import (
+    MESSAGES_FILE,
+    KnowledgeBase,
+    KnowledgeError,
+    load_knowledge,
+    load_messages,
+)
 from bot.language import detect
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
@@ -65,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
         "eval", help="measure the matcher on question files (default: every set there is)"
     )
     evaluate_cmd.add_argument("files", type=Path, nargs="*", metavar="FILE")
+    evaluate_cmd.add_argument(
+        "--cross-validate",
+        type=int,
+        nargs="?",
+        const=FOLDS,
+        metavar="FOLDS",
+        help=f"page-grouped cross-validation on the training messages ({FOLDS} folds; "
+        "trains once per fold)",
+    )
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
     links = commands.add_parser(
         "links", help="print t.me and wa.me links for posters and pamphlets"
@@ -170,6 +186,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_ask(matcher, args.question, args.json))
     if args.command == "check-offer":
         return _check_offer(kb, args.text, args.json, args.image)
+    if args.command == "eval" and args.cross_validate is not None:
+        return _cross_validate(settings, args.files, args.cross_validate)
     if args.command == "eval":
         return _eval(kb, settings, args.files)
     if args.command == "links":
@@ -379,6 +397,18 @@ def _eval(kb: KnowledgeBase, settings: Settings, files: list[Path]) -> int:
     for path, questions in sets:
         print(f"\n=== {path.name} ({len(questions)} questions)")
         print(format_report(evaluate(matcher, questions)))
+    return 0
+
+
+def _cross_validate(settings: Settings, files: list[Path], folds: int) -> int:
+    if files:
+        raise UsageError("--cross-validate measures the training messages, not files")
+    if folds < 2:
+        raise UsageError("--cross-validate needs at least 2 folds")
+    directory = settings.knowledge_dir
+    print(f"=== {MESSAGES_FILE}: {folds}-fold cross-validation, grouped by page")
+    result = cross_validate(directory, folds, lambda line: print(line, file=sys.stderr))
+    print(format_report(result))
     return 0
 
 

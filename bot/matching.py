@@ -82,8 +82,9 @@ OFFERED = 2  # topics offered under an answer or a decline: the buttons seen fir
 # (a story touches several problems: it always gets the next two).
 CLOSE = 0.6
 # The weights and thresholds above were chosen together by page-grouped cross-validation on
-# the real messages of knowledge/real-messages.yaml, subject to the question sets (the
-# development and validation questions) keeping 0.95 helpful and 0.95 declined; see README.
+# the real messages of knowledge/real-messages.yaml (`main.py eval --cross-validate`),
+# subject to the question sets (the development and validation questions) keeping 0.95
+# helpful and 0.95 declined; see README.
 
 
 @dataclass(frozen=True)

@@ -3,27 +3,16 @@ pages the model never learned from."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 
+from bot.crossval import page
 from bot.knowledge import MESSAGES_FILE, KnowledgeBase
 from tests.conftest import KNOWLEDGE_DIR, PROJECT_ROOT
 
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
 CATEGORIES = {"story", "statement", "plea", "question", "short", "fragment"}
-
-
-def page(url: str) -> str:
-    """A page's address without scheme, mobile/AMP prefixes, tracking or paging."""
-    address = re.sub(r"^https?://", "", url.strip().lower())
-    address = re.sub(r"^(www\.|m\.|amp\.)", "", address)
-    host, _, rest = address.partition("/")
-    path, _, query = rest.partition("?")
-    path = re.sub(r"(/amp)?/?$", "", re.sub(r"^amp/", "", path))
-    kept = "&".join(p for p in query.split("&") if re.match(r"^(p|id|t|topic)=", p))
-    return f"{host}/{path}" + (f"?{kept}" if kept else "")
 
 
 def messages(path: Path) -> list[dict[str, object]]:
