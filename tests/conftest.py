@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,19 @@ if os.environ.get("TEST_MOMENT") and CLOCK_OFFSET not in os.environ:
         filter(None, [str(travel), os.environ.get("PYTHONPATH")])
     )
     time_machine.travel(moment, tick=True).start()  # this process started before the path
+
+
+@contextmanager
+def sqlite_file(path: Path | str) -> Iterator[sqlite3.Connection]:
+    """The bot's database as someone with the file and no key reads it. `with
+    sqlite3.connect(...)` commits but never closes: the connection is left for the garbage
+    collector, and Python 3.13 reports that as a ResourceWarning in whichever test runs then."""
+    connection = sqlite3.connect(path)
+    try:
+        with connection:
+            yield connection
+    finally:
+        connection.close()
 
 
 def run_main(

@@ -10,7 +10,6 @@ import hmac
 import json
 import os
 import re
-import sqlite3
 import stat
 import threading
 from pathlib import Path
@@ -26,7 +25,7 @@ from bot.matching import Matcher
 from bot.messages import UserKey
 from bot.runtime import open_services
 from bot.storage import MIGRATIONS, Database
-from tests.conftest import run_main
+from tests.conftest import run_main, sqlite_file
 from tests.test_reports import Reporter, fill_report
 
 HASH_KEY = generate_hash_key()
@@ -160,7 +159,7 @@ def previous_version_database(path: Path, key: str, user: UserKey, code: str) ->
     def seal(value: object) -> bytes:
         return fernet.encrypt(json.dumps(value).encode())
 
-    with sqlite3.connect(path) as db:
+    with sqlite_file(path) as db:
         for statements in MIGRATIONS[:2]:
             for statement in statements:
                 db.execute(statement)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,7 +16,7 @@ from bot.config import Settings
 from bot.crypto import generate_hash_key, generate_key
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
-from tests.conftest import run_main
+from tests.conftest import run_main, sqlite_file
 from tests.fake_telegram import FakeTelegram
 from tests.report_script import OFFER, report_steps
 from tests.test_telegram_reports import (
@@ -320,7 +319,7 @@ async def test_replies_in_the_group_stay_internal_notes_and_relaying_needs_kirim
         await say(bot, f"/status {code}", "Status")
         assert secret not in tg.history(REPORTER)[-1]["text"]
         # The note is encrypted on disk.
-        with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        with sqlite_file(tmp_path / "bot.sqlite3") as db:
             dump = "\n".join(db.iterdump())
         assert "perekrutnya sendiri" not in dump
         assert preview

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -21,6 +20,7 @@ from bot.matching import Matcher
 from bot.messages import UserKey
 from bot.reports import Draft
 from bot.statistics import parse_period
+from tests.conftest import sqlite_file
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.test_officials_queue import (
     environ,
@@ -72,7 +72,7 @@ async def test_statistik_is_a_png_chart_with_the_counts_and_a_period_can_be_chos
         assert "Pariaman Tengah: 2" in caption and "Kamboja: 2" in caption
 
         # One case late on 30 November WIB, the other a second later: 1 December WIB.
-        with sqlite3.connect(tmp_path / "bot.sqlite3") as db:
+        with sqlite_file(tmp_path / "bot.sqlite3") as db:
             for code, at in (
                 (urgent, "2026-11-30T16:59:59+00:00"),
                 (calm, "2026-11-30T17:00:00+00:00"),

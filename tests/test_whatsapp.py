@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -30,7 +29,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services
 from bot.storage import Database
-from tests.conftest import run_main
+from tests.conftest import run_main, sqlite_file
 from tests.fake_whatsapp import (
     FAKE_APP_SECRET,
     FAKE_TOKEN,
@@ -431,11 +430,11 @@ async def test_waiting_messages_keep_no_number_or_text_in_the_clear(bot: Bot) ->
     await bot.say(secret_text)
     database = bot.settings.database_path
     for _ in range(100):
-        with sqlite3.connect(database) as db:
+        with sqlite_file(database) as db:
             if db.execute("SELECT COUNT(*) FROM wa_outgoing").fetchone()[0]:
                 break
         await asyncio.sleep(0.05)
-    with sqlite3.connect(database) as db:
+    with sqlite_file(database) as db:
         rows = [
             *db.execute("SELECT * FROM wa_inbox").fetchall(),
             *db.execute("SELECT * FROM wa_outgoing").fetchall(),
