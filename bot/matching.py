@@ -72,7 +72,7 @@ STORY = 0.5  # from this story share a message is told as a story (and may get a
 # the words' say (the share of the BM25 evidence that points at the topic rather than at
 # out_of_scope.yaml, lowered when there is little evidence at all).
 OUTSIDE_SAY = (0.3, 0.9)
-THRESHOLD = (50, 65)  # below this confidence: "I don't know"
+THRESHOLD = (50, 70)  # below this confidence: "I don't know"
 FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the words' say proportionally
 # Below the threshold, from here: the closest topics are offered ("Maksud Anda"); under it a
 # message shares nothing with ours ("resep rendang"), and topic buttons would only puzzle.
