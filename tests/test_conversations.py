@@ -169,6 +169,13 @@ CANCEL_QUESTION = Transcript(
         say("mungkin nanti", "Hapus laporan ini?"),
         say("PT Maju Jaya", "Hapus laporan ini?"),
         say("gak", "tidak dihapus", "2/9"),
+        # The keep button's label typed, and other ways of saying no.
+        say("batal", "Hapus laporan ini?"),
+        say("↩️ Tidak, lanjutkan", "tidak dihapus", "2/9"),
+        say("batal", "Hapus laporan ini?"),
+        say("gak usah", "tidak dihapus", "2/9"),
+        say("batal", "Hapus laporan ini?"),
+        say("no keep it", "kept", "2/9"),  # in English from here: the person wrote English
     ),
     answers={"offer": "Lowongan pabrik di Malaysia gaji 12 juta", "recruiter": None},
 )

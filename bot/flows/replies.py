@@ -112,6 +112,8 @@ _DELETE_YES = frozenset(
     "boleh silakan silahkan batalkan".split()
 )
 _DELETE_ALSO = frozenset("saja aja laporan report it laporannya semua semuanya sudah".split())
+# Keeping words beside a negation: "tidak, lanjutkan" (the keep button's label typed), "gak usah".
+_KEEP = frozenset("lanjut lanjutkan teruskan keep tetap simpan usah".split())
 _NEGATION = frozenset(
     "tidak tdk tak gak ga gk g nggak ngga nggk enggak engga ndak nda indak ndk no nope not "
     "jangan jgn dont don".split()
@@ -127,8 +129,8 @@ def delete_answer(words: str) -> str | None:
     if words in DENY:
         return "no"
     tokens = set(words.split())
-    if tokens & _NEGATION and tokens <= _NEGATION | _DELETE_YES | _DELETE_ALSO | {"jadi"}:
-        return "no"  # "gak jadi", "jangan hapus", "enggak, jangan"
+    if tokens & _NEGATION and tokens <= _NEGATION | _DELETE_YES | _DELETE_ALSO | _KEEP | {"jadi"}:
+        return "no"  # "gak jadi", "jangan hapus", "enggak, jangan", "no, keep it"
     if tokens & _DELETE_YES and tokens <= _DELETE_YES | _DELETE_ALSO:
         return "yes"  # "ya hapus", "iya hapus aja", "hapus laporan"
     return None
