@@ -137,6 +137,11 @@ async def test_danger_words_from_a_reporter_with_an_open_case_reach_the_group_at
         assert "<blockquote>teman sy dipukul lagi tadi malam</blockquote>" in str(alarm["text"])
         assert MENTION in str(alarm["text"])  # the officials' phones ring
         assert "ditandai mendesak" in str(tg.history(REPORTER)[-1]["text"])
+        # Also while the offer check waits for an advert: danger is never read as one.
+        await say(bot, "/cek", "tawaran")
+        await say(bot, "tolong teman sy dikurung lagi di mess", "110")
+        [alarm] = await tg.async_wait_for_message(OFFICIALS, contains="dikurung lagi")
+        assert "🚨 MENDESAK" in shown(alarm) and code in shown(alarm)
 
 
 async def test_kasus_puts_what_needs_attention_first_with_the_time_left(
