@@ -84,6 +84,19 @@ async def test_files_are_downloaded_only_where_the_report_keeps_them(
         await step(both.wa, "say", "batal", "Hapus laporan ini")
         await step(both.wa, "say", "ya", "dibatalkan")
         assert stored(both) == []
+        # A new report in the same hour: 20 more files, then the account's hourly cap.
+        for action in TO_EVIDENCE:
+            await step(both.wa, *action)
+        for number in range(1, 21):
+            await step(both.wa, "photo", "", f"Bukti tersimpan ({number})")
+        await step(both.wa, "say", "batal", "Hapus laporan ini")
+        await step(both.wa, "say", "ya", "dibatalkan")
+        for action in TO_EVIDENCE:
+            await step(both.wa, *action)
+        before = len(fake.messages(USER))
+        await photo(both)  # the 41st file within the hour
+        await answered(both, before, "dalam satu jam terakhir")
+        assert fake.media_downloads == 40 and stored(both) == []
 
 
 async def test_a_download_stops_at_the_size_cap_whatever_size_meta_announced(

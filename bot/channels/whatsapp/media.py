@@ -69,6 +69,7 @@ class MediaStore:
         self.notice = notice  # tells the officials' group the budget is nearly used up
         self._recent: dict[str, deque[float]] = {}  # account -> monotonic times of its files
         self._noticed = -NOTICE_EVERY
+        self._pruned = time.monotonic()
         self._writing = threading.Lock()
 
     async def keep(self, account: str, media_id: str) -> str:
@@ -133,8 +134,11 @@ class MediaStore:
         if len(recent) >= FILES_PER_HOUR:
             raise FileNotKept("too_many")
         recent.append(now)
-        if len(self._recent) > 10_000:  # forget accounts quiet for an hour
-            for quiet in [a for a, times in self._recent.items() if not times]:
+        # Forget accounts quiet for an hour, at most once a minute: a deque is emptied only
+        # when its own account sends again, so many one-off senders would otherwise stay.
+        if len(self._recent) > 10_000 and now - self._pruned > 60:
+            self._pruned = now
+            for quiet in [a for a, times in self._recent.items() if now - times[-1] > 3600]:
                 del self._recent[quiet]
 
     async def _download(self, media_id: str) -> bytes:
