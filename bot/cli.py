@@ -218,7 +218,7 @@ async def _chat(settings: Settings, kb: KnowledgeBase) -> None:
     async with runtime.open_services(settings, kb, officials_present=True) as services:
         assert services.outbox and services.group_desk  # the demo key is set
         officials = ConsoleOfficials(services.outbox, services.group_desk)
-        banner = demo.BANNER.format(folder=demo.demo_folder(settings))
+        banner = demo.BANNER.format(folder=settings.database_path.parent)  # the demo's
         await console.run(services.engine, officials=officials, banner=banner)
 
 

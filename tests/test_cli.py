@@ -218,3 +218,5 @@ async def test_database_commands_name_the_terminal_demo_s_database(tmp_path: Pat
         assert "no database yet" not in result.stdout, command
         assert "demo" in result.stdout and str(settings.database_path) in result.stdout
     assert "outbox empty" in run("outbox", env=environ).stdout
+    chat = run(stdin="", env=environ)  # the terminal chat's banner names the same folder
+    assert f"(folder {settings.database_path.parent})" in chat.stdout

@@ -311,6 +311,7 @@ async def test_edit_list_and_back_return_to_the_summary(person: Reporter) -> Non
     await person.press("Ubah")
     await person.press("Tujuan")
     assert "4/9" in person.text
+    assert "Jawaban sekarang: «Malaysia, pabrik»" in person.text  # what a new answer replaces
     await person.press("Kembali")
     assert "Periksa laporan" in person.text and "Malaysia, pabrik" in person.text
     await person.press("Ubah")

@@ -540,7 +540,7 @@ class ReportFlow:
         editable = {s.name for s in draft_steps(draft) if s.editable}
         if kind == "change" and draft.step == SUMMARY and value in editable:
             draft.answers[EDITING] = True
-            return await self._move(draft, value, lang)
+            return await self._move(draft, value, lang, show_answer=True)
         where = parsed.group("where")
         if where and draft.step in {s.name for s in draft_steps(draft) if s.place}:
             return await self._place_pressed(draft, where, parsed.group("place"), lang)
