@@ -178,6 +178,19 @@ def test_one_current_scam_figure_and_tekong_explained(kb: KnowledgeBase) -> None
     assert "illegal crossings" in kb.entries["calo"].answer["en"]
 
 
+NEWS_OUTLETS = ("topsatu", "fajarharapan", "antara", "kompas", "tempo", "buruhmigran", "rtm")
+
+
+def test_sources_name_the_office_or_law_not_a_news_site(kb: KnowledgeBase) -> None:
+    """A citizen checks a claim with the office, law or programme it comes from; a news
+    site's name sends them to the wrong place."""
+    for entry in kb.entries.values():
+        for source in entry.sources:
+            for lang in ("id", "en"):
+                words = set(re.findall(r"[a-z]+", source[lang].lower()))
+                assert not words & set(NEWS_OUTLETS), (entry.id, source[lang])
+
+
 def test_sapa_is_named_for_violence_not_as_advice_on_marriage_offers(kb: KnowledgeBase) -> None:
     answer = kb.entries["pengantin-pesanan"].answer["id"]
     assert "Tanyakan dulu ke" not in answer
