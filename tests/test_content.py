@@ -171,6 +171,28 @@ def test_bpjs_premium_is_the_24_month_total_and_claims_go_to_bpjs(kb: KnowledgeB
     assert "kebijakan pemerintah" in answer
 
 
+def test_claims_the_facts_leave_open_send_the_user_to_confirm(kb: KnowledgeBase) -> None:
+    """Facts §3 do not settle whether art. 27 covers a failure the agency or a policy
+    caused, PRM 2.0's end date is to verify, and who pays for the Germany course is not in
+    the sources: the answers ask the office rather than assert."""
+    answers = {
+        (topic, lang): kb.entries[topic].answer[lang]
+        for topic in ("bpjs", "mundur-sebelum-berangkat", "paspor-di-luar-negeri", "pelatihan")
+        for lang in ("id", "en")
+    }
+    assert "pastikan ke kantor BPJS" in answers["bpjs", "id"]
+    assert "check with a BPJS" in answers["bpjs", "en"]
+    assert "tanyakan ke kantor BPJS apakah" in answers["mundur-sebelum-berangkat", "id"]
+    assert "ask a BPJS office whether" in answers["mundur-sebelum-berangkat", "en"]
+    for text in answers.values():
+        assert "termasuk karena" not in text and "including because of" not in text
+        assert "April 2026" not in text
+    assert "menanggung" not in answers["pelatihan", "id"]
+    assert "paid" not in answers["pelatihan", "en"]
+    assert "masih berlaku, tanyakan ke KBRI" in answers["paspor-di-luar-negeri", "id"]
+    assert "if it still runs" in answers["paspor-di-luar-negeri", "en"]
+
+
 def test_one_current_scam_figure_and_tekong_explained(kb: KnowledgeBase) -> None:
     assert "1.914" not in _everything(kb) and "1,914" not in _everything(kb)
     signs = " ".join(s.explanation["id"] for s in kb.warning_signs)
