@@ -171,11 +171,46 @@ def test_bpjs_premium_is_the_24_month_total_and_claims_go_to_bpjs(kb: KnowledgeB
     assert "kebijakan pemerintah" in answer
 
 
+def test_claims_the_facts_leave_open_send_the_user_to_confirm(kb: KnowledgeBase) -> None:
+    """Facts §3 do not settle whether art. 27 covers a failure the agency or a policy
+    caused, PRM 2.0's end date is to verify, and who pays for the Germany course is not in
+    the sources: the answers ask the office rather than assert."""
+    answers = {
+        (topic, lang): kb.entries[topic].answer[lang]
+        for topic in ("bpjs", "mundur-sebelum-berangkat", "paspor-di-luar-negeri", "pelatihan")
+        for lang in ("id", "en")
+    }
+    assert "pastikan ke kantor BPJS" in answers["bpjs", "id"]
+    assert "check with a BPJS" in answers["bpjs", "en"]
+    assert "tanyakan ke kantor BPJS apakah" in answers["mundur-sebelum-berangkat", "id"]
+    assert "ask a BPJS office whether" in answers["mundur-sebelum-berangkat", "en"]
+    for text in answers.values():
+        assert "termasuk karena" not in text and "including because of" not in text
+        assert "April 2026" not in text
+    assert "menanggung" not in answers["pelatihan", "id"]
+    assert "paid" not in answers["pelatihan", "en"]
+    assert "masih berlaku, tanyakan ke KBRI" in answers["paspor-di-luar-negeri", "id"]
+    assert "if it still runs" in answers["paspor-di-luar-negeri", "en"]
+
+
 def test_one_current_scam_figure_and_tekong_explained(kb: KnowledgeBase) -> None:
     assert "1.914" not in _everything(kb) and "1,914" not in _everything(kb)
     signs = " ".join(s.explanation["id"] for s in kb.warning_signs)
     assert "1.914" not in signs and "10 ribu" in signs
     assert "illegal crossings" in kb.entries["calo"].answer["en"]
+
+
+NEWS_OUTLETS = ("topsatu", "fajarharapan", "antara", "kompas", "tempo", "buruhmigran", "rtm")
+
+
+def test_sources_name_the_office_or_law_not_a_news_site(kb: KnowledgeBase) -> None:
+    """A citizen checks a claim with the office, law or programme it comes from; a news
+    site's name sends them to the wrong place."""
+    for entry in kb.entries.values():
+        for source in entry.sources:
+            for lang in ("id", "en"):
+                words = set(re.findall(r"[a-z]+", source[lang].lower()))
+                assert not words & set(NEWS_OUTLETS), (entry.id, source[lang])
 
 
 def test_sapa_is_named_for_violence_not_as_advice_on_marriage_offers(kb: KnowledgeBase) -> None:

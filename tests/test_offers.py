@@ -102,6 +102,11 @@ LEGAL_BARS = {
     "biaya-pendaftaran": [
         "Biaya proses 10 juta dibayar di muka sebelum berangkat.",
         "Kerja pabrik Korea, uang jaminan 5jt ditransfer dulu.",
+        # The amount as people write it, "Rp" joined to it or the zeros written out.
+        "Biaya Rp10 juta.",
+        "Kerja pabrik, bayar Rp10 juta di depan.",
+        "Biaya Rp 10.000.000 sebelum berangkat.",
+        "Lowongan pabrik Korea. Bayar Rp10 juta di awal, berangkat 2 minggu",
     ],
     "paspor-ditahan": [
         "Kerja pabrik di Malaysia, paspor dipegang agen selama kontrak.",
@@ -115,7 +120,10 @@ LEGAL_BARS = {
         "Dicari ABK kapal ikan Korea, gaji potong 6 bulan.",
         "Tiket dan pelatihan dipotong dari gaji, cicil 9 bulan.",
     ],
-    "di-bawah-umur": ["Kerja restoran di Johor, umur 16 tahun boleh."],
+    "di-bawah-umur": [
+        "Kerja restoran di Johor, umur 16 tahun boleh.",
+        "Lowongan pabrik, pekerja berusia 17 tahun boleh daftar.",
+    ],
     "negara-online-scam": ["Lowongan operator di Phnom Penh."],
 }
 
@@ -142,6 +150,8 @@ def test_every_legal_bar_sign_is_tested(kb: KnowledgeBase) -> None:
         "Kerja di Malaysia, paspor dipegang agen",
         "Visa pelajar ke Jepang tapi kerja di pabrik",
         "ABK kapal ikan, gaji potong 6 bulan",
+        "Lowongan pabrik Korea. Bayar Rp10 juta di awal, berangkat 2 minggu",
+        "Biaya Rp 10.000.000",
     ],
 )
 def test_check_offer_json_says_tinggi_for_the_reviewed_offers(offer: str) -> None:
@@ -200,8 +210,26 @@ def test_official_fees_and_negations_still_reassure(kb: KnowledgeBase) -> None:
         "Tidak dipungut biaya selain biaya resmi ujian.",
         "Tidak ada potongan gaji. Paspor tidak ditahan.",
         "Bukan visa turis, pakai visa kerja.",
+        "Tidak dipungut biaya Rp 10 juta.",
     ):
         assert _ids(reassurance, kb) == set(), reassurance
+
+
+@pytest.mark.parametrize(
+    "advert",
+    [
+        "Biaya resmi ujian EPS-TOPIK Rp 450 ribu dibayar peserta di bank.",
+        "Biaya paspor Rp 350.000 dibayar sendiri di kantor imigrasi.",
+        "Gaji Rp 8.000.000, uang saku Rp 500.000 selama pelatihan.",
+        "Biaya hidup di Jepang sekitar Rp 10 juta per bulan.",
+    ],
+)
+def test_an_amount_in_rupiah_that_is_not_an_up_front_fee_is_no_bar(
+    kb: KnowledgeBase, advert: str
+) -> None:
+    """An official fee paid at the office, or money the worker gets or spends there, is
+    not the fee the law puts on the employer, however the amount is written."""
+    assert "biaya-pendaftaran" not in _ids(advert, kb)
 
 
 def test_laos_is_a_scam_country_sign_not_a_no_agreement_one(kb: KnowledgeBase) -> None:
