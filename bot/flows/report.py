@@ -432,7 +432,11 @@ class ReportFlow:
             return typed, notes
         try:
             read = await self.reader.read_attachments(attachments)
-        except OcrError:
+        except OcrError as error:
+            # Kept as evidence all the same; the reporter learns why the offer is still asked
+            # for ("no writing found", "too long for a screenshot"). A file is just evidence.
+            if error.reason != "not_image":
+                notes.append(Reply(text(f"offer_image_{error.reason}", lang)))
             return typed, notes
         return f"{typed}\n{read}".strip(), notes
 
