@@ -55,4 +55,5 @@ def country_sources(kb: KnowledgeBase, entry: Entry, country: Country | None) ->
     """Where the country's numbers come from, for the answer's source note."""
     if country is None or entry.id not in COUNTRY_FIRST_TOPICS:
         return []
-    return list(dict.fromkeys(kb.contacts[key].source for key in country.contacts))
+    contacts = [kb.contacts[key] for key in country.contacts]
+    return list(dict.fromkeys(c.cite or c.source for c in contacts))

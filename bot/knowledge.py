@@ -90,9 +90,12 @@ class Contact:
     key: str
     name: Text
     value: Text  # a number or address; a description may differ by language
-    source: str
+    source: str  # where the number was found, for whoever rechecks it
     reviewed: dt.date
     verify: bool = False
+    # The office or programme behind the number, as an answer's source note names it to a
+    # citizen (`source` may name the news site or old page it was found on); "": `source`.
+    cite: str = ""
     # The city or regency a local office serves ("Kota Pariaman"); "" for national contacts.
     local: str = ""
     # Added after a local office when the bot serves other places too (bot.regions): people
@@ -236,7 +239,7 @@ ENTRY_KEYS = {
     "standalone",
 }
 ENTRY_REQUIRED = ENTRY_KEYS - {"keywords", "triggers", "standalone"}
-CONTACT_KEYS = {"name", "value", "source", "reviewed", "verify", "local", "fallback"}
+CONTACT_KEYS = {"name", "value", "source", "cite", "reviewed", "verify", "local", "fallback"}
 SIGN_KEYS = {"id", "weight", "title", "phrases", "patterns", "explanation", "bar"}
 COUNTRY_KEYS = {"id", "name", "names", "contacts"}
 
@@ -479,6 +482,7 @@ def _load_contacts(document: Any, report: _Collector) -> dict[str, Contact]:
             reviewed=_date(raw.get("reviewed"), file, key, report),
             verify=bool(raw.get("verify", False)),
             local=str(raw.get("local") or "").strip(),
+            cite=str(raw.get("cite") or "").strip(),
         )
     return _with_fallbacks(raw_contacts, contacts, report)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.countries import find_country, statistics_name
-from bot.emergency import country_named, with_country_first
+from bot.emergency import country_named, country_sources, with_country_first
 from bot.engine import Engine
 from bot.knowledge import KnowledgeBase
 from bot.messages import Incoming, UserKey
+from tests.test_content import NEWS_OUTLETS
 
 
 @pytest.mark.parametrize(
@@ -94,3 +97,14 @@ async def test_a_malaysia_message_shows_kbri_kuala_lumpur_first(engine: Engine) 
     first = reply.text.splitlines()[1]
     assert first.startswith("• Hotline KBRI Kuala Lumpur: +60 17-668 8032")
     assert reply.text.count("+60 17-668 8032") == 1
+
+
+def test_a_country_s_numbers_are_credited_to_their_office_not_a_news_site(
+    kb: KnowledgeBase,
+) -> None:
+    """The emergency answer's source note names where a citizen can check each number."""
+    darurat = kb.entries["darurat"]
+    for country in kb.countries:
+        for cited in country_sources(kb, darurat, country):
+            words = set(re.findall(r"[a-z]+", cited.lower()))
+            assert not words & set(NEWS_OUTLETS) and "lama" not in words, (country.id, cited)
