@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.broadcast.sender import BUSY_RETRY
+from bot.broadcast.sender import BUSY_RETRY, CLAIMED_RETRY, REST
+from bot.clock import stamp
 from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -387,6 +388,62 @@ async def test_a_campaign_waits_for_its_time_a_day_between_two_and_131049_the_ne
                 break
             await asyncio.sleep(0.025)
         assert await subscribers(both) == 2
+
+
+async def approved(both: Both, typed: str) -> int:
+    """A campaign composed and sent off by an official: its id."""
+    preview = await official(both, typed, "Pratinjau siaran")
+    campaign = int(texts_of(preview).split("#", 1)[1].split()[0])
+    before = sum("disetujui" in t for t in texts(both.tg, OFFICIALS))
+    message = int(str(preview["message_id"]))
+    both.tg.press_button(OFFICIAL, message, f"siaran:{campaign}:kirim", OFFICIALS)
+    await until(lambda: sum("disetujui" in t for t in texts(both.tg, OFFICIALS)) > before)
+    return campaign
+
+
+async def test_two_campaigns_due_at_once_still_give_each_subscriber_one_a_day(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Both scheduled for the same minute, so one batch holds both campaigns' rows for the
+    same people: the second waits a day for everyone the first has just reached."""
+    clock = MovingClock()
+    async with running(tmp_path, kb, matcher, clock) as both:
+        tg, database = both.tg, both.services.database
+        assert both.services.broadcasts is not None
+        sender = both.services.broadcasts.sender
+        audience = range(6000, 6020)
+        for number in audience:
+            tg.add_chat(number, "private")
+            await subscribe(both, tg_user(number))
+        at = (clock() + dt.timedelta(hours=2)).astimezone(WIB)
+        await approved(both, f"/siaran Info satu.\njadwal: {at:%Y-%m-%d %H:%M}")
+        second = await approved(both, f"/siaran Info dua.\njadwal: {at:%Y-%m-%d %H:%M}")
+        clock.move_to(at + dt.timedelta(minutes=1))
+        sender.notify()
+        await until(lambda: all(broadcasts_to(tg, n) for n in audience))
+
+        async def put_off() -> bool:  # the second's rows: none left to send within hours
+            rows = await database.fetchall(
+                "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = ? AND "
+                "(status != 'pending' OR due_at < ?)",
+                (second, stamp(clock() + dt.timedelta(hours=20))),
+            )
+            return not rows[0][0]
+
+        clock.ahead += CLAIMED_RETRY  # those put off while the first was on its way: again
+        sender.notify()
+        for _ in range(400):
+            if await put_off():
+                break
+            await asyncio.sleep(0.025)
+        twice = [n for n in audience if len(broadcasts_to(tg, n)) > 1]
+        assert not twice, f"{len(twice)} of {len(audience)} got two broadcasts within a day"
+        assert await put_off()
+        # A day later everyone gets the second.
+        clock.ahead += REST + dt.timedelta(hours=1)
+        sender.notify()
+        await until(lambda: all(len(broadcasts_to(tg, n)) == 2 for n in audience))
+        assert all("Info dua" in broadcasts_to(tg, n)[1] for n in audience)
 
 
 async def test_a_question_during_a_campaign_is_answered_at_once(
