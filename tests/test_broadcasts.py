@@ -446,6 +446,45 @@ async def test_two_campaigns_due_at_once_still_give_each_subscriber_one_a_day(
         assert all("Info dua" in broadcasts_to(tg, n)[1] for n in audience)
 
 
+async def test_a_campaign_is_done_as_soon_as_nothing_is_left_to_send(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Its last row settled while the worker slept (someone writing a report, put off for
+    minutes, unsubscribes): the list says "selesai" at once, not a minute later."""
+    clock = MovingClock()
+    async with running(tmp_path, kb, matcher, clock) as both:
+        tg, database = both.tg, both.services.database
+        for number in (5001, 5005):
+            tg.add_chat(number, "private")
+            await subscribe(both, tg_user(number))
+        await tg_say(both, 5005, "/lapor", "Apa yang ingin Anda laporkan")
+        campaign = await approved(both, "/siaran Hati-hati calo.")
+        await until(lambda: broadcasts_to(tg, 5001))
+
+        async def state() -> tuple[str, str | None]:
+            """The campaign's status, and when its first row still pending is due."""
+            rows = await database.fetchall(
+                "SELECT status, (SELECT MIN(due_at) FROM campaign_recipients WHERE "
+                "campaign_id = campaigns.id AND status = 'pending') FROM campaigns WHERE id = ?",
+                (campaign,),
+            )
+            return str(rows[0][0]), rows[0][1]
+
+        later = stamp(clock() + BUSY_RETRY / 2)
+        for _ in range(200):  # the reporter's row is put off...
+            if ((await state())[1] or "") > later:
+                break
+            await asyncio.sleep(0.025)
+        await asyncio.sleep(0.2)  # ...and the worker, with nothing due, has gone to sleep
+        await tg_say(both, 5005, "/berhenti_langganan", "dihentikan")
+        for _ in range(80):
+            if (await state())[0] == "done":
+                break
+            await asyncio.sleep(0.025)
+        listing = texts_of(await official(both, "/siaran", "Siaran terbaru"))
+        assert "selesai" in listing and "terkirim 1 dari 2" in listing, listing
+
+
 async def test_a_question_during_a_campaign_is_answered_at_once(
     tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
 ) -> None:

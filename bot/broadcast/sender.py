@@ -159,7 +159,7 @@ class Sender:
                         continue
                     sending[row.id] = row.key or ""
                     claimed.add(row.key or "")
-                    task = asyncio.create_task(self._send(channel, row, sending, slots))
+                    task = asyncio.create_task(self._send(channel, row, sending, slots, wake))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 continue
@@ -194,6 +194,7 @@ class Sender:
         row: Due,
         sending: dict[int, str],
         slots: asyncio.Semaphore,
+        wake: asyncio.Event,
     ) -> None:
         try:
             await self._deliver(channel, row)
@@ -203,6 +204,10 @@ class Sender:
         finally:
             sending.pop(row.id, None)
             slots.release()
+            # Maybe a campaign's last row: the worker, which may have just looked, found it
+            # still pending and gone to sleep for IDLE, looks again and marks it done.
+            if not sending:
+                wake.set()
 
     async def _deliver(self, channel: BroadcastChannel, row: Due) -> None:
         assert row.user is not None
