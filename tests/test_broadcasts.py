@@ -20,9 +20,10 @@ from bot.messages import UserKey
 from tests.clocks import MovingClock
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.fake_whatsapp import async_post_signed, status_update
+from tests.report_script import CODE, SUBMIT, report_steps
 from tests.test_whatsapp import USER as WA_USER
 from tests.test_whatsapp import press_label
-from tests.test_whatsapp_reports import OFFICIAL, OFFICIALS, Both, both_channels
+from tests.test_whatsapp_reports import OFFICIAL, OFFICIALS, Both, both_channels, relay
 
 COLLEAGUE = 9003
 WA_OTHER = "6285211112222"  # outside WhatsApp's 24-hour window at the campaign
@@ -483,6 +484,44 @@ async def test_a_campaign_is_done_as_soon_as_nothing_is_left_to_send(
             await asyncio.sleep(0.025)
         listing = texts_of(await official(both, "/siaran", "Siaran terbaru"))
         assert "selesai" in listing and "terkirim 1 dari 2" in listing, listing
+
+
+async def test_any_403_to_a_subscribers_chat_unsubscribes_them_at_once(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Not only a broadcast: an official's message to a reporter who blocked the bot, or an
+    answer refused, ends the subscription there and then, and is not tried again."""
+    async with running(tmp_path, kb, matcher, MovingClock()) as both:
+        tg = both.tg
+        for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+            await (tg_say if kind == "say" else tg_press)(both, 5001, what, expected)
+        code = CODE.search(" ".join(texts(tg, 5001)))
+        assert code is not None
+        for number in (5001, 5002):
+            await subscribe(both, tg_user(number))
+            tg.fail("sendMessage", chat_id=number, status=403, times=None,
+                    description="Forbidden: user is deactivated")  # fmt: skip
+
+        def refused(chat: int) -> int:
+            return len([c for c in tg.calls_to("sendMessage") if c.params["chat_id"] == chat])
+
+        before = refused(5001)
+        await relay(tg, code.group(), "Apakah perekrut masih menghubungi Anda?")
+        await until(lambda: refused(5001) > before)
+        for _ in range(200):
+            if await subscribers(both) == 1:
+                break
+            await asyncio.sleep(0.025)
+        assert await subscribers(both) == 1
+        # The answer to a question, refused the same way.
+        tg.send_text(5002, "apa itu TPPO?")
+        for _ in range(200):
+            if not await subscribers(both):
+                break
+            await asyncio.sleep(0.025)
+        assert not await subscribers(both)
+        await asyncio.sleep(0.3)  # no retries: one refused call each
+        assert refused(5001) == before + 1 and refused(5002) == 1
 
 
 async def test_a_question_during_a_campaign_is_answered_at_once(
