@@ -23,7 +23,14 @@ from tests.fake_whatsapp import async_post_signed, status_update
 from tests.report_script import CODE, SUBMIT, report_steps
 from tests.test_whatsapp import USER as WA_USER
 from tests.test_whatsapp import press_label
-from tests.test_whatsapp_reports import OFFICIAL, OFFICIALS, Both, both_channels, relay
+from tests.test_whatsapp_reports import (
+    OFFICIAL,
+    OFFICIALS,
+    Both,
+    both_channels,
+    file_report,
+    relay,
+)
 
 COLLEAGUE = 9003
 WA_OTHER = "6285211112222"  # outside WhatsApp's 24-hour window at the campaign
@@ -522,6 +529,34 @@ async def test_any_403_to_a_subscribers_chat_unsubscribes_them_at_once(
         assert not await subscribers(both)
         await asyncio.sleep(0.3)  # no retries: one refused call each
         assert refused(5001) == before + 1 and refused(5002) == 1
+
+
+async def test_131050_on_a_case_message_unsubscribes_at_once(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """WhatsApp's "stopped marketing messages" on an official's message to a reporter, or on
+    the case-update template sent when their window had closed (Meta may count it as
+    marketing): unsubscribed there and then, and not tried again."""
+    async with running(tmp_path, kb, matcher, MovingClock()) as both:
+        wa = both.wa.fake
+        code, _ = await file_report(both)
+
+        async def relayed_and_refused(*codes: int) -> None:
+            await subscribe(both, wa_user(WA_USER))
+            before = len(wa.refused)
+            for refusal in codes:
+                wa.fail_next(1, code=refusal)
+            await relay(both.tg, code, "Apakah perekrut masih menghubungi Anda?")
+            for _ in range(200):
+                if not await subscribers(both):
+                    break
+                await asyncio.sleep(0.025)
+            assert not await subscribers(both)
+            await asyncio.sleep(0.3)  # no retries
+            assert [r[1]["error"]["code"] for r in wa.refused[before:]] == list(codes)
+
+        await relayed_and_refused(131050)
+        await relayed_and_refused(131047, 131050)  # window closed: held, the template refused
 
 
 async def test_a_question_during_a_campaign_is_answered_at_once(
