@@ -234,6 +234,7 @@ def _broadcasts(
         await outbox.announce(body, group)
 
     sender = Sender(campaigns, subscribers, engine.busy, notice, clock)
+    subscribers.left = sender.notify
     whatsapp = settings.whatsapp
     rates = Rates(
         telegram=settings.telegram_broadcast_per_second,

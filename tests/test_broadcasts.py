@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot.broadcast.sender import BUSY_RETRY
+from bot.broadcast.sender import BUSY_RETRY, CLAIMED_RETRY, REST
+from bot.clock import stamp
 from bot.deadlines import WIB
 from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
@@ -19,9 +20,17 @@ from bot.messages import UserKey
 from tests.clocks import MovingClock
 from tests.fake_telegram import FakeTelegram, visible_text
 from tests.fake_whatsapp import async_post_signed, status_update
+from tests.report_script import CODE, SUBMIT, report_steps
 from tests.test_whatsapp import USER as WA_USER
 from tests.test_whatsapp import press_label
-from tests.test_whatsapp_reports import OFFICIAL, OFFICIALS, Both, both_channels
+from tests.test_whatsapp_reports import (
+    OFFICIAL,
+    OFFICIALS,
+    Both,
+    both_channels,
+    file_report,
+    relay,
+)
 
 COLLEAGUE = 9003
 WA_OTHER = "6285211112222"  # outside WhatsApp's 24-hour window at the campaign
@@ -387,6 +396,167 @@ async def test_a_campaign_waits_for_its_time_a_day_between_two_and_131049_the_ne
                 break
             await asyncio.sleep(0.025)
         assert await subscribers(both) == 2
+
+
+async def approved(both: Both, typed: str) -> int:
+    """A campaign composed and sent off by an official: its id."""
+    preview = await official(both, typed, "Pratinjau siaran")
+    campaign = int(texts_of(preview).split("#", 1)[1].split()[0])
+    before = sum("disetujui" in t for t in texts(both.tg, OFFICIALS))
+    message = int(str(preview["message_id"]))
+    both.tg.press_button(OFFICIAL, message, f"siaran:{campaign}:kirim", OFFICIALS)
+    await until(lambda: sum("disetujui" in t for t in texts(both.tg, OFFICIALS)) > before)
+    return campaign
+
+
+async def test_two_campaigns_due_at_once_still_give_each_subscriber_one_a_day(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Both scheduled for the same minute, so one batch holds both campaigns' rows for the
+    same people: the second waits a day for everyone the first has just reached."""
+    clock = MovingClock()
+    async with running(tmp_path, kb, matcher, clock) as both:
+        tg, database = both.tg, both.services.database
+        assert both.services.broadcasts is not None
+        sender = both.services.broadcasts.sender
+        audience = range(6000, 6020)
+        for number in audience:
+            tg.add_chat(number, "private")
+            await subscribe(both, tg_user(number))
+        at = (clock() + dt.timedelta(hours=2)).astimezone(WIB)
+        await approved(both, f"/siaran Info satu.\njadwal: {at:%Y-%m-%d %H:%M}")
+        second = await approved(both, f"/siaran Info dua.\njadwal: {at:%Y-%m-%d %H:%M}")
+        clock.move_to(at + dt.timedelta(minutes=1))
+        sender.notify()
+        await until(lambda: all(broadcasts_to(tg, n) for n in audience))
+
+        async def put_off() -> bool:  # the second's rows: none left to send within hours
+            rows = await database.fetchall(
+                "SELECT COUNT(*) FROM campaign_recipients WHERE campaign_id = ? AND "
+                "(status != 'pending' OR due_at < ?)",
+                (second, stamp(clock() + dt.timedelta(hours=20))),
+            )
+            return not rows[0][0]
+
+        clock.ahead += CLAIMED_RETRY  # those put off while the first was on its way: again
+        sender.notify()
+        for _ in range(400):
+            if await put_off():
+                break
+            await asyncio.sleep(0.025)
+        twice = [n for n in audience if len(broadcasts_to(tg, n)) > 1]
+        assert not twice, f"{len(twice)} of {len(audience)} got two broadcasts within a day"
+        assert await put_off()
+        # A day later everyone gets the second.
+        clock.ahead += REST + dt.timedelta(hours=1)
+        sender.notify()
+        await until(lambda: all(len(broadcasts_to(tg, n)) == 2 for n in audience))
+        assert all("Info dua" in broadcasts_to(tg, n)[1] for n in audience)
+
+
+async def test_a_campaign_is_done_as_soon_as_nothing_is_left_to_send(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Its last row settled while the worker slept (someone writing a report, put off for
+    minutes, unsubscribes): the list says "selesai" at once, not a minute later."""
+    clock = MovingClock()
+    async with running(tmp_path, kb, matcher, clock) as both:
+        tg, database = both.tg, both.services.database
+        for number in (5001, 5005):
+            tg.add_chat(number, "private")
+            await subscribe(both, tg_user(number))
+        await tg_say(both, 5005, "/lapor", "Apa yang ingin Anda laporkan")
+        campaign = await approved(both, "/siaran Hati-hati calo.")
+        await until(lambda: broadcasts_to(tg, 5001))
+
+        async def state() -> tuple[str, str | None]:
+            """The campaign's status, and when its first row still pending is due."""
+            rows = await database.fetchall(
+                "SELECT status, (SELECT MIN(due_at) FROM campaign_recipients WHERE "
+                "campaign_id = campaigns.id AND status = 'pending') FROM campaigns WHERE id = ?",
+                (campaign,),
+            )
+            return str(rows[0][0]), rows[0][1]
+
+        later = stamp(clock() + BUSY_RETRY / 2)
+        for _ in range(200):  # the reporter's row is put off...
+            if ((await state())[1] or "") > later:
+                break
+            await asyncio.sleep(0.025)
+        await asyncio.sleep(0.2)  # ...and the worker, with nothing due, has gone to sleep
+        await tg_say(both, 5005, "/berhenti_langganan", "dihentikan")
+        for _ in range(80):
+            if (await state())[0] == "done":
+                break
+            await asyncio.sleep(0.025)
+        listing = texts_of(await official(both, "/siaran", "Siaran terbaru"))
+        assert "selesai" in listing and "terkirim 1 dari 2" in listing, listing
+
+
+async def test_any_403_to_a_subscribers_chat_unsubscribes_them_at_once(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """Not only a broadcast: an official's message to a reporter who blocked the bot, or an
+    answer refused, ends the subscription there and then, and is not tried again."""
+    async with running(tmp_path, kb, matcher, MovingClock()) as both:
+        tg = both.tg
+        for kind, what, expected in [*report_steps(photos=0), SUBMIT]:
+            await (tg_say if kind == "say" else tg_press)(both, 5001, what, expected)
+        code = CODE.search(" ".join(texts(tg, 5001)))
+        assert code is not None
+        for number in (5001, 5002):
+            await subscribe(both, tg_user(number))
+            tg.fail("sendMessage", chat_id=number, status=403, times=None,
+                    description="Forbidden: user is deactivated")  # fmt: skip
+
+        def refused(chat: int) -> int:
+            return len([c for c in tg.calls_to("sendMessage") if c.params["chat_id"] == chat])
+
+        before = refused(5001)
+        await relay(tg, code.group(), "Apakah perekrut masih menghubungi Anda?")
+        await until(lambda: refused(5001) > before)
+        for _ in range(200):
+            if await subscribers(both) == 1:
+                break
+            await asyncio.sleep(0.025)
+        assert await subscribers(both) == 1
+        # The answer to a question, refused the same way.
+        tg.send_text(5002, "apa itu TPPO?")
+        for _ in range(200):
+            if not await subscribers(both):
+                break
+            await asyncio.sleep(0.025)
+        assert not await subscribers(both)
+        await asyncio.sleep(0.3)  # no retries: one refused call each
+        assert refused(5001) == before + 1 and refused(5002) == 1
+
+
+async def test_131050_on_a_case_message_unsubscribes_at_once(
+    tmp_path: Path, kb: KnowledgeBase, matcher: Matcher
+) -> None:
+    """WhatsApp's "stopped marketing messages" on an official's message to a reporter, or on
+    the case-update template sent when their window had closed (Meta may count it as
+    marketing): unsubscribed there and then, and not tried again."""
+    async with running(tmp_path, kb, matcher, MovingClock()) as both:
+        wa = both.wa.fake
+        code, _ = await file_report(both)
+
+        async def relayed_and_refused(*codes: int) -> None:
+            await subscribe(both, wa_user(WA_USER))
+            before = len(wa.refused)
+            for refusal in codes:
+                wa.fail_next(1, code=refusal)
+            await relay(both.tg, code, "Apakah perekrut masih menghubungi Anda?")
+            for _ in range(200):
+                if not await subscribers(both):
+                    break
+                await asyncio.sleep(0.025)
+            assert not await subscribers(both)
+            await asyncio.sleep(0.3)  # no retries
+            assert [r[1]["error"]["code"] for r in wa.refused[before:]] == list(codes)
+
+        await relayed_and_refused(131050)
+        await relayed_and_refused(131047, 131050)  # window closed: held, the template refused
 
 
 async def test_a_question_during_a_campaign_is_answered_at_once(

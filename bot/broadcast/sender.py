@@ -132,6 +132,9 @@ class Sender:
         tasks: set[asyncio.Task[None]] = set()
         while not stop.is_set():
             wake.clear()
+            # Subscribers whose rest_until the batch may read stale: a send to them is under
+            # way, or ends (and commits its day's rest) while the batch is worked through.
+            claimed = set(sending.values())
             try:
                 await self._tidy()
                 await self.campaigns.start_due()
@@ -145,7 +148,7 @@ class Sender:
                 for row in rows:
                     if stop.is_set():
                         break
-                    if not await self._ready(row, set(sending.values())):
+                    if not await self._ready(row, claimed):
                         continue
                     await slots.acquire()
                     await channel.pace()
@@ -155,7 +158,8 @@ class Sender:
                         slots.release()
                         continue
                     sending[row.id] = row.key or ""
-                    task = asyncio.create_task(self._send(channel, row, sending, slots))
+                    claimed.add(row.key or "")
+                    task = asyncio.create_task(self._send(channel, row, sending, slots, wake))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
                 continue
@@ -167,14 +171,14 @@ class Sender:
             self._tidied = time.monotonic()
             await self.campaigns.forget_recipients()
 
-    async def _ready(self, row: Due, in_flight: set[str]) -> bool:
+    async def _ready(self, row: Due, claimed: set[str]) -> bool:
         """Whether the row goes now; else it is dropped (they left) or postponed."""
         now = self.clock()
         if row.user is None or row.key is None:
             await self.campaigns.dropped(row.id)
             return False
-        if row.key in in_flight:  # another campaign's message to them is on its way
-            await self.campaigns.postpone(row.id, now + CLAIMED_RETRY)
+        if row.key in claimed:  # another campaign's message to them went or is on its way:
+            await self.campaigns.postpone(row.id, now + CLAIMED_RETRY)  # its rest, read anew
             return False
         if row.rest_until is not None and dt.datetime.fromisoformat(row.rest_until) > now:
             await self.campaigns.postpone(row.id, dt.datetime.fromisoformat(row.rest_until))
@@ -190,6 +194,7 @@ class Sender:
         row: Due,
         sending: dict[int, str],
         slots: asyncio.Semaphore,
+        wake: asyncio.Event,
     ) -> None:
         try:
             await self._deliver(channel, row)
@@ -199,6 +204,10 @@ class Sender:
         finally:
             sending.pop(row.id, None)
             slots.release()
+            # Maybe a campaign's last row: the worker, which may have just looked, found it
+            # still pending and gone to sleep for IDLE, looks again and marks it done.
+            if not sending:
+                wake.set()
 
     async def _deliver(self, channel: BroadcastChannel, row: Due) -> None:
         assert row.user is not None

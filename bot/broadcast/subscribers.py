@@ -12,6 +12,7 @@ the campaigns they were in forget who they were (bot.broadcast.campaigns).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.clock import Clock, day_stamp, hour_stamp, utc_now
@@ -60,6 +61,9 @@ class SubscriberStore:
         # not (nearly everyone) then costs no query to learn that (`seen`).
         self._known: set[str] | None = None
         self._seen: dict[str, str] = {}  # key -> the hour last stored as seen_at
+        # Called after someone left: a campaign whose last rows were theirs is finished
+        # (the campaigns' worker, which may be asleep, looks; bot.runtime sets it).
+        self.left: Callable[[], None] = lambda: None
 
     def key(self, user: UserKey) -> str:
         return subscriber_key(self.cipher, user)
@@ -130,6 +134,7 @@ class SubscriberStore:
             )
         (await self._keys()).discard(key)
         self._seen.pop(key, None)
+        self.left()
         return existed
 
     async def known(self, key: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import TelegramError
+from telegram.error import Forbidden, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -34,6 +34,7 @@ from bot.channels.telegram.updates import CHANNEL, PrivateChat, user_key
 from bot.config import Settings
 from bot.delivery import ChannelRouter, Transport
 from bot.engine import Engine
+from bot.messages import UserKey
 from bot.officials import Desk
 from bot.officials_chat import GroupDesk
 from bot.outbox import Outbox
@@ -115,11 +116,16 @@ class TelegramChannel:
         the bot is unsubscribed at once."""
         change = update.my_chat_member
         if change is not None and change.chat.type == ChatType.PRIVATE:
-            blocked = change.new_chat_member.status == ChatMemberStatus.BANNED
-            if blocked and self.broadcasts is not None:
-                await self.broadcasts.subscribers.unsubscribe(user_key(update))
+            if change.new_chat_member.status == ChatMemberStatus.BANNED:
+                await self._blocked(user_key(update))
             return
         await self.group.membership(update, context)
+
+    async def _blocked(self, user: UserKey) -> None:
+        """They blocked the bot (Telegram said so, or any 403 to their chat): no longer
+        subscribed to the broadcasts, at once and for good (issue 20)."""
+        if self.broadcasts is not None:
+            await self.broadcasts.subscribers.unsubscribe(user)
 
     async def register_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.private.register_commands(app.bot)
@@ -142,7 +148,9 @@ class TelegramChannel:
         reporting is on."""
         if self.outbox is None or self.reports is None:
             return []
-        telegram = TelegramTransport(app.bot, self.regions, self.reports, self.topics)
+        telegram = TelegramTransport(
+            app.bot, self.regions, self.reports, self.topics, self._blocked
+        )
         transport = ChannelRouter(telegram, {**self.other_channels, CHANNEL: telegram})
         return [
             *self._watch_worker(stop),
@@ -184,6 +192,9 @@ class TelegramChannel:
         log.error("error while handling an update: %s", type(error).__name__, exc_info=error)
         if isinstance(update, Update) and update.effective_chat is not None:
             if update.effective_chat.type != ChatType.PRIVATE:
+                return
+            if isinstance(error, Forbidden):  # an answer refused: no apology reaches them
+                await self._blocked(user_key(update))
                 return
             user = update.effective_user
             lang = "en" if user and (user.language_code or "").startswith("en") else "id"

@@ -1,12 +1,16 @@
 """The outbox's rows -> Bot API calls, and Bot API errors -> the outbox's retry rules
 (bot.delivery): cards and their updates, messages to reporters, and evidence re-sent by
 file id or, for documents, cleaned and uploaded again (bot.channels.telegram.files).
+
+A 403 from a person's chat means they blocked the bot (or left Telegram): never retried,
+and `blocked` unsubscribes them from the broadcasts at once (issue 20).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Bot, InputFile, InputMediaPhoto, InputMediaVideo, ReplyParameters
@@ -24,7 +28,7 @@ from telegram.error import (
 from bot.channels.telegram.files import cleaned_document
 from bot.channels.telegram.render import keyboard, to_html
 from bot.delivery import Delivery, PermanentFailure, RetryLater, Sent, TemporaryFailure
-from bot.messages import reply_from_dict
+from bot.messages import UserKey, reply_from_dict
 from bot.regions import Regions, single_region
 from bot.reports import COPY_ROLES, UNLINKED_ROLES, ReportStore
 
@@ -37,12 +41,18 @@ class TelegramTransport:
     its own, made with its card."""
 
     def __init__(
-        self, bot: Bot, regions: Regions | None, reports: ReportStore, topics: bool = False
+        self,
+        bot: Bot,
+        regions: Regions | None,
+        reports: ReportStore,
+        topics: bool = False,
+        blocked: Callable[[UserKey], Awaitable[object]] | None = None,
     ) -> None:
         self.bot = bot
         self.regions = regions or single_region(None, frozenset(), "PRM")
         self.reports = reports
         self.topics = topics
+        self.blocked = blocked  # a person's chat said 403: they blocked the bot
 
     async def deliver(self, item: Delivery) -> Sent:
         try:
@@ -55,6 +65,8 @@ class TelegramTransport:
         except Forbidden as error:
             if item.recipient is None:  # the bot was removed from the group, maybe briefly
                 raise TemporaryFailure(f"forbidden: {error.message}") from None
+            if self.blocked is not None:  # whatever the text: blocked, deactivated, kicked
+                await self.blocked(item.recipient)
             raise PermanentFailure(f"forbidden: {error.message}") from None
         except BadRequest as error:
             raise PermanentFailure(f"bad request: {error.message}") from None

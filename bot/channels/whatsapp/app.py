@@ -195,7 +195,8 @@ class WhatsAppService:
         wa = delivery.client(settings, self.session)
         sender = send or PywaSender(wa, settings.template_case_update, settings.template_broadcast)
         self.limiter = limiter or RateLimiter(background_rate=settings.broadcast_per_second)
-        self.deliverer = Deliverer(self.store, sender, self.limiter, backoff)
+        stopped = services.broadcasts.subscribers.unsubscribe if services.broadcasts else None
+        self.deliverer = Deliverer(self.store, sender, self.limiter, backoff, stopped)
         self.media = None
         preferences = None
         if cipher is not None:  # evidence is kept only encrypted, so only with the report key

@@ -33,6 +33,7 @@ from bot.broadcast.sender import (
 from bot.channels.whatsapp.delivery import (
     OUTSIDE_WINDOW,
     RETRY_CODES,
+    STOPPED_MARKETING,
     RateLimiter,
     Sender,
     is_temporary,
@@ -45,7 +46,6 @@ from bot.delivery import PermanentFailure, TemporaryFailure
 
 log = logging.getLogger(__name__)
 
-STOPPED_MARKETING = 131050
 TOO_MUCH_MARKETING = 131049
 NEXT_DAY = 24 * 3600.0
 # Templates are counted to the hour they went (rounded down): each holds its place in

@@ -3,7 +3,9 @@
 pywa (pywa_async) builds and sends the typed messages and turns Meta's error answers into
 typed errors. Meta's throughput and per-user limits (130429, 131056) and server errors
 (5xx) and network trouble are retried with backoff; any other refusal is final and its
-reason is logged and kept on the row (never a phone number).
+reason is logged and kept on the row (never a phone number). A refusal because the person
+stopped marketing messages from us (131050) also unsubscribes them from the broadcasts at
+once (issue 20), whichever message met it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import logging
 import re
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 import httpx
@@ -23,13 +26,16 @@ from pywa_async.errors import WhatsAppError
 
 from bot.channels.whatsapp.render import Message
 from bot.channels.whatsapp.store import Outgoing, WhatsAppStore
+from bot.channels.whatsapp.updates import CHANNEL
 from bot.config import WhatsAppSettings
+from bot.messages import UserKey
 
 log = logging.getLogger(__name__)
 
 MESSAGES_PER_SECOND = 80.0  # the Cloud API's default throughput per business number
 RETRY_CODES = frozenset({130429, 131056})  # throughput; too many messages to one user
 OUTSIDE_WINDOW = 131047  # more than 24 hours since the person last wrote: templates only
+STOPPED_MARKETING = 131050  # they stopped marketing messages from us: never retried
 MAX_BACKOFF = 300.0
 IDLE_RETRY = 1.0  # seconds before looking again after the queue could not be read
 _DIGITS = re.compile(r"\+?\d[\d ()-]{6,}\d")  # anything that may be a phone number
@@ -105,11 +111,13 @@ class Deliverer:
         send: Sender,
         limiter: RateLimiter | None = None,
         backoff: float = 1.0,
+        stopped: Callable[[UserKey], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.send = send
         self.limiter = limiter or RateLimiter()
         self.backoff = backoff
+        self.stopped = stopped  # 131050: unsubscribes them from the broadcasts
         self._wake = asyncio.Event()
 
     def notify(self) -> None:
@@ -145,6 +153,7 @@ class Deliverer:
             else:
                 log.warning("WhatsApp refused message #%d: %s", row.id, reason(error))
                 await self.store.failed(row.id, reason(error))
+                await self._refused(row.recipient, error)
             return
         except httpx.HTTPError as error:  # no answer at all: try again
             await self.store.retry(row.id, self._delay(row.attempts), type(error).__name__)
@@ -165,9 +174,17 @@ class Deliverer:
         await self.limiter.wait()
         try:
             await self.send.template(row.recipient, row.message.case_code, row.message.lang)
-        except (WhatsAppError, httpx.HTTPError) as error:
-            detail = reason(error) if isinstance(error, WhatsAppError) else type(error).__name__
-            log.warning("WhatsApp case-update template not sent: %s", detail)
+        except httpx.HTTPError as error:
+            log.warning("WhatsApp case-update template not sent: %s", type(error).__name__)
+        except WhatsAppError as error:
+            log.warning("WhatsApp case-update template not sent: %s", reason(error))
+            await self._refused(row.recipient, error)
+
+    async def _refused(self, recipient: str, error: WhatsAppError) -> None:
+        """131050 (e.g. Meta counted a template as marketing): they no longer want our
+        marketing messages, so no broadcast either, at once and without retrying."""
+        if error.code == STOPPED_MARKETING and self.stopped is not None:
+            await self.stopped(UserKey(CHANNEL, recipient, recipient))
 
     def _delay(self, attempts: int) -> float:
         return float(min(self.backoff * 2**attempts, MAX_BACKOFF))
