@@ -99,6 +99,13 @@ def matcher(kb: KnowledgeBase) -> Matcher:
     return Matcher(kb, cache_dir=MODEL_CACHE)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _model_in_cache(matcher: Matcher) -> None:
+    """Each worker reads (or first trains) the topic model before its first test, so a bot
+    process a test starts finds it in MODEL_CACHE: on a fresh machine the cache is cold,
+    and training inside a test's start-up timeout, beside three other workers, can miss it."""
+
+
 @pytest.fixture
 def kb_copy(tmp_path: Path) -> Path:
     """A writable copy of the real knowledge base, for tests that break it."""
