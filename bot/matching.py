@@ -66,7 +66,7 @@ FUZZY_PRUNE = 0.9
 # from 0 at SHORT_WORDS words to 1 at STORY_WORDS, and every weight below slides with it.
 SHORT_WORDS = 10
 STORY_WORDS = 30
-MODEL_WEIGHT = (0.3, 1.0)  # (short question, story)
+MODEL_WEIGHT = (0.4, 1.0)  # (short question, story)
 STORY = 0.5  # from this story share a message is told as a story (and may get a report button)
 # The 0-100 confidence: the yes/no model's "one of ours" (1 - P(not ours)), blended with
 # the words' say (the share of the BM25 evidence that points at the topic rather than at
