@@ -115,10 +115,10 @@ class Reporting:
             return await self._in_flow(incoming, lang, session)
         if replying and session.mode:
             return await self._relay_reply(incoming, session.mode[len(REPLY_MODE) :], lang, session)
-        if incoming.edited or incoming.attachments:
+        if incoming.edited:
             return None
-        if session.offer_open and not self.flow.is_danger(incoming.text):
-            return None  # the advert being checked; danger goes to the case all the same
+        if (session.offer_open or incoming.attachments) and not self.flow.is_danger(incoming.text):
+            return None  # an advert to check, a picture; danger goes to the case all the same
         return await self._for_a_case(incoming, lang, session)
 
     async def _for_a_case(self, incoming: Incoming, lang: str, session: Session) -> Routed:

@@ -142,6 +142,14 @@ async def test_danger_words_from_a_reporter_with_an_open_case_reach_the_group_at
         await say(bot, "tolong teman sy dikurung lagi di mess", "110")
         [alarm] = await tg.async_wait_for_message(OFFICIALS, contains="dikurung lagi")
         assert "🚨 MENDESAK" in shown(alarm) and code in shown(alarm)
+        # And a photo whose caption says it: the words and the picture reach the case.
+        photos = len(tg.calls_to("sendPhoto"))
+        tg.send_photo(
+            REPORTER, caption="ini luka dia dipukul lagi, tolong", content=b"\xff\xd8 jpg"
+        )
+        [alarm] = await tg.async_wait_for_message(OFFICIALS, contains="luka dia dipukul")
+        assert "🚨 MENDESAK" in shown(alarm) and code in shown(alarm)
+        await tg.async_wait_for_call("sendPhoto", count=photos + 1)
 
 
 async def test_kasus_puts_what_needs_attention_first_with_the_time_left(
