@@ -15,7 +15,6 @@ import asyncio
 import datetime as dt
 import inspect
 import logging
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
 from bot.storage import MIGRATIONS, Database
+from tests.conftest import sqlite_file
 from tests.fake_whatsapp import (
     async_post_signed,
     base64_forms,
@@ -240,8 +240,7 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
         n for n, steps in enumerate(MIGRATIONS) if any("sent_chat_id = NULL" in s for s in steps)
     )
     wamid = new_wamid(USER)
-    old = sqlite3.connect(path)  # rows as the previous version wrote them
-    with old:
+    with sqlite_file(path) as old:  # rows as the previous version wrote them
         for steps in MIGRATIONS[:cleaning]:
             for statement in steps:
                 old.execute(statement)
@@ -270,7 +269,6 @@ async def test_an_older_database_is_cleaned_of_chat_ids_and_message_ids_at_start
             ("2025-03-04T10:32:15+00:00",),
         )
         old.execute(f"PRAGMA user_version = {cleaning}")
-    old.close()
     assert files_holding(tmp_path, TELEGRAM_REPORTER) and files_holding(tmp_path, int(USER))
 
     async with open_services(Settings.from_environ(environ), kb, matcher) as services:

@@ -43,6 +43,7 @@ FETCHED_KINDS = frozenset({"photo", "document", "voice", "audio", "video", "stic
 # between) is deleted by the hourly sweep once it is this old: younger ones may belong to
 # a message being handled right now.
 UNREFERENCED_GRACE = 3600.0  # seconds
+HOUR = 3600.0  # seconds: the window FILES_PER_HOUR is counted in
 FILES_PER_HOUR = 40  # per account: two reports' worth of evidence
 NEARLY_FULL = 0.8  # of the budget: the officials' group is told
 NOTICE_EVERY = 6 * 3600.0  # seconds between two "nearly full" notices
@@ -129,7 +130,7 @@ class MediaStore:
         """The hourly cap per account, counted in memory (nothing about the sender stored)."""
         now = time.monotonic()
         recent = self._recent.setdefault(account, deque())
-        while recent and now - recent[0] > 3600:
+        while recent and now - recent[0] > HOUR:
             recent.popleft()
         if len(recent) >= FILES_PER_HOUR:
             raise FileNotKept("too_many")
@@ -138,7 +139,7 @@ class MediaStore:
         # when its own account sends again, so many one-off senders would otherwise stay.
         if len(self._recent) > 10_000 and now - self._pruned > 60:
             self._pruned = now
-            for quiet in [a for a, times in self._recent.items() if now - times[-1] > 3600]:
+            for quiet in [a for a, times in self._recent.items() if now - times[-1] > HOUR]:
                 del self._recent[quiet]
 
     async def _download(self, media_id: str) -> bytes:
