@@ -23,7 +23,7 @@ from bot.channels.console_officials import ConsoleOfficials
 from bot.channels.whatsapp.store import WhatsAppStore
 from bot.clock import utc_now
 from bot.config import PROJECT_ROOT, ConfigError, Settings, env_file_warning, load_settings
-from bot.crossval import FOLDS, cross_validate
+from bot.crossval import FOLDS, cross_validate, fit_gate
 from bot.crypto import EncryptionKeyError, generate_hash_key, generate_key
 from bot.engine import Engine
 from bot.evaluation import QuestionFileError, evaluate, format_report, load_questions
@@ -35,7 +35,7 @@ from bot.knowledge import (
     load_messages,
 )
 from bot.language import detect
-from bot.matching import Matcher
+from bot.matching import GATE, Matcher
 from bot.messages import Incoming, UserKey
 from bot.offers import check_offer, offer_reply
 from bot.outbox import Outbox
@@ -80,6 +80,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FOLDS",
         help=f"page-grouped cross-validation on the training messages ({FOLDS} folds; "
         "trains once per fold)",
+    )
+    evaluate_cmd.add_argument(
+        "--fit-gate",
+        action="store_true",
+        help="fit matching.GATE, the stories' confidence, on cross-validated training "
+        "messages and print it (trains once per fold)",
     )
     commands.add_parser("check-kb", help="check the knowledge base and list every problem")
     links = commands.add_parser(
@@ -186,6 +192,8 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(_ask(matcher, args.question, args.json))
     if args.command == "check-offer":
         return _check_offer(kb, args.text, args.json, args.image)
+    if args.command == "eval" and args.fit_gate:
+        return _fit_gate(settings, args.files, args.cross_validate or FOLDS)
     if args.command == "eval" and args.cross_validate is not None:
         return _cross_validate(settings, args.files, args.cross_validate)
     if args.command == "eval":
@@ -409,6 +417,17 @@ def _cross_validate(settings: Settings, files: list[Path], folds: int) -> int:
     print(f"=== {MESSAGES_FILE}: {folds}-fold cross-validation, grouped by page")
     result = cross_validate(directory, folds, lambda line: print(line, file=sys.stderr))
     print(format_report(result))
+    return 0
+
+
+def _fit_gate(settings: Settings, files: list[Path], folds: int) -> int:
+    if files:
+        raise UsageError("--fit-gate learns from the training messages, not files")
+    if folds < 2:
+        raise UsageError("--fit-gate needs at least 2 folds")
+    weights = fit_gate(settings.knowledge_dir, folds, lambda line: print(line, file=sys.stderr))
+    print(f"GATE = {weights}  # (one of ours, topic probability, log words, intercept)")
+    print(f"in use: {GATE} (bot/matching.py)")
     return 0
 
 

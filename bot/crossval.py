@@ -14,14 +14,15 @@ import hashlib
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import yaml
 
-from bot.evaluation import EvalResult, evaluate, load_questions
+from bot.evaluation import EvalResult, Question, evaluate, load_questions
 from bot.knowledge import MESSAGES_FILE, load_knowledge
 from bot.matching import Matcher
+from bot.normalize import normalize
 
 FOLDS = 5
 
@@ -49,12 +50,50 @@ def cross_validate(
     knowledge_dir: Path, folds: int = FOLDS, progress: Callable[[str], None] = print
 ) -> EvalResult:
     """Every collected training message answered by a matcher that never saw its page."""
+    total = EvalResult()
+    for fold, matcher, held_out in _folds(knowledge_dir, folds):
+        result = evaluate(matcher, held_out)
+        total.outcomes += result.outcomes
+        progress(
+            f"fold {fold + 1}/{folds}: {len(held_out)} messages held out, "
+            f"helpful {result.accuracy:.3f}, within one tap {result.one_tap_rate:.3f}, "
+            f"declined {result.refusal_rate:.3f}"
+        )
+    return total
+
+
+def fit_gate(
+    knowledge_dir: Path, folds: int = FOLDS, progress: Callable[[str], None] = print
+) -> tuple[float, ...]:
+    """The weights of `matching.GATE`: a logistic regression of "the chosen topic would
+    help" on what the gate reads, over every collected message the matcher ranked without
+    having seen its page (the ones a rule answers never reach the gate)."""
+    from sklearn.linear_model import LogisticRegression
+
+    features: list[tuple[float, ...]] = []
+    helped: list[bool] = []
+    for fold, matcher, held_out in _folds(knowledge_dir, folds):
+        for question in held_out:
+            if matcher.match(question.text).rule not in ("ranked", "none"):
+                continue
+            normalised = normalize(question.text, matcher.kb.lexicon)
+            if not any(word.isalpha() for word in normalised.split()):
+                continue
+            topic, inputs = matcher.gate_inputs(normalised)
+            features.append(inputs.features())
+            helped.append(topic in question.accept)
+        progress(f"fold {fold + 1}/{folds}: {len(features)} ranked messages so far")
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(features, helped)
+    return (*(round(float(w), 3) for w in model.coef_[0]), round(float(model.intercept_[0]), 3))
+
+
+def _folds(knowledge_dir: Path, folds: int) -> Iterator[tuple[int, Matcher, list[Question]]]:
+    """Per fold: a matcher trained without that fold's pages, and their messages."""
     if folds < 2:
         raise ValueError("cross-validation needs at least 2 folds")
     messages_path = knowledge_dir / MESSAGES_FILE
     document = yaml.load(messages_path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     items: list[dict[str, object]] = document["questions"]
-    total = EvalResult()
     for fold in range(folds):
         with tempfile.TemporaryDirectory(prefix="migran-aman-cv-") as folder:
             copy = Path(folder) / "knowledge"
@@ -65,14 +104,7 @@ def cross_validate(
             _write(copy / MESSAGES_FILE, parts[False])
             _write(Path(folder) / "held-out.yaml", parts[True])
             matcher = Matcher(load_knowledge(copy), cache_dir=None)
-            result = evaluate(matcher, load_questions(Path(folder) / "held-out.yaml"))
-        total.outcomes += result.outcomes
-        progress(
-            f"fold {fold + 1}/{folds}: {len(parts[True])} messages held out, "
-            f"helpful {result.accuracy:.3f}, within one tap {result.one_tap_rate:.3f}, "
-            f"declined {result.refusal_rate:.3f}"
-        )
-    return total
+            yield fold, matcher, load_questions(Path(folder) / "held-out.yaml")
 
 
 def _write(path: Path, items: list[dict[str, object]]) -> None:

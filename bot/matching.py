@@ -68,12 +68,25 @@ SHORT_WORDS = 10
 STORY_WORDS = 30
 MODEL_WEIGHT = (0.4, 1.0)  # (short question, story)
 STORY = 0.5  # from this story share a message is told as a story (and may get a report button)
-# The 0-100 confidence: the yes/no model's "one of ours" (1 - P(not ours)), blended with
-# the words' say (the share of the BM25 evidence that points at the topic rather than at
-# out_of_scope.yaml, lowered when there is little evidence at all).
+# The 0-100 confidence of a short question: the yes/no model's "one of ours" (1 - P(not
+# ours)), blended with the words' say (the share of the BM25 evidence that points at the topic
+# rather than at out_of_scope.yaml, lowered when there is little evidence at all).
 OUTSIDE_SAY = (0.3, 0.9)
 THRESHOLD = (50, 70)  # below this confidence: "I don't know"
 FULL_EVIDENCE = 7.0  # BM25 evidence below this lowers the words' say proportionally
+# A story's confidence is the "gate": a logistic regression, fitted on real messages the
+# matcher had not seen, of whether the chosen topic would help, from the yes/no model's
+# "one of ours", the topic model's probability of that very topic (the formula above never
+# asks it, and it is what tells a story we understood from one we only recognise as ours)
+# and the message's length. `main.py eval --fit-gate` fits it; it is not fitted at start-up
+# because it must see messages the topic model was not trained on (five trainings).
+GATE = (2.594, 4.903, 0.252, -4.169)  # (one of ours, topic probability, log words, intercept)
+GATE_LEVEL = 40  # a story is answered at this gate confidence or more
+# The gate's share of the confidence grows with the story share, GATE_SLIDE times as fast: it
+# has the whole say from 20 words. Short questions read like the knowledge base's examples,
+# which the gate never learnt from, and the words decide them well.
+GATE_SLIDE = 2.0
+GATE_SUGGEST_FLOOR = 10  # SUGGEST_FLOOR on the gate's scale: it gives wrong guesses lower values
 # Below the threshold, from here: the closest topics are offered ("Maksud Anda"); under it a
 # message shares nothing with ours ("resep rendang"), and topic buttons would only puzzle.
 SUGGEST_FLOOR = 20
@@ -305,7 +318,7 @@ class Matcher:
         if ruled is not None and ruled.rule == "trigger":
             # Danger first; what else the message is about goes under it as buttons.
             story = story_share(normalised)
-            ranking, _, _ = self._blended(normalised, story)
+            ranking, *_ = self._blended(normalised, story)
             top = ranking[0][1]
             also = [t for t, rank in ranking if t != ruled.topic and (story or rank >= CLOSE * top)]
             return Match(
@@ -319,9 +332,9 @@ class Matcher:
 
     def _blended(
         self, normalised: str, story: float
-    ) -> tuple[list[tuple[str, float]], dict[str, tuple[float, float]], float]:
+    ) -> tuple[list[tuple[str, float]], dict[str, tuple[float, float]], float, dict[str, float]]:
         """Every topic with its blended rank (best first), BM25's (rank, evidence) of its
-        candidates, and the out-of-scope evidence."""
+        candidates, the out-of-scope evidence, and the topic model's probabilities."""
         ranked, declined = self.rank(normalised)
         lexical = {topic: (rank, evidence) for topic, rank, evidence in ranked}
         weight = _sliding(MODEL_WEIGHT, story)
@@ -335,24 +348,53 @@ class Matcher:
             ),
             key=lambda item: -item[1],
         )
-        return blended, lexical, declined
+        return blended, lexical, declined, probabilities
+
+    def gate_inputs(self, normalised: str) -> tuple[str, GateInputs]:
+        """The best topic for a text already through `normalize`, and what the gate reads."""
+        blended, _, _, probabilities = self._blended(normalised, story_share(normalised))
+        topic = blended[0][0]
+        return topic, self._gate_inputs(normalised, probabilities[topic])
+
+    def _gate_inputs(self, normalised: str, probability: float) -> GateInputs:
+        inside = 1 - self.scorer.outside(normalised)
+        return GateInputs(inside, probability, len(normalised.split()))
 
     def _ranked(self, normalised: str) -> Match:
         story = story_share(normalised)
-        blended, lexical, declined = self._blended(normalised, story)
+        blended, lexical, declined, probabilities = self._blended(normalised, story)
         topic, top = blended[0]
         evidence = lexical.get(topic, (0.0, 0.0))[1]
         share = evidence / (evidence + declined) if evidence else 0.0
         words_say = share * min(1.0, evidence / FULL_EVIDENCE)
-        inside = 1 - self.scorer.outside(normalised)
+        inputs = self._gate_inputs(normalised, probabilities[topic])
         say = _sliding(OUTSIDE_SAY, story)
-        score = round(100 * (say * inside + (1 - say) * words_say))
+        question = 100 * (say * inputs.inside + (1 - say) * words_say)
+        gated = min(1.0, GATE_SLIDE * story)
+        score = round((1 - gated) * question + gated * inputs.gate())
+        threshold = (1 - gated) * _sliding(THRESHOLD, story) + gated * GATE_LEVEL
         others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
-        if score >= _sliding(THRESHOLD, story):
+        if score >= threshold:
             return Match(topic, score, others, "ranked", story >= STORY)
-        if score >= SUGGEST_FLOOR:
+        if score >= (1 - gated) * SUGGEST_FLOOR + gated * GATE_SUGGEST_FLOOR:
             return Match(None, score, (topic, *others)[:OFFERED], "none")
         return Match(None, score, (), "none")
+
+
+@dataclass(frozen=True)
+class GateInputs:
+    inside: float  # the yes/no model's "one of ours", 0-1
+    probability: float  # the topic model's probability of the chosen topic
+    words: int
+
+    def features(self) -> tuple[float, float, float]:
+        return (self.inside, self.probability, math.log(self.words + 1))
+
+    def gate(self, weights: tuple[float, ...] = GATE) -> float:
+        """0-100: how likely the chosen topic's answer helps, by the fitted gate."""
+        *coefficients, intercept = weights
+        z = intercept + sum(w * x for w, x in zip(coefficients, self.features(), strict=True))
+        return 100 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
 def story_share(normalised: str) -> float:

@@ -50,3 +50,27 @@ def test_files_and_cross_validation_are_not_mixed() -> None:
     assert result.returncode == 2
     result = run_main("eval", "q.yaml", "--cross-validate", env=dict(os.environ))
     assert result.returncode == 2 and "not files" in result.stderr
+
+
+def test_the_stories_gate_is_fitted_on_messages_the_model_never_saw(kb_copy: Path) -> None:
+    path = kb_copy / MESSAGES_FILE
+    messages = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"][::12]
+    path.write_text(yaml.safe_dump({"questions": messages}, allow_unicode=True), encoding="utf-8")
+
+    result = run_main(
+        "eval",
+        "--fit-gate",
+        "--cross-validate",
+        "2",
+        env={**os.environ, "KNOWLEDGE_DIR": str(kb_copy)},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert re.findall(r"fold \d/2: \d+ ranked messages so far", result.stderr)
+    found = re.search(r"GATE = \(([-\d.]+), ([-\d.]+), ([-\d.]+), ([-\d.]+)\)", result.stdout)
+    assert found, result.stdout
+    inside, probability, _, _ = (float(w) for w in found.groups())
+    # What the gate is for: an answer is trusted more when the topic model is sure of that
+    # very topic, and when the message reads as one of ours.
+    assert probability > 0 and inside > 0
+    assert "in use: (" in result.stdout

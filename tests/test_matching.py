@@ -215,12 +215,12 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.544 helpful, 0.830
-    # within one tap, 0.866 declined), not a target to tune to.
+    # from. A regression guard a little under what was measured (0.571 helpful, 0.836
+    # within one tap, 0.845 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
-    assert result.accuracy >= 0.50, result.misses
-    assert result.one_tap_rate >= 0.78, result.misses
-    assert result.refusal_rate >= 0.83, result.misses
+    assert result.accuracy >= 0.53, result.misses
+    assert result.one_tap_rate >= 0.79, result.misses
+    assert result.refusal_rate >= 0.81, result.misses
 
 
 @pytest.mark.skipif(
