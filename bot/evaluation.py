@@ -26,7 +26,7 @@ Messages people really wrote and messages written to look like them are reported
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -51,6 +51,7 @@ class Question:
     category: str | None = None
     source: str | None = None
     lang: str | None = None
+    second: tuple[str | None, ...] | None = None  # a second, blind labeller's `accept`
 
     @property
     def in_scope(self) -> bool:
@@ -142,6 +143,17 @@ class EvalResult:
             groups.setdefault(name, EvalResult()).outcomes.append(outcome)
         return groups
 
+    def judged_by(self, labels: Callable[[Question], tuple[str | None, ...] | None]) -> EvalResult:
+        """The same replies judged by other labels; messages without them are left out."""
+        judged = EvalResult()
+        for outcome in self.outcomes:
+            accept = labels(outcome.question)
+            if accept:
+                judged.outcomes.append(
+                    replace(outcome, question=replace(outcome.question, accept=accept))
+                )
+        return judged
+
     def suggested_rate(self) -> float:
         return _share(sum(o.suggested for o in self.outcomes), len(self.outcomes))
 
@@ -181,13 +193,7 @@ def _question(path: Path, number: int, item: object) -> Question:
     if not isinstance(item, dict) or not isinstance(item.get("q"), str):
         raise QuestionFileError(f"{where} needs a 'q' text")
     if "accept" in item:
-        accept = item["accept"]
-        valid = isinstance(accept, list) and accept
-        if not valid or not all(a is None or isinstance(a, str) for a in accept):
-            raise QuestionFileError(
-                f"{where}: 'accept' must be a list of topic ids and/or null ([null]: decline)"
-            )
-        accepted = tuple(accept)
+        accepted = _labels(where, "accept", item["accept"])
     elif "expect" in item:
         expect = item["expect"]
         if not isinstance(expect, list) or not all(isinstance(e, str) for e in expect):
@@ -199,7 +205,21 @@ def _question(path: Path, number: int, item: object) -> Question:
     extras = [item.get(key) for key in ("category", "source", "lang")]
     if not all(value is None or isinstance(value, str) for value in extras):
         raise QuestionFileError(f"{where}: 'category', 'source' and 'lang' must be texts")
-    return Question(item["q"], accepted, *extras)
+    category, source, lang = extras
+    second = _labels(where, "second", item["second"]) if "second" in item else None
+    return Question(item["q"], accepted, category, source, lang, second)
+
+
+def _labels(where: str, key: str, labels: object) -> tuple[str | None, ...]:
+    if (
+        not isinstance(labels, list)
+        or not labels
+        or not all(a is None or isinstance(a, str) for a in labels)
+    ):
+        raise QuestionFileError(
+            f"{where}: '{key}' must be a list of topic ids and/or null ([null]: decline)"
+        )
+    return tuple(labels)
 
 
 def evaluate(matcher: Matcher, questions: Iterable[Question]) -> EvalResult:
@@ -210,6 +230,31 @@ def evaluate(matcher: Matcher, questions: Iterable[Question]) -> EvalResult:
         outcome = Outcome(question, match.topic, match.score, match.alternatives, suggested)
         result.outcomes.append(outcome)
     return result
+
+
+def either_labeller(question: Question) -> tuple[str | None, ...] | None:
+    """A topic either labeller found helpful (the first labeller's first); declining is
+    acceptable where either found it so."""
+    if question.second is None:
+        return None
+    topics = [*question.accept, *(t for t in question.second if t not in question.accept)]
+    return tuple(topics)
+
+
+def second_labeller(question: Question) -> tuple[str | None, ...] | None:
+    return question.second
+
+
+def labeller_agreement(result: EvalResult) -> EvalResult:
+    """The second labeller's own first choice as the answer (and their next two topics as
+    the buttons), judged by the first labels: how far two careful people agree."""
+    human = EvalResult()
+    for outcome in result.outcomes:
+        second = outcome.question.second
+        if second:
+            offered = tuple(t for t in second[1 : ONE_TAP + 1] if t is not None)
+            human.outcomes.append(Outcome(outcome.question, second[0], 0, offered, False))
+    return human
 
 
 def format_report(result: EvalResult) -> str:
@@ -227,6 +272,8 @@ def format_report(result: EvalResult) -> str:
             lines += ["", f"-- {name} ({len(part.outcomes)})"]
         lines += _headline(part)
         lines += _table(part)
+    if any(o.question.second for o in result.outcomes):
+        lines += _labelled_twice(result)
     lines.append("")
     lines.append("calibration: answers given at confidence >= x, and how many were right")
     for level, given, right in result.calibration():
@@ -242,6 +289,21 @@ def format_report(result: EvalResult) -> str:
             f"  expected {expected:<24} got {got} [{outcome.score}]{tap}: {outcome.question.text}"
         )
     return "\n".join(lines).lstrip("\n")
+
+
+def _labelled_twice(result: EvalResult) -> list[str]:
+    """What a second, blind labelling says: the bot judged by it, and by either labeller,
+    and how the second labeller's own choices fare by the first labels."""
+    views = [
+        ("the bot, judged by the second labeller", result.judged_by(second_labeller)),
+        ("the bot, judged by either labeller", result.judged_by(either_labeller)),
+        ("the second labeller's own choices, judged by the first", labeller_agreement(result)),
+    ]
+    lines = []
+    for title, view in views:
+        lines += ["", f"-- {title} ({len(view.outcomes)} labelled twice)"]
+        lines += _headline(view)[:3]
+    return lines
 
 
 def _headline(result: EvalResult) -> list[str]:

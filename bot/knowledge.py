@@ -42,7 +42,9 @@ MESSAGES_FILE = "real-messages.yaml"
 # libyaml's safe parser where PyYAML was built with it (its wheels are): about thirty times
 # faster than the pure-Python one, which had become most of a start-up.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-MESSAGE_KEYS = {"q", "accept", "category", "lang", "source", "note"}
+# `second`: a second, blind labeller's `accept`; measured against (bot/evaluation.py), never
+# learnt from.
+MESSAGE_KEYS = {"q", "accept", "second", "category", "lang", "source", "note"}
 COUNTRIES_FILE = "countries.yaml"
 # The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
 # sign at all makes it SEDANG (bot/offers.py); a legal bar makes it TINGGI on its own.
@@ -877,9 +879,14 @@ def _load_message(
     if not isinstance(accept, list) or not accept:
         report.add(MESSAGES_FILE, where, "needs 'accept': topic ids and/or null ([null]: decline)")
         return None
-    for topic in accept:
-        if topic is not None and topic not in entries:
-            report.add(MESSAGES_FILE, where, f"unknown topic {topic!r} in 'accept'")
+    second = item.get("second", [])
+    if not isinstance(second, list):
+        report.add(MESSAGES_FILE, where, "'second' must be a list like 'accept'")
+        second = []
+    for key, topics in (("accept", accept), ("second", second)):
+        for topic in topics:
+            if topic is not None and topic not in entries:
+                report.add(MESSAGES_FILE, where, f"unknown topic {topic!r} in {key!r}")
     if not isinstance(item.get("source"), str) or not item["source"].strip():
         report.add(MESSAGES_FILE, where, "needs a 'source' (the page's address, or \"written\")")
     return LabelledMessage(item["q"], tuple(accept))

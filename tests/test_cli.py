@@ -74,6 +74,17 @@ def test_check_kb_lists_problems_and_exits_1(kb_copy: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_check_kb_checks_a_second_labellers_topics_as_the_first(kb_copy: Path) -> None:
+    (kb_copy / "real-messages.yaml").write_text(
+        'questions:\n  - q: "paspor sy ditahan agen"\n    accept: [paspor-ditahan]\n'
+        '    second: [paspor-ditahn]\n    source: "https://example.com/a"\n',
+        encoding="utf-8",
+    )
+    result = run("check-kb", env={"KNOWLEDGE_DIR": str(kb_copy)})
+    assert result.returncode == 1
+    assert "unknown topic 'paspor-ditahn' in 'second'" in result.stdout
+
+
 def test_eval_reports_accuracy_refusal_and_misses(tmp_path: Path) -> None:
     questions = tmp_path / "q.yaml"
     questions.write_text(
@@ -86,6 +97,33 @@ def test_eval_reports_accuracy_refusal_and_misses(tmp_path: Path) -> None:
     assert "in-scope top-1 accuracy: 0.500 (1/2)" in result.stdout
     assert "out-of-scope refusal:    1.000 (1/1)" in result.stdout
     assert "expected visa" in result.stdout and "halo" in result.stdout
+
+
+def test_eval_judges_the_bot_by_a_second_labeller_too_and_says_how_far_people_agree(
+    tmp_path: Path,
+) -> None:
+    questions = tmp_path / "q.yaml"
+    questions.write_text(
+        # The labellers differ on the first two: a held passport the first labeller sees as a
+        # withdrawal's trouble, a recipe the second finds loosely ours.
+        'questions:\n  - q: "paspor sy ditahan agen"\n'
+        "    accept: [mundur-sebelum-berangkat]\n    second: [paspor-ditahan]\n"
+        '  - q: "resep rendang"\n    accept: [null]\n    second: [pulang, null]\n'
+        '  - q: "halo min"\n    accept: [sapaan]\n',
+        encoding="utf-8",
+    )
+    result = run("eval", str(questions))
+    assert result.returncode == 0, result.stderr
+    by_second, by_either, people = result.stdout.split("\n-- ")[1:4]
+    assert by_second.startswith("the bot, judged by the second labeller (2 labelled twice)")
+    assert "in-scope top-1 accuracy: 1.000 (2/2)" in by_second  # declining is right by it
+    assert by_either.startswith("the bot, judged by either labeller")
+    assert "in-scope top-1 accuracy: 1.000 (2/2)" in by_either
+    assert people.startswith("the second labeller's own choices, judged by the first")
+    assert "in-scope top-1 accuracy: 0.000 (0/1)" in people
+    assert "out-of-scope refusal:    0.000 (0/1)" in people
+    # the headline stays judged by `accept` alone
+    assert result.stdout.count("in-scope top-1 accuracy: 0.500 (1/2)") == 1
 
 
 def test_eval_without_files_reports_every_set_per_category_with_calibration() -> None:
