@@ -7,6 +7,10 @@ questions:
     lang: id                     # optional: id, en, min
     source: https://...          # where a real message was found, or "written"
 
+A message labelled twice, blind, also has `second:` (the second labeller's `accept`): the
+report then judges the same replies by it and by either labeller, and the second labeller's
+own choices by the first labels (how far people agree). The headline stays `accept`.
+
 `accept` lists every topic whose answer would help; `null` in it means declining is
 acceptable too, and `[null]` means the message must be declined. The older form
 `expect: [ids]` (`expect: []` = decline) is read as the same thing.
@@ -233,8 +237,8 @@ def evaluate(matcher: Matcher, questions: Iterable[Question]) -> EvalResult:
 
 
 def either_labeller(question: Question) -> tuple[str | None, ...] | None:
-    """A topic either labeller found helpful (the first labeller's first); declining is
-    acceptable where either found it so."""
+    """Every topic either labeller found helpful (the first labeller's in their order, then
+    the second's others); declining is acceptable where either found it so."""
     if question.second is None:
         return None
     topics = [*question.accept, *(t for t in question.second if t not in question.accept)]
@@ -242,6 +246,7 @@ def either_labeller(question: Question) -> tuple[str | None, ...] | None:
 
 
 def second_labeller(question: Question) -> tuple[str | None, ...] | None:
+    """The second labeller's topics alone."""
     return question.second
 
 

@@ -13,7 +13,8 @@ Four steps, cheapest first:
    and each topic's example questions.
 4. A character n-gram classifier that knows the out-of-scope class (bot/scorer.py)
    gives its own probabilities; they are blended into the ranking and into the 0-100
-   confidence. Below the threshold the bot says it does not know.
+   confidence, which for a story is a fitted "gate" (GATE below). Below the threshold the
+   bot says it does not know.
 """
 
 from __future__ import annotations
@@ -390,9 +391,9 @@ class GateInputs:
     def features(self) -> tuple[float, float, float]:
         return (self.inside, self.probability, math.log(self.words + 1))
 
-    def gate(self, weights: tuple[float, ...] = GATE) -> float:
+    def gate(self) -> float:
         """0-100: how likely the chosen topic's answer helps, by the fitted gate."""
-        *coefficients, intercept = weights
+        *coefficients, intercept = GATE
         z = intercept + sum(w * x for w, x in zip(coefficients, self.features(), strict=True))
         return 100 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
