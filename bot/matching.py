@@ -88,6 +88,11 @@ GATE_LEVEL = 40  # a story is answered at this gate confidence or more
 # which the gate never learnt from, and the words decide them well.
 GATE_SLIDE = 2.0
 GATE_SUGGEST_FLOOR = 10  # SUGGEST_FLOOR on the gate's scale: it gives wrong guesses lower values
+# A short question (no story share) the words would answer is still declined when the gate
+# gives its topic less than this: short chat that shares words with a topic's examples
+# ("nomor antrian nya habis, besok lagi katanya") but that the models trained on real
+# messages see as none of ours.
+GATE_VETO = 20
 # Below the threshold, from here: the closest topics are offered ("Maksud Anda"); under it a
 # message shares nothing with ours ("resep rendang"), and topic buttons would only puzzle.
 SUGGEST_FLOOR = 20
@@ -371,11 +376,13 @@ class Matcher:
         inputs = self._gate_inputs(normalised, probabilities[topic])
         say = _sliding(OUTSIDE_SAY, story)
         question = 100 * (say * inputs.inside + (1 - say) * words_say)
+        gate = inputs.gate()
         gated = min(1.0, GATE_SLIDE * story)
-        score = round((1 - gated) * question + gated * inputs.gate())
+        score = round((1 - gated) * question + gated * gate)
         threshold = (1 - gated) * _sliding(THRESHOLD, story) + gated * GATE_LEVEL
         others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
-        if score >= threshold:
+        vetoed = not story and gate < GATE_VETO
+        if score >= threshold and not vetoed:
             return Match(topic, score, others, "ranked", story >= STORY)
         if score >= (1 - gated) * SUGGEST_FLOOR + gated * GATE_SUGGEST_FLOOR:
             return Match(None, score, (topic, *others)[:OFFERED], "none")

@@ -198,6 +198,24 @@ def test_off_topic_is_refused(matcher: Matcher, question: str) -> None:
     assert matcher.match(question).topic is None
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "nomor antrian nya habis, besok lagi katanya",
+        "kata nya ga papa kok, santai aja",
+        "mereka bilang capek pengen istirahat di rumah",
+    ],
+)
+def test_short_chat_that_only_shares_a_word_with_a_topic_is_declined(
+    matcher: Matcher, line: str
+) -> None:
+    # "nomor", "bilang", "ga papa" are words of our topics' examples; the words alone
+    # answered these with a topic, the models trained on real messages see none of ours.
+    match = matcher.match(line)
+    assert match.topic is None
+    assert match.alternatives  # "Maksud Anda": the closest topics stay one tap away
+
+
 def test_score_is_a_0_to_100_confidence(matcher: Matcher) -> None:
     strong = matcher.match("paspor saya ditahan majikan")
     weak = matcher.match("harga emas hari ini")
@@ -215,12 +233,12 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.571 helpful, 0.836
-    # within one tap, 0.845 declined), not a target to tune to.
+    # from. A regression guard a little under what was measured (0.575 helpful, 0.842
+    # within one tap, 0.863 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
     assert result.accuracy >= 0.53, result.misses
-    assert result.one_tap_rate >= 0.79, result.misses
-    assert result.refusal_rate >= 0.81, result.misses
+    assert result.one_tap_rate >= 0.80, result.misses
+    assert result.refusal_rate >= 0.83, result.misses
 
 
 @pytest.mark.skipif(
