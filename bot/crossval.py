@@ -22,7 +22,6 @@ import yaml
 from bot.evaluation import EvalResult, Question, evaluate, load_questions
 from bot.knowledge import MESSAGES_FILE, load_knowledge
 from bot.matching import Matcher
-from bot.normalize import normalize
 
 FOLDS = 5
 
@@ -74,12 +73,10 @@ def fit_gate(
     helped: list[bool] = []
     for fold, matcher, held_out in _folds(knowledge_dir, folds):
         for question in held_out:
-            if matcher.match(question.text).rule not in ("ranked", "none"):
+            found = matcher.gate_inputs(question.text)
+            if found is None:
                 continue
-            normalised = normalize(question.text, matcher.kb.lexicon)
-            if not any(word.isalpha() for word in normalised.split()):
-                continue
-            topic, inputs = matcher.gate_inputs(normalised)
+            topic, inputs = found
             features.append(inputs.features())
             helped.append(topic in question.accept)
         progress(f"fold {fold + 1}/{folds}: {len(features)} ranked messages so far")

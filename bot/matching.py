@@ -332,7 +332,7 @@ class Matcher:
             )
         if ruled is not None:
             return ruled
-        if not any(word.isalpha() for word in normalised.split()):
+        if not _asks_something(normalised):
             return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
         return self._ranked(normalised)
 
@@ -356,8 +356,12 @@ class Matcher:
         )
         return blended, lexical, declined, probabilities
 
-    def gate_inputs(self, normalised: str) -> tuple[str, GateInputs]:
-        """The best topic for a text already through `normalize`, and what the gate reads."""
+    def gate_inputs(self, text: str) -> tuple[str, GateInputs] | None:
+        """The best topic for a message and what the gate reads of it; None when the gate
+        never sees it (a rule answers it, or numbers alone ask nothing), as in `match`."""
+        normalised = normalize(text, self.kb.lexicon)
+        if self._rule(normalised) is not None or not _asks_something(normalised):
+            return None
         blended, _, _, probabilities = self._blended(normalised, story_share(normalised))
         topic = blended[0][0]
         return topic, self._gate_inputs(normalised, probabilities[topic])
@@ -378,13 +382,13 @@ class Matcher:
         question = 100 * (say * inputs.inside + (1 - say) * words_say)
         gate = inputs.gate()
         gated = min(1.0, GATE_SLIDE * story)
-        score = round((1 - gated) * question + gated * gate)
-        threshold = (1 - gated) * _sliding(THRESHOLD, story) + gated * GATE_LEVEL
+        score = round(_sliding((question, gate), gated))
+        threshold = _sliding((_sliding(THRESHOLD, story), GATE_LEVEL), gated)
         others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
         vetoed = not story and gate < GATE_VETO
         if score >= threshold and not vetoed:
             return Match(topic, score, others, "ranked", story >= STORY)
-        if score >= (1 - gated) * SUGGEST_FLOOR + gated * GATE_SUGGEST_FLOOR:
+        if score >= _sliding((SUGGEST_FLOOR, GATE_SUGGEST_FLOOR), gated):
             return Match(None, score, (topic, *others)[:OFFERED], "none")
         return Match(None, score, (), "none")
 
@@ -405,6 +409,10 @@ class GateInputs:
         return 100 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def _asks_something(normalised: str) -> bool:
+    return any(word.isalpha() for word in normalised.split())
+
+
 def story_share(normalised: str) -> float:
     """0 for a short question, 1 for a story, in between by the number of words."""
     words = len(normalised.split())
@@ -412,6 +420,7 @@ def story_share(normalised: str) -> float:
 
 
 def _sliding(bounds: tuple[float, float], story: float) -> float:
-    """A setting between its short-question and its story value."""
+    """A value between `low` (at 0) and `high` (at 1): a setting between its short-question
+    and its story value, or the mix of the two confidences by the gate's share."""
     low, high = bounds
     return low + story * (high - low)

@@ -14,12 +14,18 @@ from bot.knowledge import MESSAGES_FILE
 from tests.conftest import run_main
 
 
-def test_each_collected_message_is_measured_once_by_a_model_that_never_saw_its_page(
-    kb_copy: Path,
-) -> None:
+def keep_every_twelfth_message(kb_copy: Path) -> list[dict[str, object]]:
+    """Cuts the copy's training messages to a twelfth, so a fold trains in seconds."""
     path = kb_copy / MESSAGES_FILE
     messages = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"][::12]
     path.write_text(yaml.safe_dump({"questions": messages}, allow_unicode=True), encoding="utf-8")
+    return messages
+
+
+def test_each_collected_message_is_measured_once_by_a_model_that_never_saw_its_page(
+    kb_copy: Path,
+) -> None:
+    messages = keep_every_twelfth_message(kb_copy)
     collected = [m for m in messages if m["source"] != "written"]
 
     result = run_main(
@@ -53,9 +59,7 @@ def test_files_and_cross_validation_are_not_mixed() -> None:
 
 
 def test_the_stories_gate_is_fitted_on_messages_the_model_never_saw(kb_copy: Path) -> None:
-    path = kb_copy / MESSAGES_FILE
-    messages = yaml.safe_load(path.read_text(encoding="utf-8"))["questions"][::12]
-    path.write_text(yaml.safe_dump({"questions": messages}, allow_unicode=True), encoding="utf-8")
+    keep_every_twelfth_message(kb_copy)
 
     result = run_main(
         "eval",
