@@ -138,6 +138,10 @@ def test_polite_tolong_with_a_question_answers_the_question(
         "keluarga ditelpon, adik kami baru dilepas kalau bayar tebusan 50 juta",
         "tolong, kami disandera di mess",
         "they took my phone and won't let me leave",
+        # Violence by an employer or agent, however it is named: the help lines come first.
+        "majikan sy suka nampar, kemarin sy ditamparin lg sampe bibir berdarah",
+        "kakak sy ditendang agen di penampungan",
+        "my employer slapped me this morning",
     ],
 )
 def test_signs_of_danger_without_tolong_still_go_to_the_emergency_first(
