@@ -409,26 +409,32 @@ def _eval(kb: KnowledgeBase, settings: Settings, files: list[Path]) -> int:
 
 
 def _cross_validate(settings: Settings, files: list[Path], folds: int) -> int:
-    if files:
-        raise UsageError("--cross-validate measures the training messages, not files")
-    if folds < 2:
-        raise UsageError("--cross-validate needs at least 2 folds")
+    _check_folds("--cross-validate", "measures", files, folds)
     directory = settings.knowledge_dir
     print(f"=== {MESSAGES_FILE}: {folds}-fold cross-validation, grouped by page")
-    result = cross_validate(directory, folds, lambda line: print(line, file=sys.stderr))
-    print(format_report(result))
+    print(format_report(cross_validate(directory, folds, _to_stderr)))
     return 0
 
 
 def _fit_gate(settings: Settings, files: list[Path], folds: int) -> int:
-    if files:
-        raise UsageError("--fit-gate learns from the training messages, not files")
-    if folds < 2:
-        raise UsageError("--fit-gate needs at least 2 folds")
-    weights = fit_gate(settings.knowledge_dir, folds, lambda line: print(line, file=sys.stderr))
+    _check_folds("--fit-gate", "learns from", files, folds)
+    weights = fit_gate(settings.knowledge_dir, folds, _to_stderr)
     print(f"GATE = {weights}  # (one of ours, topic probability, log words, intercept)")
     print(f"in use: {GATE} (bot/matching.py)")
     return 0
+
+
+def _check_folds(option: str, does: str, files: list[Path], folds: int) -> None:
+    """Both fold commands train on the knowledge base's own messages, page by page."""
+    if files:
+        raise UsageError(f"{option} {does} the training messages, not files")
+    if folds < 2:
+        raise UsageError(f"{option} needs at least 2 folds")
+
+
+def _to_stderr(line: str) -> None:
+    """Progress of a long command, apart from its result on stdout."""
+    print(line, file=sys.stderr)
 
 
 def _check_kb(directory: Path) -> int:
