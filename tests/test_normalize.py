@@ -36,6 +36,15 @@ def test_real_lexicon_reads_slang_minang_and_old_terms(kb) -> None:  # type: ign
     assert "uang" in normalize("bara pitih nyo", kb.lexicon)
 
 
+def test_common_chat_abbreviations_read_as_words(kb) -> None:  # type: ignore[no-untyped-def]
+    # "brgkt" alone was written 17 times in 296 questions people typed for us (7 December).
+    assert normalize("PT suruh brgkt minggu dpn tpi blm ada kontrak, blh gk?", kb.lexicon) == (
+        normalize(
+            "PT suruh berangkat minggu depan tapi belum ada kontrak, boleh tidak?", kb.lexicon
+        )
+    )
+
+
 def test_html_and_control_characters_are_just_text() -> None:
     assert clean("<b>halo</b>\x00\x07") == "b halo b"
 
