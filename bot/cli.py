@@ -391,6 +391,7 @@ EVAL_SETS = (
     PROJECT_ROOT.parent / "shared" / "eval" / "dev-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "fresh-questions.yaml",
+    PROJECT_ROOT / "tests" / "data" / "fresh-questions-2.yaml",
     PROJECT_ROOT / "knowledge" / "real-messages.yaml",
 )
 

@@ -131,6 +131,7 @@ def test_eval_without_files_reports_every_set_per_category_with_calibration() ->
     assert result.returncode == 0, result.stderr
     assert "=== validation-questions.yaml" in result.stdout
     assert "=== fresh-questions.yaml" in result.stdout
+    assert "=== fresh-questions-2.yaml" in result.stdout
     assert "=== real-messages-validation.yaml" in result.stdout
     assert "=== real-messages.yaml" in result.stdout
     assert "within one tap:" in result.stdout

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.evaluation import evaluate, load_questions
@@ -10,6 +12,7 @@ from tests.conftest import PROJECT_ROOT, SHARED_EVAL
 
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml"
 FRESH = PROJECT_ROOT / "tests" / "data" / "fresh-questions.yaml"
+FRESH_II = PROJECT_ROOT / "tests" / "data" / "fresh-questions-2.yaml"
 REAL_MESSAGES = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
 
 
@@ -235,13 +238,26 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
     assert result.refusal_rate >= 0.93, result.misses
 
 
-def test_fresh_questions_written_without_seeing_the_bot(matcher: Matcher) -> None:
-    # Written on 7 December from the topic list alone. A regression guard a little under what
-    # was measured (0.841 helpful, 0.963 within one tap, 0.980 declined), not a target.
-    result = evaluate(matcher, load_questions(FRESH))
-    assert result.accuracy >= 0.80, result.misses
-    assert result.one_tap_rate >= 0.93, result.misses
-    assert result.refusal_rate >= 0.94, result.misses
+@pytest.mark.parametrize(
+    ("path", "floors"),
+    [
+        # Measured 0.841 helpful, 0.967 within one tap, 0.980 declined.
+        (FRESH, (0.80, 0.93, 0.94)),
+        # Another writer, never tuned on: 0.866, 0.970, 1.000.
+        (FRESH_II, (0.82, 0.93, 0.95)),
+    ],
+    ids=["fresh", "fresh II"],
+)
+def test_fresh_questions_written_without_seeing_the_bot(
+    matcher: Matcher, path: Path, floors: tuple[float, float, float]
+) -> None:
+    # Written on 7 December from the topic list alone. Regression guards a little under what
+    # was measured, not targets.
+    result = evaluate(matcher, load_questions(path))
+    helpful, one_tap, declined = floors
+    assert result.accuracy >= helpful, result.misses
+    assert result.one_tap_rate >= one_tap, result.misses
+    assert result.refusal_rate >= declined, result.misses
 
 
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
