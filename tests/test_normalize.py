@@ -37,7 +37,7 @@ def test_real_lexicon_reads_slang_minang_and_old_terms(kb) -> None:  # type: ign
 
 
 def test_common_chat_abbreviations_read_as_words(kb) -> None:  # type: ignore[no-untyped-def]
-    # "brgkt" alone was written 17 times in 296 questions people typed for us (7 December).
+    # "brgkt" alone was written 17 times in the 296 fresh questions written for us on 7 December.
     assert normalize("PT suruh brgkt minggu dpn tpi blm ada kontrak, blh gk?", kb.lexicon) == (
         normalize(
             "PT suruh berangkat minggu depan tapi belum ada kontrak, boleh tidak?", kb.lexicon
