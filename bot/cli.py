@@ -392,6 +392,7 @@ EVAL_SETS = (
     PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "fresh-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "fresh-questions-2.yaml",
+    PROJECT_ROOT / "tests" / "data" / "fresh-questions-3.yaml",
     PROJECT_ROOT / "knowledge" / "real-messages.yaml",
 )
 
@@ -453,7 +454,7 @@ def _check_kb(directory: Path) -> int:
         f"OK: {len(kb.entries)} topics in {len(kb.groups)} groups, {questions} example questions, "
         f"{len(kb.contacts)} contacts, {len(kb.countries)} countries, "
         f"{len(kb.warning_signs)} warning signs, {len(kb.lexicon.words)} lexicon words, "
-        f"{len(messages)} real messages to learn from"
+        f"{len(messages)} labelled messages to learn from"
     )
     return 0
 

@@ -39,6 +39,11 @@ OUT_OF_SCOPE_FILE = "out_of_scope.yaml"
 # learns from them (bot/scorer.py). Read only to train and by check-kb, never at a start
 # from the cached model: it is the largest file here.
 MESSAGES_FILE = "real-messages.yaml"
+# Questions written from the topic list alone by writers who never saw the bot (helper
+# sessions): they teach the model every topic in the question register, where real messages
+# name some topics rarely. Read like MESSAGES_FILE; a missing `source` means "written".
+WRITTEN_FILE = "written-questions.yaml"
+TRAINING_FILES = (MESSAGES_FILE, WRITTEN_FILE)
 # libyaml's safe parser where PyYAML was built with it (its wheels are): about thirty times
 # faster than the pure-Python one, which had become most of a start-up.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -264,7 +269,7 @@ def load_knowledge(directory: Path) -> KnowledgeBase:
     documents = {
         path.name: _read_yaml(path, report)
         for path in sorted(directory.glob("*.yaml"))
-        if path.name != MESSAGES_FILE
+        if path.name not in TRAINING_FILES
     }
 
     contacts = _load_contacts(documents.pop(CONTACTS_FILE, None), report)
@@ -841,52 +846,54 @@ class LabelledMessage:
 
 def load_messages(kb: KnowledgeBase) -> tuple[LabelledMessage, ...]:
     """The training messages beside the knowledge base (none when it has no folder or
-    file); raise KnowledgeError listing every problem."""
-    path = messages_path(kb)
-    if path is None:
-        return ()
+    files); raise KnowledgeError listing every problem."""
     report = _Collector()
-    document = _read_yaml(path, report)
-    items = document.get("questions") if isinstance(document, dict) else None
-    if not report.problems and not isinstance(items, list):
-        report.add(MESSAGES_FILE, None, "needs a 'questions:' list")
     messages = []
-    for number, item in enumerate(items if isinstance(items, list) else [], start=1):
-        message = _load_message(number, item, kb.entries, report)
-        if message is not None:
-            messages.append(message)
+    for path in messages_paths(kb):
+        document = _read_yaml(path, report)
+        items = document.get("questions") if isinstance(document, dict) else None
+        if not isinstance(items, list):
+            if not any(problem.file == path.name for problem in report.problems):
+                report.add(path.name, None, "needs a 'questions:' list")
+            continue
+        for number, item in enumerate(items, start=1):
+            message = _load_message(path.name, number, item, kb.entries, report)
+            if message is not None:
+                messages.append(message)
     if report.problems:
         raise KnowledgeError(report.problems)
     return tuple(messages)
 
 
-def messages_path(kb: KnowledgeBase) -> Path | None:
-    if kb.directory is None or not (kb.directory / MESSAGES_FILE).is_file():
-        return None
-    return kb.directory / MESSAGES_FILE
+def messages_paths(kb: KnowledgeBase) -> tuple[Path, ...]:
+    """The training files that exist, real messages first."""
+    if kb.directory is None:
+        return ()
+    return tuple(kb.directory / name for name in TRAINING_FILES if (kb.directory / name).is_file())
 
 
 def _load_message(
-    number: int, item: Any, entries: Mapping[str, Entry], report: _Collector
+    file: str, number: int, item: Any, entries: Mapping[str, Entry], report: _Collector
 ) -> LabelledMessage | None:
     where = f"message #{number}"
     if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
-        report.add(MESSAGES_FILE, where, "needs a 'q' text")
+        report.add(file, where, "needs a 'q' text")
         return None
     for key in sorted(set(item) - MESSAGE_KEYS):
-        report.add(MESSAGES_FILE, where, f"unknown key {key!r}")
+        report.add(file, where, f"unknown key {key!r}")
     accept = item.get("accept")
     if not isinstance(accept, list) or not accept:
-        report.add(MESSAGES_FILE, where, "needs 'accept': topic ids and/or null ([null]: decline)")
+        report.add(file, where, "needs 'accept': topic ids and/or null ([null]: decline)")
         return None
     second = item.get("second", [])
     if not isinstance(second, list):
-        report.add(MESSAGES_FILE, where, "'second' must be a list like 'accept'")
+        report.add(file, where, "'second' must be a list like 'accept'")
         second = []
     for key, topics in (("accept", accept), ("second", second)):
         for topic in topics:
             if topic is not None and topic not in entries:
-                report.add(MESSAGES_FILE, where, f"unknown topic {topic!r} in {key!r}")
-    if not isinstance(item.get("source"), str) or not item["source"].strip():
-        report.add(MESSAGES_FILE, where, "needs a 'source' (the page's address, or \"written\")")
+                report.add(file, where, f"unknown topic {topic!r} in {key!r}")
+    source = item.get("source", "written" if file == WRITTEN_FILE else None)
+    if not isinstance(source, str) or not source.strip():
+        report.add(file, where, "needs a 'source' (the page's address, or \"written\")")
     return LabelledMessage(item["q"], tuple(accept))

@@ -1,9 +1,10 @@
 """The topic model: which topic a message reads like, and whether it is one of ours at all.
 
 Two logistic regressions (scikit-learn) over the same features, trained from the knowledge
-base (each topic's example questions, titles and keywords, and knowledge/out_of_scope.yaml)
-and from knowledge/real-messages.yaml, messages real people wrote, labelled with the topics
-whose answers would help them (the first fully, the others at SECOND_LABEL):
+base (each topic's example questions, titles and keywords, and knowledge/out_of_scope.yaml),
+from knowledge/real-messages.yaml, messages real people wrote, and from
+knowledge/written-questions.yaml, questions written from the topic list alone; each labelled
+with the topics whose answers would help (the first fully, the others at SECOND_LABEL):
 - `probabilities`: one class per topic and one for "none of ours";
 - `outside`: one yes/no model, "not one of ours", since a single class among 41 topics is
   never sure enough to say it alone.
@@ -13,11 +14,11 @@ affixes).
 
 Fitting takes seconds and importing scikit-learn about one, so the fitted weights are kept
 in a cache file named after a fingerprint of everything the fit sees (the training texts as
-the model reads them, the messages file, scikit-learn's version, this module's format): only
+the model reads them, the training files, scikit-learn's version, this module's format): only
 the first start after a knowledge change trains. The file holds plain arrays (NumPy .npz,
 read without pickle: a cache folder must not be a way to run code), and a message is scored
-with NumPy alone, so a start from the cache never imports scikit-learn nor reads the messages
-file. A cache that cannot be read is retrained; one that cannot be written is only logged.
+with NumPy alone, so a start from the cache never imports scikit-learn nor reads the training
+files. A cache that cannot be read is retrained; one that cannot be written is only logged.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from bot.knowledge import KnowledgeBase, load_messages, messages_path
+from bot.knowledge import KnowledgeBase, load_messages, messages_paths
 from bot.normalize import normalize
 from bot.stemming import stemmer
 
@@ -115,15 +116,14 @@ def _sklearn_version() -> str:
 
 def fingerprint(kb: KnowledgeBase) -> str:
     """Changes whenever the fitted model could: its inputs, settings or library. Cheap: the
-    messages file counts by its bytes, so a start from the cache never parses it."""
+    training files count by their bytes, so a start from the cache never parses them."""
     own = [
         (normalize(text, kb.lexicon), entry.id)
         for entry in kb.entries.values()
         for text in (*entry.questions, *entry.title.values(), " ".join(entry.keywords))
     ]
     own += [(normalize(q, kb.lexicon), OUT_OF_SCOPE) for q in kb.out_of_scope]
-    path = messages_path(kb)
-    messages = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+    messages = [hashlib.sha256(path.read_bytes()).hexdigest() for path in messages_paths(kb)]
     settings = [MODEL_FORMAT, _sklearn_version(), CHAR_NGRAMS, WORD_NGRAMS, C, C_OUTSIDE]
     settings += [MIN_DF, CHAR_FEATURES, WORD_FEATURES, TOLERANCE]
     settings += [SECOND_LABEL, sorted(kb.lexicon.words.items())]

@@ -85,6 +85,15 @@ def test_check_kb_checks_a_second_labellers_topics_as_the_first(kb_copy: Path) -
     assert "unknown topic 'paspor-ditahn' in 'second'" in result.stdout
 
 
+def test_check_kb_names_the_written_questions_file_where_a_label_is_wrong(kb_copy: Path) -> None:
+    with (kb_copy / "written-questions.yaml").open("a", encoding="utf-8") as file:
+        file.write('  - q: "paspor sy ditahan agen"\n    accept: [paspor-ditahn]\n')
+    result = run("check-kb", env={"KNOWLEDGE_DIR": str(kb_copy)})
+    assert result.returncode == 1
+    assert "written-questions.yaml: message #" in result.stdout
+    assert "unknown topic 'paspor-ditahn' in 'accept'" in result.stdout
+
+
 def test_eval_reports_accuracy_refusal_and_misses(tmp_path: Path) -> None:
     questions = tmp_path / "q.yaml"
     questions.write_text(
@@ -132,6 +141,7 @@ def test_eval_without_files_reports_every_set_per_category_with_calibration() ->
     assert "=== validation-questions.yaml" in result.stdout
     assert "=== fresh-questions.yaml" in result.stdout
     assert "=== fresh-questions-2.yaml" in result.stdout
+    assert "=== fresh-questions-3.yaml" in result.stdout
     assert "=== real-messages-validation.yaml" in result.stdout
     assert "=== real-messages.yaml" in result.stdout
     assert "within one tap:" in result.stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from bot.crossval import page
-from bot.knowledge import MESSAGES_FILE, KnowledgeBase
-from tests.conftest import KNOWLEDGE_DIR, PROJECT_ROOT
+from bot.knowledge import MESSAGES_FILE, WRITTEN_FILE, KnowledgeBase
+from tests.conftest import KNOWLEDGE_DIR, PROJECT_ROOT, SHARED_EVAL
 
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
 CATEGORIES = {"story", "statement", "plea", "question", "short", "fragment"}
@@ -49,3 +49,21 @@ def test_the_training_part_is_mostly_collected() -> None:
     collected = [m for m in training if m["source"] != "written"]
     assert len(collected) >= 1000
     assert all(str(m["source"]).startswith("http") for m in collected)
+
+
+def test_no_written_question_is_one_that_is_measured() -> None:
+    # knowledge/written-questions.yaml teaches; a figure that counted one of its questions
+    # would measure what the model learnt by heart.
+    written = messages(KNOWLEDGE_DIR / WRITTEN_FILE)
+    assert len(written) >= 1000
+    measured = [
+        *(PROJECT_ROOT / "tests" / "data").glob("*.yaml"),
+        SHARED_EVAL / "dev-questions.yaml",
+    ]
+    texts = {
+        " ".join(str(m["q"]).casefold().split())
+        for path in measured
+        if path.exists()
+        for m in messages(path)
+    }
+    assert [m["q"] for m in written if " ".join(str(m["q"]).casefold().split()) in texts] == []

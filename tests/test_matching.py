@@ -13,6 +13,7 @@ from tests.conftest import PROJECT_ROOT, SHARED_EVAL
 VALIDATION = PROJECT_ROOT / "tests" / "data" / "validation-questions.yaml"
 FRESH = PROJECT_ROOT / "tests" / "data" / "fresh-questions.yaml"
 FRESH_II = PROJECT_ROOT / "tests" / "data" / "fresh-questions-2.yaml"
+FRESH_III = PROJECT_ROOT / "tests" / "data" / "fresh-questions-3.yaml"
 REAL_MESSAGES = PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml"
 
 
@@ -241,18 +242,21 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
 @pytest.mark.parametrize(
     ("path", "floors"),
     [
-        # Measured 0.841 helpful, 0.967 within one tap, 0.980 declined.
-        (FRESH, (0.80, 0.93, 0.94)),
-        # Another writer, never tuned on: 0.866, 0.970, 1.000.
-        (FRESH_II, (0.82, 0.93, 0.95)),
+        # Measured 0.923 helpful, 0.988 within one tap, 1.000 declined.
+        (FRESH, (0.89, 0.95, 0.95)),
+        # Another writer, never tuned on: 0.963, 1.000, 1.000.
+        (FRESH_II, (0.92, 0.96, 0.95)),
+        # A third, never tuned on: 0.945, 0.988, 0.950.
+        (FRESH_III, (0.91, 0.95, 0.90)),
     ],
-    ids=["fresh", "fresh II"],
+    ids=["fresh", "fresh II", "fresh III"],
 )
 def test_fresh_questions_written_without_seeing_the_bot(
     matcher: Matcher, path: Path, floors: tuple[float, float, float]
 ) -> None:
-    # Written on 7 December from the topic list alone. Regression guards a little under what
-    # was measured, not targets.
+    # Written on 7 December from the topic list alone, by other writers than those of
+    # knowledge/written-questions.yaml. Regression guards a little under what was measured,
+    # not targets.
     result = evaluate(matcher, load_questions(path))
     helpful, one_tap, declined = floors
     assert result.accuracy >= helpful, result.misses
@@ -263,12 +267,12 @@ def test_fresh_questions_written_without_seeing_the_bot(
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.575 helpful, 0.840
-    # within one tap, 0.863 declined), not a target to tune to.
+    # from. A regression guard a little under what was measured (0.591 helpful, 0.841
+    # within one tap, 0.879 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
-    assert result.accuracy >= 0.53, result.misses
-    assert result.one_tap_rate >= 0.80, result.misses
-    assert result.refusal_rate >= 0.83, result.misses
+    assert result.accuracy >= 0.56, result.misses
+    assert result.one_tap_rate >= 0.81, result.misses
+    assert result.refusal_rate >= 0.85, result.misses
 
 
 @pytest.mark.skipif(

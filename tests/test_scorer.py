@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import MESSAGES_FILE
+from bot.knowledge import TRAINING_FILES
 from bot.scorer import char_ngrams
 from tests.conftest import PROJECT_ROOT, run_main
 
@@ -21,13 +21,14 @@ def _environ(cache: Path, **extra: str) -> dict[str, str]:
 
 @pytest.fixture
 def small_kb(kb_copy: Path) -> Path:
-    """The knowledge base with a tenth of its real messages: what these tests check (when the
-    model is trained, read or trained again) does not depend on its size, and it trains in a
-    fraction of the time."""
-    path = kb_copy / MESSAGES_FILE
-    messages = yaml.safe_load(path.read_text(encoding="utf-8"))
-    messages["questions"] = messages["questions"][::10]
-    path.write_text(yaml.safe_dump(messages, allow_unicode=True), encoding="utf-8")
+    """The knowledge base with a tenth of its training messages: what these tests check (when
+    the model is trained, read or trained again) does not depend on its size, and it trains in
+    a fraction of the time."""
+    for name in TRAINING_FILES:
+        path = kb_copy / name
+        messages = yaml.safe_load(path.read_text(encoding="utf-8"))
+        messages["questions"] = messages["questions"][::10]
+        path.write_text(yaml.safe_dump(messages, allow_unicode=True), encoding="utf-8")
     return kb_copy
 
 
@@ -70,6 +71,15 @@ def test_only_the_first_start_trains_and_a_corrupt_cache_is_trained_again(
     assert "topic model: trained" in third.stdout
     assert "Traceback" not in third.stderr
     assert saved.read_bytes().startswith(b"PK")  # a whole model file again (a zip)
+
+    # a question written to teach the model changes what it learns: it trains again
+    written = small_kb / "written-questions.yaml"
+    document = yaml.safe_load(written.read_text(encoding="utf-8"))
+    document["questions"].append({"q": "cara cek PT resmi", "accept": ["cek-agensi"]})
+    written.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    fourth = run_main("eval", str(questions), env=_environ(cache, KNOWLEDGE_DIR=knowledge))
+    assert fourth.returncode == 0, fourth.stderr
+    assert "topic model: trained" in fourth.stdout
 
 
 def test_an_unwritable_cache_folder_only_costs_time(tmp_path: Path, small_kb: Path) -> None:

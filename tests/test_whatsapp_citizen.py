@@ -116,6 +116,7 @@ def test_other_words_and_questions_do_not_switch(typed: str) -> None:
 def test_no_real_question_switches_updates() -> None:
     paths = (PROJECT_ROOT / "tests" / "data" / "real-messages-validation.yaml",)
     paths += (PROJECT_ROOT / "knowledge" / "real-messages.yaml",)
+    paths += (PROJECT_ROOT / "knowledge" / "written-questions.yaml",)
     questions = [q for path in paths for q in load_questions(path)]
     assert len(questions) > 1000
     assert [q.text for q in questions if typed_switch(q.text)] == []
