@@ -28,7 +28,13 @@ from bot.messages import Incoming, UserKey
 from bot.runtime import Services, open_services
 from tests.conftest import run_main
 from tests.fake_telegram import FakeTelegram
-from tests.fake_whatsapp import FakeWhatsApp, async_post_signed, image_message, update
+from tests.fake_whatsapp import (
+    FakeWhatsApp,
+    async_post_signed,
+    image_message,
+    text_message,
+    update,
+)
 from tests.report_script import CODE, SUBMIT, report_steps
 from tests.test_keys import environ
 from tests.test_metadata import GPS, photo_jpeg
@@ -171,6 +177,31 @@ async def test_with_the_window_closed_a_template_goes_out_and_the_reply_waits(bo
     await asyncio.sleep(0.3)
     relays = [s for s in wa.fake.messages(USER) if "foto kontraknya" in s.text]
     assert len(relays) == 1 and sent[before + 1] is relays[0]  # first, before the answer
+
+
+async def test_case_news_gets_its_template_even_after_a_plain_reply_was_held(both: Both) -> None:
+    # The window closes just as the bot answers a question: that answer waits, and says
+    # nothing of a case. The officials' message that follows must still announce itself.
+    wa, tg = both.wa, both.tg
+    code, _ = await file_report(both)
+    wa.fake.close_window(USER)
+    await async_post_signed(wa.url, update(USER, text_message("apa itu visa kerja?")))
+
+    async def held() -> bool:
+        rows = await both.services.database.fetchall(
+            "SELECT COUNT(*) FROM wa_outgoing WHERE status = 'held'"
+        )
+        return int(rows[0][0]) == 1
+
+    for _ in range(400):
+        if await held():
+            break
+        await asyncio.sleep(0.025)
+    assert await held()
+    before = len(wa.fake.messages(USER))
+    await relay(tg, code, "Mohon kirim foto kontraknya.")
+    [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
+    assert template.kind == "template" and template.text == code
 
 
 async def test_photos_from_whatsapp_reach_the_officials_and_leave_no_file_behind(

@@ -226,8 +226,9 @@ class WhatsAppStore:
 
     async def hold(self, row_id: int, error: str) -> bool:
         """Keep a message WhatsApp will not deliver now (the 24-hour window closed) until the
-        person writes again; True when it is the first one held for them (time for a
-        template), False when one already waits."""
+        person writes again; True when it is the first one about a case held for them (time
+        for a template), False when one already waits. Only case messages count: a plain
+        reply held first (sent as the window closed) must not keep the case news silent."""
         held = await self._held_recipients()
         async with self.database.transaction() as db:
             await db.execute(
@@ -237,7 +238,8 @@ class WhatsAppStore:
             )
             cursor = await db.execute(
                 "SELECT recipient_hash, (SELECT COUNT(*) FROM wa_outgoing AS o "
-                "WHERE o.status = 'held' AND o.recipient_hash = w.recipient_hash) "
+                "WHERE o.status = 'held' AND o.recipient_hash = w.recipient_hash "
+                "AND o.report_id IS NOT NULL) "
                 "FROM wa_outgoing AS w WHERE id = ?",
                 (row_id,),
             )
