@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import shutil
 import sqlite3
@@ -52,6 +54,16 @@ if os.environ.get("TEST_MOMENT") and CLOCK_OFFSET not in os.environ:
         filter(None, [str(travel), os.environ.get("PYTHONPATH")])
     )
     time_machine.travel(moment, tick=True).start()  # this process started before the path
+
+
+async def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Until `condition()` (or what it returns, awaited) is true."""
+    for _ in range(int(timeout / 0.025)):
+        result = condition()
+        if await result if inspect.isawaitable(result) else result:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"no {what} within {timeout}s")
 
 
 @contextmanager

@@ -11,11 +11,8 @@ and the number also as base64 (WhatsApp's message ids are base64 of data holding
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import inspect
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +24,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.runtime import Services, open_services
 from bot.storage import MIGRATIONS, Database
-from tests.conftest import sqlite_file
+from tests.conftest import sqlite_file, wait_until
 from tests.fake_whatsapp import (
     async_post_signed,
     base64_forms,
@@ -88,16 +85,6 @@ def files_holding(folder: Path, value: int) -> list[str]:
         for needle in encodings(value)
         if needle in path.read_bytes()
     ]
-
-
-async def wait_until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Until `condition()` (or what it returns, awaited) is true."""
-    for _ in range(int(timeout / 0.025)):
-        result = condition()
-        if await result if inspect.isawaitable(result) else result:
-            return
-        await asyncio.sleep(0.025)
-    raise AssertionError(f"no {what} within {timeout}s")
 
 
 async def preview_and_send(both: Both, code: str, message: str) -> None:

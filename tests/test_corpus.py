@@ -21,13 +21,18 @@ def messages(path: Path) -> list[dict[str, object]]:
     return items
 
 
+def same_text(message: dict[str, object]) -> str:
+    """A message's text as two files would both hold it, whatever the case and spacing."""
+    return " ".join(str(message["q"]).casefold().split())
+
+
 def test_no_page_and_no_message_is_in_both_parts() -> None:
     training = messages(KNOWLEDGE_DIR / MESSAGES_FILE)
     validation = messages(VALIDATION)
     collected = [str(m["source"]) for m in training if m["source"] != "written"]
     assert {page(url) for url in collected} & {page(str(m["source"])) for m in validation} == set()
-    texts = {" ".join(str(m["q"]).casefold().split()) for m in training}
-    assert [m["q"] for m in validation if " ".join(str(m["q"]).casefold().split()) in texts] == []
+    texts = {same_text(m) for m in training}
+    assert [m["q"] for m in validation if same_text(m) in texts] == []
 
 
 def test_the_validation_part_is_collected_labelled_and_large_enough(kb: KnowledgeBase) -> None:
@@ -60,10 +65,5 @@ def test_no_written_question_is_one_that_is_measured() -> None:
         *(PROJECT_ROOT / "tests" / "data").glob("*.yaml"),
         SHARED_EVAL / "dev-questions.yaml",
     ]
-    texts = {
-        " ".join(str(m["q"]).casefold().split())
-        for path in measured
-        if path.exists()
-        for m in messages(path)
-    }
-    assert [m["q"] for m in written if " ".join(str(m["q"]).casefold().split()) in texts] == []
+    texts = {same_text(m) for path in measured if path.exists() for m in messages(path)}
+    assert [m["q"] for m in written if same_text(m) in texts] == []

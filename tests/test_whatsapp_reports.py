@@ -26,7 +26,7 @@ from bot.knowledge import KnowledgeBase
 from bot.matching import Matcher
 from bot.messages import Incoming, UserKey
 from bot.runtime import Services, open_services
-from tests.conftest import run_main
+from tests.conftest import run_main, wait_until
 from tests.fake_telegram import FakeTelegram
 from tests.fake_whatsapp import (
     FakeWhatsApp,
@@ -193,11 +193,7 @@ async def test_case_news_gets_its_template_even_after_a_plain_reply_was_held(bot
         )
         return int(rows[0][0]) == 1
 
-    for _ in range(400):
-        if await held():
-            break
-        await asyncio.sleep(0.025)
-    assert await held()
+    await wait_until(held, "the answer held")
     before = len(wa.fake.messages(USER))
     await relay(tg, code, "Mohon kirim foto kontraknya.")
     [template] = (await wa.fake.async_wait_for(USER, before + 1))[before:]
