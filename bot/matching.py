@@ -324,9 +324,8 @@ class Matcher:
         if ruled is not None and ruled.rule == "trigger":
             # Danger first; what else the message is about goes under it as buttons.
             story = story_share(normalised)
-            ranking, *_ = self._blended(normalised, story)
-            top = ranking[0][1]
-            also = [t for t, rank in ranking if t != ruled.topic and (story or rank >= CLOSE * top)]
+            ranking, _, _, probabilities = self._blended(normalised, story)
+            also = self._buttons(ruled.topic, ranking, probabilities, story)
             return Match(
                 ruled.topic, ruled.score, tuple(also[:OFFERED]), ruled.rule, story >= STORY
             )
@@ -373,7 +372,7 @@ class Matcher:
     def _ranked(self, normalised: str) -> Match:
         story = story_share(normalised)
         blended, lexical, declined, probabilities = self._blended(normalised, story)
-        topic, top = blended[0]
+        topic = blended[0][0]
         evidence = lexical.get(topic, (0.0, 0.0))[1]
         share = evidence / (evidence + declined) if evidence else 0.0
         words_say = share * min(1.0, evidence / FULL_EVIDENCE)
@@ -384,13 +383,34 @@ class Matcher:
         gated = min(1.0, GATE_SLIDE * story)
         score = round(_sliding((question, gate), gated))
         threshold = _sliding((_sliding(THRESHOLD, story), GATE_LEVEL), gated)
-        others = tuple(t for t, rank in blended[1 : OFFERED + 1] if story or rank >= CLOSE * top)
+        others = self._buttons(topic, blended, probabilities, story)
         vetoed = not story and gate < GATE_VETO
         if score >= threshold and not vetoed:
-            return Match(topic, score, others, "ranked", story >= STORY)
+            return Match(topic, score, tuple(others[:OFFERED]), "ranked", story >= STORY)
         if score >= _sliding((SUGGEST_FLOOR, GATE_SUGGEST_FLOOR), gated):
-            return Match(None, score, (topic, *others)[:OFFERED], "none")
+            guesses = (
+                self._buttons(None, blended, probabilities, story) if story else [topic, *others]
+            )
+            return Match(None, score, tuple(guesses[:OFFERED]), "none")
         return Match(None, score, (), "none")
+
+    @staticmethod
+    def _buttons(
+        chosen: str | None,
+        blended: list[tuple[str, float]],
+        probabilities: dict[str, float],
+        story: float,
+    ) -> list[str]:
+        """The topics to offer beside `chosen`, best first. A message with any story share
+        gets them in the topic model's order: it reads real messages better than the words
+        do (cross-validated within one tap 0.846 -> 0.855), while the answer itself keeps the
+        blend, which the question sets need. A short question gets only topics that rank
+        close to its best."""
+        if story:
+            order = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
+            return [topic for topic in order if topic != chosen]
+        top = blended[0][1]
+        return [topic for topic, rank in blended if topic != chosen and rank >= CLOSE * top]
 
 
 @dataclass(frozen=True)
