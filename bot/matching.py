@@ -403,7 +403,7 @@ class Matcher:
     ) -> list[str]:
         """The topics to offer beside `chosen`, best first. A message with any story share
         gets them in the topic model's order: it reads real messages better than the words
-        do (cross-validated within one tap 0.846 -> 0.855), while the answer itself keeps the
+        do (cross-validated within one tap 0.846 -> 0.854), while the answer itself keeps the
         blend, which the question sets need. A short question gets only topics that rank
         close to its best."""
         if story:
