@@ -40,6 +40,38 @@ async def test_a_story_touching_two_problems_offers_both(engine: Engine) -> None
     assert actions(reply)[: len(offered)] == [f"topic:{t}" for t in offered]
 
 
+@pytest.mark.parametrize(
+    ("message", "topic", "helpful", "out_of_place"),
+    [
+        (
+            "gaji istri saya di taiwan sudah 4 bulan tidak dibayar majikan dan dia mau pulang "
+            "tapi tidak punya uang tiket",
+            "gaji-tidak-dibayar",
+            "pulang",
+            "mundur-sebelum-berangkat",  # she left long ago
+        ),
+        (
+            "suami saya meninggal di arab saudi dan majikannya tidak mau mengurus pemulangan "
+            "jenazahnya, kami harus kemana",
+            "meninggal-di-luar-negeri",
+            "kontak-luar-negeri",  # the embassy is who arranges it
+            "paspor-di-luar-negeri",
+        ),
+    ],
+)
+async def test_a_longer_messages_buttons_are_what_its_writer_needs_next(
+    engine: Engine, message: str, topic: str, helpful: str, out_of_place: str
+) -> None:
+    # Between a short question and a story (11-29 words) the answer still leans on the
+    # words, but the buttons follow the topic model, which learnt from real messages: the
+    # words alone offered withdrawing before departure to a worker long abroad.
+    answered, offered, reply = await turn_for(engine, message)
+    assert answered == topic
+    assert helpful in offered[:2], offered
+    assert out_of_place not in offered, offered
+    assert actions(reply)[:2] == [f"topic:{t}" for t in offered[:2]]
+
+
 async def test_a_story_about_a_recruiter_gets_the_report_button(engine: Engine) -> None:
     story = (
         "Ada sponsor datang ke kampung kami, katanya ada kerja di pabrik Taiwan gaji 25 juta, "
