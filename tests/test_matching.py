@@ -147,12 +147,29 @@ def test_polite_tolong_with_a_question_answers_the_question(
         "majikan sy suka nampar, kemarin sy ditamparin lg sampe bibir berdarah",
         "kakak sy ditendang agen di penampungan",
         "my employer slapped me this morning",
+        # A threat to life, or thoughts of ending one's own (the words alone had answered
+        # the agency check or the problems abroad, or declined).
+        "I was tortured by the agency staff",
+        "my employer threatened to kill me if I tell anyone",
+        "they said they will kill me",
+        "kepikiran bunuh diri saja",
+        "sometimes I think about suicide",
     ],
 )
 def test_signs_of_danger_without_tolong_still_go_to_the_emergency_first(
     matcher: Matcher, question: str
 ) -> None:
     assert matcher.match(question).topic == "darurat"
+
+
+def test_a_death_reported_as_suicide_gets_the_answer_on_a_death_abroad(matcher: Matcher) -> None:
+    # Wanting to end one's life is a sign of danger; a family told that their relative did
+    # needs to know how to bring the body home and have the death looked into.
+    match = matcher.match(
+        "keluarga tidak percaya adik kami meninggal karena bunuh diri di malaysia, bagaimana "
+        "cara memulangkan jenazahnya"
+    )
+    assert match.topic == "meninggal-di-luar-negeri"
 
 
 def test_danger_keeps_what_else_the_message_asked_about(matcher: Matcher) -> None:
@@ -267,7 +284,7 @@ def test_fresh_questions_written_without_seeing_the_bot(
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.591 helpful, 0.850
+    # from. A regression guard a little under what was measured (0.594 helpful, 0.851
     # within one tap, 0.879 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
     assert result.accuracy >= 0.56, result.misses
