@@ -383,14 +383,12 @@ class Matcher:
         gated = min(1.0, GATE_SLIDE * story)
         score = round(_sliding((question, gate), gated))
         threshold = _sliding((_sliding(THRESHOLD, story), GATE_LEVEL), gated)
-        others = self._buttons(topic, blended, probabilities, story)
         vetoed = not story and gate < GATE_VETO
         if score >= threshold and not vetoed:
+            others = self._buttons(topic, blended, probabilities, story)
             return Match(topic, score, tuple(others[:OFFERED]), "ranked", story >= STORY)
         if score >= _sliding((SUGGEST_FLOOR, GATE_SUGGEST_FLOOR), gated):
-            guesses = (
-                self._buttons(None, blended, probabilities, story) if story else [topic, *others]
-            )
+            guesses = self._buttons(None, blended, probabilities, story)
             return Match(None, score, tuple(guesses[:OFFERED]), "none")
         return Match(None, score, (), "none")
 
@@ -401,11 +399,11 @@ class Matcher:
         probabilities: dict[str, float],
         story: float,
     ) -> list[str]:
-        """The topics to offer beside `chosen`, best first. A message with any story share
-        gets them in the topic model's order: it reads real messages better than the words
-        do (cross-validated within one tap 0.846 -> 0.854), while the answer itself keeps the
-        blend, which the question sets need. A short question gets only topics that rank
-        close to its best."""
+        """The topics to offer beside `chosen`, best first (`chosen` None: under a decline,
+        the best guess first). A message with any story share gets them in the topic model's
+        order: it reads real messages better than the words do (cross-validated within one
+        tap 0.846 -> 0.854), while the answer itself keeps the blend, which the question sets
+        need. A short question gets only topics that rank close to its best."""
         if story:
             order = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
             return [topic for topic in order if topic != chosen]
