@@ -175,7 +175,9 @@ def real_messages(knowledge_dir: Path = PROJECT_ROOT / "knowledge") -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     scorer = matcher.scorer
-    arrays = sum(a.nbytes for a in (scorer.idf, scorer.coef, scorer.outside_coef))
+    arrays = sum(
+        a.nbytes for a in (scorer.idf, scorer.coef, scorer.bayes_coef, scorer.outside_coef)
+    )
     median, p95 = _summary(_timings(_engine_path(kb, matcher), messages))
     words = statistics.mean(len(m.split()) for m in messages)
     print(
