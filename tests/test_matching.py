@@ -154,6 +154,10 @@ def test_polite_tolong_with_a_question_answers_the_question(
         "they said they will kill me",
         "kepikiran bunuh diri saja",
         "sometimes I think about suicide",
+        # Held or hurt, as the training messages say it (answered otherwise, or declined,
+        # before these were signs).
+        "sering ada kekerasan fisik dari mandor kapal",
+        "my madam physically abused me again last night",
     ],
 )
 def test_signs_of_danger_without_tolong_still_go_to_the_emergency_first(
