@@ -135,7 +135,7 @@ def fingerprint(kb: KnowledgeBase) -> str:
     messages = [hashlib.sha256(path.read_bytes()).hexdigest() for path in messages_paths(kb)]
     settings = [MODEL_FORMAT, _sklearn_version(), CHAR_NGRAMS, WORD_NGRAMS, C, C_OUTSIDE]
     settings += [MIN_DF, CHAR_FEATURES, WORD_FEATURES, TOLERANCE]
-    settings += [SECOND_LABEL, NB_ALPHA, NB_WEIGHT, sorted(kb.lexicon.words.items())]
+    settings += [SECOND_LABEL, NB_ALPHA, sorted(kb.lexicon.words.items())]
     payload = json.dumps([settings, own, messages], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

@@ -288,7 +288,7 @@ def test_fresh_questions_written_without_seeing_the_bot(
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.607 helpful, 0.858
+    # from. A regression guard a little under what was measured (0.608 helpful, 0.858
     # within one tap, 0.839 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
     assert result.accuracy >= 0.57, result.misses

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.knowledge import TRAINING_FILES
-from bot.scorer import char_ngrams
+from bot.knowledge import TRAINING_FILES, load_knowledge
+from bot.normalize import normalize
+from bot.scorer import char_ngrams, load_scorer
 from tests.conftest import PROJECT_ROOT, run_main
 
 
@@ -122,3 +123,20 @@ def test_ngrams_are_the_ones_scikit_learn_fitted_on(text: str) -> None:
 
     analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5)).build_analyzer()
     assert char_ngrams(text) == analyse(text)
+
+
+def test_a_start_from_the_cache_ranks_every_topic_as_the_fit_did(
+    tmp_path: Path, small_kb: Path
+) -> None:
+    # Both of the topic model's learners (the regression and the naive Bayes beside it) must
+    # come back from the cache: a start after the first would otherwise answer otherwise.
+    kb = load_knowledge(small_kb)
+    trained = load_scorer(kb, tmp_path / "cache")
+    cached = load_scorer(kb, tmp_path / "cache")
+    assert trained.source == "trained" and cached.source.startswith("cache")
+    for text in ("paspor sy ditahan agen", "gaji 3 bulan blm dibayar majikan", "resep rendang"):
+        normalised = normalize(text, kb.lexicon)
+        fitted, read = trained.probabilities(normalised), cached.probabilities(normalised)
+        assert fitted.keys() == read.keys()
+        assert all(abs(fitted[topic] - read[topic]) < 1e-6 for topic in fitted)
+        assert max(read, key=read.__getitem__) == max(fitted, key=fitted.__getitem__)
