@@ -195,13 +195,13 @@ class Scorer:
     def probabilities(self, normalised: str) -> dict[str, float]:
         """Class -> probability (summing to 1) for a text already through `normalize`."""
         columns, values = self.features(normalised)
+        # The regression's scores plus the naive Bayes' on the scale of their spread: the sum
+        # is the two log-probabilities added, up to a constant that the softmax drops.
         scores = self.intercept + self.coef[:, columns] @ values
-        scores -= np.max(scores)
-        scores -= np.log(np.exp(scores).sum())  # the regression's log-probabilities
         bayes = self.bayes_coef[:, columns] @ values
         spread = float(np.std(bayes))
         if spread > 0:
-            scores += np.float32(NB_WEIGHT / spread) * (bayes - np.max(bayes))
+            scores += np.float32(NB_WEIGHT / spread) * bayes
         scores = np.exp(scores - np.max(scores))
         scores /= scores.sum()
         return dict(zip(self.classes, scores.tolist(), strict=True))
