@@ -327,7 +327,7 @@ class Matcher:
         if ruled is not None and ruled.rule == "trigger":
             # Danger first; what else the message is about goes under it as buttons.
             story = story_share(normalised)
-            ranking, _, _, probabilities = self._blended(normalised, story)
+            ranking, _, _, probabilities, _ = self._blended(normalised, story)
             also = self._buttons(ruled.topic, ranking, probabilities, story)
             return Match(
                 ruled.topic, ruled.score, tuple(also[:OFFERED]), ruled.rule, story >= STORY
@@ -340,13 +340,17 @@ class Matcher:
 
     def _blended(
         self, normalised: str, story: float
-    ) -> tuple[list[tuple[str, float]], dict[str, tuple[float, float]], float, dict[str, float]]:
+    ) -> tuple[
+        list[tuple[str, float]], dict[str, tuple[float, float]], float, dict[str, float], float
+    ]:
         """Every topic with its blended rank (best first), BM25's (rank, evidence) of its
-        candidates, the out-of-scope evidence, and the topic model's probabilities."""
+        candidates, the out-of-scope evidence, the topic model's probabilities, and the
+        yes/no model's "one of ours"."""
         ranked, declined = self.rank(normalised)
         lexical = {topic: (rank, evidence) for topic, rank, evidence in ranked}
         weight = _sliding(MODEL_WEIGHT, story)
-        probabilities = self.scorer.probabilities(normalised)
+        reading = self.scorer.read(normalised)
+        probabilities = reading.probabilities
         probabilities.pop(OUT_OF_SCOPE, None)
         best = max(probabilities.values())
         blended = sorted(
@@ -356,7 +360,7 @@ class Matcher:
             ),
             key=lambda item: -item[1],
         )
-        return blended, lexical, declined, probabilities
+        return blended, lexical, declined, probabilities, 1 - reading.outside
 
     def gate_inputs(self, text: str) -> tuple[str, GateInputs] | None:
         """The best topic for a message and what the gate reads of it; None when the gate
@@ -364,22 +368,18 @@ class Matcher:
         normalised = normalize(text, self.kb.lexicon)
         if self._rule(normalised) is not None or not _asks_something(normalised):
             return None
-        blended, _, _, probabilities = self._blended(normalised, story_share(normalised))
+        blended, _, _, probabilities, inside = self._blended(normalised, story_share(normalised))
         topic = blended[0][0]
-        return topic, self._gate_inputs(normalised, probabilities[topic])
-
-    def _gate_inputs(self, normalised: str, probability: float) -> GateInputs:
-        inside = 1 - self.scorer.outside(normalised)
-        return GateInputs(inside, probability, len(normalised.split()))
+        return topic, GateInputs(inside, probabilities[topic], len(normalised.split()))
 
     def _ranked(self, normalised: str) -> Match:
         story = story_share(normalised)
-        blended, lexical, declined, probabilities = self._blended(normalised, story)
+        blended, lexical, declined, probabilities, inside = self._blended(normalised, story)
         topic = blended[0][0]
         evidence = lexical.get(topic, (0.0, 0.0))[1]
         share = evidence / (evidence + declined) if evidence else 0.0
         words_say = share * min(1.0, evidence / FULL_EVIDENCE)
-        inputs = self._gate_inputs(normalised, probabilities[topic])
+        inputs = GateInputs(inside, probabilities[topic], len(normalised.split()))
         say = _sliding(OUTSIDE_SAY, story)
         question = 100 * (say * inputs.inside + (1 - say) * words_say)
         gate = inputs.gate()

@@ -192,8 +192,9 @@ class Scorer:
                 values[part] /= norm
         return columns, values
 
-    def probabilities(self, normalised: str) -> dict[str, float]:
-        """Class -> probability (summing to 1) for a text already through `normalize`."""
+    def read(self, normalised: str) -> Reading:
+        """Both models' view of a text already through `normalize`, from one pass over its
+        n-grams (they were most of the matcher's time, and both models read the same)."""
         columns, values = self.features(normalised)
         # The regression's scores plus the naive Bayes' on the scale of their spread: the sum
         # is the two log-probabilities added, up to a constant that the softmax drops.
@@ -204,13 +205,17 @@ class Scorer:
             scores += np.float32(NB_WEIGHT / spread) * bayes
         scores = np.exp(scores - np.max(scores))
         scores /= scores.sum()
-        return dict(zip(self.classes, scores.tolist(), strict=True))
-
-    def outside(self, normalised: str) -> float:
-        """The yes/no model's probability that the message is not one of ours."""
-        columns, values = self.features(normalised)
         logit = self.outside_intercept + float(self.outside_coef[columns] @ values)
-        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit))))
+        return Reading(
+            probabilities=dict(zip(self.classes, scores.tolist(), strict=True)),
+            outside=1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, logit)))),
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    probabilities: dict[str, float]  # class -> probability, summing to 1
+    outside: float  # the yes/no model's probability that the text is not one of ours
 
 
 def load_scorer(kb: KnowledgeBase, cache_dir: Path | None) -> Scorer:

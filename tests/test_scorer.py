@@ -128,7 +128,7 @@ def test_ngrams_are_the_ones_scikit_learn_fitted_on(text: str) -> None:
 def test_a_start_from_the_cache_ranks_every_topic_as_the_fit_did(
     tmp_path: Path, small_kb: Path
 ) -> None:
-    # Both of the topic model's learners (the regression and the naive Bayes beside it) must
+    # All the topic model's learners (the regression, the naive Bayes beside it, the yes/no) must
     # come back from the cache: a start after the first would otherwise answer otherwise.
     kb = load_knowledge(small_kb)
     trained = load_scorer(kb, tmp_path / "cache")
@@ -136,7 +136,9 @@ def test_a_start_from_the_cache_ranks_every_topic_as_the_fit_did(
     assert trained.source == "trained" and cached.source.startswith("cache")
     for text in ("paspor sy ditahan agen", "gaji 3 bulan blm dibayar majikan", "resep rendang"):
         normalised = normalize(text, kb.lexicon)
-        fitted, read = trained.probabilities(normalised), cached.probabilities(normalised)
+        fitted_reading, cached_reading = trained.read(normalised), cached.read(normalised)
+        assert abs(fitted_reading.outside - cached_reading.outside) < 1e-6
+        fitted, read = fitted_reading.probabilities, cached_reading.probabilities
         assert fitted.keys() == read.keys()
         assert all(abs(fitted[topic] - read[topic]) < 1e-6 for topic in fitted)
         assert max(read, key=read.__getitem__) == max(fitted, key=fitted.__getitem__)
