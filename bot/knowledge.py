@@ -47,8 +47,8 @@ TRAINING_FILES = (MESSAGES_FILE, WRITTEN_FILE)
 # libyaml's safe parser where PyYAML was built with it (its wheels are): about thirty times
 # faster than the pure-Python one, which had become most of a start-up.
 YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-# `second`: a second, blind labeller's `accept`; measured against (bot/evaluation.py), never
-# learnt from.
+# `second`: a second, blind labeller's `accept`; measured against (bot/evaluation.py), and in
+# the training files taught beside `accept` (bot/scorer.py).
 MESSAGE_KEYS = {"q", "accept", "second", "category", "lang", "source", "note"}
 COUNTRIES_FILE = "countries.yaml"
 # The offer check's one threshold: from this total weight a verdict is TINGGI. Below it, any
@@ -842,6 +842,7 @@ class LabelledMessage:
 
     text: str
     accept: tuple[str | None, ...]
+    second: tuple[str | None, ...] = ()  # the second labeller's `accept` (empty: none)
 
 
 def load_messages(kb: KnowledgeBase) -> tuple[LabelledMessage, ...]:
@@ -896,4 +897,4 @@ def _load_message(
     source = item.get("source", "written" if file == WRITTEN_FILE else None)
     if not isinstance(source, str) or not source.strip():
         report.add(file, where, "needs a 'source' (the page's address, or \"written\")")
-    return LabelledMessage(item["q"], tuple(accept))
+    return LabelledMessage(item["q"], tuple(accept), tuple(second))

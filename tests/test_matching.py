@@ -263,11 +263,11 @@ def test_own_validation_set_written_apart_from_the_knowledge_base(matcher: Match
 @pytest.mark.parametrize(
     ("path", "floors"),
     [
-        # Measured 0.923 helpful, 0.988 within one tap, 1.000 declined.
+        # Measured 0.915 helpful, 0.988 within one tap, 0.980 declined.
         (FRESH, (0.89, 0.95, 0.95)),
-        # Another writer, never tuned on: 0.963, 1.000, 1.000.
+        # Another writer, never tuned on: 0.951, 1.000, 1.000.
         (FRESH_II, (0.92, 0.96, 0.95)),
-        # A third, never tuned on: 0.945, 0.988, 0.950.
+        # A third, never tuned on: 0.939, 0.982, 0.925.
         (FRESH_III, (0.91, 0.95, 0.90)),
     ],
     ids=["fresh", "fresh II", "fresh III"],
@@ -288,12 +288,12 @@ def test_fresh_questions_written_without_seeing_the_bot(
 def test_real_messages_nothing_was_tuned_on(matcher: Matcher) -> None:
     # The validation part of the real-message corpus: stories, statements, pleas, forum
     # posts and unrelated messages that share our words, from pages the model never learned
-    # from. A regression guard a little under what was measured (0.608 helpful, 0.858
-    # within one tap, 0.839 declined), not a target to tune to.
+    # from. A regression guard a little under what was measured (0.608 helpful, 0.862
+    # within one tap, 0.861 declined), not a target to tune to.
     result = evaluate(matcher, load_questions(REAL_MESSAGES))
-    assert result.accuracy >= 0.57, result.misses
-    assert result.one_tap_rate >= 0.83, result.misses
-    assert result.refusal_rate >= 0.81, result.misses
+    assert result.accuracy >= 0.58, result.misses
+    assert result.one_tap_rate >= 0.84, result.misses
+    assert result.refusal_rate >= 0.83, result.misses
 
 
 @pytest.mark.skipif(
