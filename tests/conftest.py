@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import inspect
 import os
 import shutil
@@ -108,7 +109,12 @@ def kb() -> KnowledgeBase:
 
 @pytest.fixture(scope="session")
 def matcher(kb: KnowledgeBase) -> Matcher:
-    return Matcher(kb, cache_dir=MODEL_CACHE)
+    # One worker trains while the others wait for the file it writes: four fits at once on
+    # two cores took longer than one fit and three reads, and four times the memory.
+    MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    with (MODEL_CACHE / ".training.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return Matcher(kb, cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture(scope="session", autouse=True)
