@@ -328,8 +328,7 @@ class Matcher:
         if ruled is not None and ruled.rule == "trigger":
             # Danger first; what else the message is about goes under it as buttons.
             story = story_share(normalised)
-            ranking, _, _, probabilities, _ = self._blended(normalised, story)
-            also = self._buttons(ruled.topic, ranking, probabilities, story)
+            also = self._buttons(ruled.topic, self._blended(normalised, story), story)
             return Match(
                 ruled.topic, ruled.score, tuple(also[:OFFERED]), ruled.rule, story >= STORY
             )
@@ -339,29 +338,25 @@ class Matcher:
             return Match(None, 0, (), "none")  # "7", "2024": numbers alone ask nothing
         return self._ranked(normalised)
 
-    def _blended(
-        self, normalised: str, story: float
-    ) -> tuple[
-        list[tuple[str, float]], dict[str, tuple[float, float]], float, dict[str, float], float
-    ]:
-        """Every topic with its blended rank (best first), BM25's (rank, evidence) of its
-        candidates, the out-of-scope evidence, the topic model's probabilities, and the
-        yes/no model's "one of ours"."""
+    def _blended(self, normalised: str, story: float) -> Blend:
+        """The words' ranking and both models' reading of a message, blended."""
         ranked, declined = self.rank(normalised)
         lexical = {topic: (rank, evidence) for topic, rank, evidence in ranked}
         weight = _sliding(MODEL_WEIGHT, story)
         reading = self.scorer.read(normalised)
-        probabilities = reading.probabilities
-        probabilities.pop(OUT_OF_SCOPE, None)
+        probabilities = {t: p for t, p in reading.probabilities.items() if t != OUT_OF_SCOPE}
         best = max(probabilities.values())
-        blended = sorted(
+        ranking = sorted(
             (
                 (topic, (1 - weight) * lexical.get(topic, (0.0, 0.0))[0] + weight * p / best)
                 for topic, p in probabilities.items()
             ),
             key=lambda item: -item[1],
         )
-        return blended, lexical, declined, probabilities, 1 - reading.outside
+        inputs = GateInputs(
+            1 - reading.outside, probabilities[ranking[0][0]], len(normalised.split())
+        )
+        return Blend(ranking, lexical, declined, probabilities, inputs)
 
     def gate_inputs(self, text: str) -> tuple[str, GateInputs] | None:
         """The best topic for a message and what the gate reads of it; None when the gate
@@ -369,18 +364,17 @@ class Matcher:
         normalised = normalize(text, self.kb.lexicon)
         if self._rule(normalised) is not None or not _asks_something(normalised):
             return None
-        blended, _, _, probabilities, inside = self._blended(normalised, story_share(normalised))
-        topic = blended[0][0]
-        return topic, GateInputs(inside, probabilities[topic], len(normalised.split()))
+        blend = self._blended(normalised, story_share(normalised))
+        return blend.ranking[0][0], blend.gate_inputs
 
     def _ranked(self, normalised: str) -> Match:
         story = story_share(normalised)
-        blended, lexical, declined, probabilities, inside = self._blended(normalised, story)
-        topic = blended[0][0]
-        evidence = lexical.get(topic, (0.0, 0.0))[1]
-        share = evidence / (evidence + declined) if evidence else 0.0
+        blend = self._blended(normalised, story)
+        topic = blend.ranking[0][0]
+        evidence = blend.lexical.get(topic, (0.0, 0.0))[1]
+        share = evidence / (evidence + blend.declined) if evidence else 0.0
         words_say = share * min(1.0, evidence / FULL_EVIDENCE)
-        inputs = GateInputs(inside, probabilities[topic], len(normalised.split()))
+        inputs = blend.gate_inputs
         say = _sliding(OUTSIDE_SAY, story)
         question = 100 * (say * inputs.inside + (1 - say) * words_say)
         gate = inputs.gate()
@@ -389,30 +383,37 @@ class Matcher:
         threshold = _sliding((_sliding(THRESHOLD, story), GATE_LEVEL), gated)
         vetoed = not story and gate < GATE_VETO
         if score >= threshold and not vetoed:
-            others = self._buttons(topic, blended, probabilities, story)
+            others = self._buttons(topic, blend, story)
             return Match(topic, score, tuple(others[:OFFERED]), "ranked", story >= STORY)
         if score >= _sliding((SUGGEST_FLOOR, GATE_SUGGEST_FLOOR), gated):
-            guesses = self._buttons(None, blended, probabilities, story)
+            guesses = self._buttons(None, blend, story)
             return Match(None, score, tuple(guesses[:OFFERED]), "none")
         return Match(None, score, (), "none")
 
     @staticmethod
-    def _buttons(
-        chosen: str | None,
-        blended: list[tuple[str, float]],
-        probabilities: dict[str, float],
-        story: float,
-    ) -> list[str]:
+    def _buttons(chosen: str | None, blend: Blend, story: float) -> list[str]:
         """The topics to offer beside `chosen`, best first (`chosen` None: under a decline,
         the best guess first). A message with any story share gets them in the topic model's
         order: it reads real messages better than the words do (cross-validated within one
         tap 0.846 -> 0.854), while the answer itself keeps the blend, which the question sets
         need. A short question gets only topics that rank close to its best."""
         if story:
+            probabilities = blend.probabilities
             order = sorted(probabilities, key=probabilities.__getitem__, reverse=True)
             return [topic for topic in order if topic != chosen]
-        top = blended[0][1]
-        return [topic for topic, rank in blended if topic != chosen and rank >= CLOSE * top]
+        top = blend.ranking[0][1]
+        return [topic for topic, rank in blend.ranking if topic != chosen and rank >= CLOSE * top]
+
+
+@dataclass(frozen=True)
+class Blend:
+    """What the matcher reads of a message that no rule answered."""
+
+    ranking: list[tuple[str, float]]  # every topic with its blended rank, best first
+    lexical: dict[str, tuple[float, float]]  # BM25's (rank, evidence) of its candidates
+    declined: float  # BM25's evidence for the out-of-scope questions
+    probabilities: dict[str, float]  # the topic model's, "none of ours" left out
+    gate_inputs: GateInputs  # what the gate reads of the best-ranked topic
 
 
 @dataclass(frozen=True)

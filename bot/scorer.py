@@ -39,6 +39,7 @@ import tempfile
 import time
 import zipfile
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -109,24 +110,31 @@ def training_examples(kb: KnowledgeBase) -> list[Example]:
     found += [(question, OUT_OF_SCOPE, 1.0, True) for question in kb.out_of_scope]
     for message in load_messages(kb):
         first, *others = message.accept
-        found.append((message.text, first or OUT_OF_SCOPE, 1.0, True))
-        found += [(message.text, t, SECOND_LABEL, False) for t in others if t]
+        found += _labelled(message.text, first or OUT_OF_SCOPE, others, 1.0, primary=True)
         # The second labeller's topics teach too: where the two differ, the message is one
         # that people read two ways, and the model should see both. Only where both count
         # it as ours: the first labels draw the bot's scope (the second labeller answered
         # wage disputes inside Indonesia and declined other countries' workers).
         seconds = [topic for topic in message.second if topic]
         if first and seconds:
-            best, *further = seconds
-            found.append((message.text, best, SECOND_LABELLER, False))
-            weight = SECOND_LABELLER * SECOND_LABEL
-            found += [(message.text, topic, weight, False) for topic in further]
+            found += _labelled(
+                message.text, seconds[0], seconds[1:], SECOND_LABELLER, primary=False
+            )
     examples = []
     for text, label, weight, primary in found:
         normalised = normalize(text, kb.lexicon)
         if normalised:
             examples.append(Example(normalised, words(normalised), label, weight, primary))
     return examples
+
+
+def _labelled(
+    text: str, best: str, further: Sequence[str | None], weight: float, *, primary: bool
+) -> list[tuple[str, str, float, bool]]:
+    """A labelled message as training rows: its best label at `weight`, each further helpful
+    topic at SECOND_LABEL of it (a None among them, "declining is acceptable", teaches none)."""
+    rows = [(text, best, weight, primary)]
+    return rows + [(text, topic, weight * SECOND_LABEL, False) for topic in further if topic]
 
 
 def words(normalised: str) -> str:
