@@ -393,6 +393,7 @@ EVAL_SETS = (
     PROJECT_ROOT / "tests" / "data" / "fresh-questions.yaml",
     PROJECT_ROOT / "tests" / "data" / "fresh-questions-2.yaml",
     PROJECT_ROOT / "tests" / "data" / "fresh-questions-3.yaml",
+    PROJECT_ROOT / "tests" / "data" / "fresh-questions-4.yaml",
     PROJECT_ROOT / "knowledge" / "real-messages.yaml",
 )
 

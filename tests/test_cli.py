@@ -142,6 +142,7 @@ def test_eval_without_files_reports_every_set_per_category_with_calibration() ->
     assert "=== fresh-questions.yaml" in result.stdout
     assert "=== fresh-questions-2.yaml" in result.stdout
     assert "=== fresh-questions-3.yaml" in result.stdout
+    assert "=== fresh-questions-4.yaml" in result.stdout
     assert "=== real-messages-validation.yaml" in result.stdout
     assert "=== real-messages.yaml" in result.stdout
     assert "within one tap:" in result.stdout
