@@ -22,7 +22,6 @@ from bot.messages import Button, Reply
 from bot.normalize import MAX_CHARS, clean, normalize
 from bot.texts import text
 
-LEVELS = ("rendah", "sedang", "tinggi")
 # The verdict's first message must fit a phone screen; the detail sits behind a button.
 FIRST_MESSAGE_LIMIT = 600
 ACTION = "offer"  # button actions: "offer:why:<signs>" (the detail), see why_action
